@@ -1,0 +1,993 @@
+/* The binding: one JavaScript function per libc call, in the manner of
+   Python's os module. Each function converts its arguments, makes exactly
+   one call (retrying EINTR where the call blocks, as Python does since PEP
+   475) and converts the result. A failure throws an Error carrying the call
+   name, the errno, its name and the path(s) involved. No decisions are made
+   here: what to call, when, and what a failure means is the program's
+   business (src/).
+
+   File descriptors are always opened close-on-exec so none can leak into
+   the container; the program has to dup2() one explicitly to pass it on. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "binding.h"
+
+extern char **environ;
+
+/** Errors **/
+
+/* Throw Error("CALL: PATH[ -> PATH2]: STRERROR") with properties syscall,
+   path, path2, errno, code (e.g. "ENOENT") and strerror. */
+static duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
+                       const char *path, const char *path2)
+{
+   const char *code = strerrorname_np(err);
+   const char *desc = strerror(err);
+   duk_push_error_object(ctx, DUK_ERR_ERROR, "%s%s%s%s%s: %s", call,
+                         path ? ": " : "", path ? path : "",
+                         path2 ? " -> " : "", path2 ? path2 : "", desc);
+   duk_push_string(ctx, call);
+   duk_put_prop_string(ctx, -2, "syscall");
+   if (path) {
+      duk_push_string(ctx, path);
+      duk_put_prop_string(ctx, -2, "path");
+   }
+   if (path2) {
+      duk_push_string(ctx, path2);
+      duk_put_prop_string(ctx, -2, "path2");
+   }
+   duk_push_int(ctx, err);
+   duk_put_prop_string(ctx, -2, "errno");
+   duk_push_string(ctx, code ? code : "EUNKNOWN");
+   duk_put_prop_string(ctx, -2, "code");
+   duk_push_string(ctx, desc);
+   duk_put_prop_string(ctx, -2, "strerror");
+   return duk_throw(ctx);
+}
+
+#define FAIL(call, path, path2) return throw_errno(ctx, errno, call, path, path2)
+
+/** Argument helpers **/
+
+/* String argument that may be null or undefined (then NULL). */
+static const char *opt_string(duk_context *ctx, duk_idx_t idx)
+{
+   return duk_is_null_or_undefined(ctx, idx) ? NULL
+                                             : duk_require_string(ctx, idx);
+}
+
+/* NULL-terminated char* array from a JavaScript array of strings. The
+   strings stay owned by the heap; the caller frees only the array. */
+static char **string_array(duk_context *ctx, duk_idx_t idx)
+{
+   duk_size_t n = duk_get_length(ctx, idx);
+   char **a = malloc((n + 1) * sizeof(char *));
+   if (a == NULL)
+      (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+   for (duk_size_t i = 0; i < n; i++) {
+      duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);
+      a[i] = (char *)duk_require_string(ctx, -1);
+      duk_pop(ctx); // the string stays alive: the array still refers to it
+   }
+   a[n] = NULL;
+   return a;
+}
+
+/* Signal set from a JavaScript array of signal numbers. */
+static void signal_set(duk_context *ctx, duk_idx_t idx, sigset_t *set)
+{
+   duk_size_t n = duk_get_length(ctx, idx);
+   sigemptyset(set);
+   for (duk_size_t i = 0; i < n; i++) {
+      duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);
+      sigaddset(set, duk_require_int(ctx, -1));
+      duk_pop(ctx);
+   }
+}
+
+static void put_number(duk_context *ctx, const char *key, double v)
+{
+   duk_push_number(ctx, v);
+   duk_put_prop_string(ctx, -2, key);
+}
+
+static void put_string(duk_context *ctx, const char *key, const char *v)
+{
+   duk_push_string(ctx, v);
+   duk_put_prop_string(ctx, -2, key);
+}
+
+static struct timespec deadline_after_ms(clockid_t clock, double ms)
+{
+   struct timespec t;
+   clock_gettime(clock, &t);
+   long long ns = t.tv_nsec + (long long)(ms * 1e6);
+   t.tv_sec += ns / 1000000000LL;
+   t.tv_nsec = ns % 1000000000LL;
+   return t;
+}
+
+/** Identity **/
+
+static duk_ret_t b_getpid(duk_context *ctx)
+{
+   duk_push_int(ctx, getpid());
+   return 1;
+}
+
+static duk_ret_t b_getppid(duk_context *ctx)
+{
+   duk_push_int(ctx, getppid());
+   return 1;
+}
+
+/* [real, effective, saved] */
+static duk_ret_t b_getresuid(duk_context *ctx)
+{
+   uid_t r, e, s;
+   if (getresuid(&r, &e, &s))
+      FAIL("getresuid", NULL, NULL);
+   duk_push_array(ctx);
+   duk_push_uint(ctx, r); duk_put_prop_index(ctx, -2, 0);
+   duk_push_uint(ctx, e); duk_put_prop_index(ctx, -2, 1);
+   duk_push_uint(ctx, s); duk_put_prop_index(ctx, -2, 2);
+   return 1;
+}
+
+static duk_ret_t b_getresgid(duk_context *ctx)
+{
+   gid_t r, e, s;
+   if (getresgid(&r, &e, &s))
+      FAIL("getresgid", NULL, NULL);
+   duk_push_array(ctx);
+   duk_push_uint(ctx, r); duk_put_prop_index(ctx, -2, 0);
+   duk_push_uint(ctx, e); duk_put_prop_index(ctx, -2, 1);
+   duk_push_uint(ctx, s); duk_put_prop_index(ctx, -2, 2);
+   return 1;
+}
+
+/* Passwd entry through NSS (so LDAP/SSSD users resolve), or null if there
+   is none. errno is cleared first: getpwuid(3) leaves it 0 for "not
+   found" and sets it for lookup failures. */
+static duk_ret_t b_getpwuid(duk_context *ctx)
+{
+   uid_t uid = (uid_t)duk_require_uint(ctx, 0);
+   struct passwd *p;
+   errno = 0;
+   p = getpwuid(uid);
+   if (p == NULL) {
+      if (errno)
+         FAIL("getpwuid", NULL, NULL);
+      duk_push_null(ctx);
+      return 1;
+   }
+   duk_push_object(ctx);
+   put_string(ctx, "name", p->pw_name);
+   put_number(ctx, "uid", p->pw_uid);
+   put_number(ctx, "gid", p->pw_gid);
+   put_string(ctx, "gecos", p->pw_gecos ? p->pw_gecos : "");
+   put_string(ctx, "dir", p->pw_dir ? p->pw_dir : "");
+   put_string(ctx, "shell", p->pw_shell ? p->pw_shell : "");
+   return 1;
+}
+
+static duk_ret_t b_getgrgid(duk_context *ctx)
+{
+   gid_t gid = (gid_t)duk_require_uint(ctx, 0);
+   struct group *g;
+   errno = 0;
+   g = getgrgid(gid);
+   if (g == NULL) {
+      if (errno)
+         FAIL("getgrgid", NULL, NULL);
+      duk_push_null(ctx);
+      return 1;
+   }
+   duk_push_object(ctx);
+   put_string(ctx, "name", g->gr_name);
+   put_number(ctx, "gid", g->gr_gid);
+   return 1;
+}
+
+/** Namespaces and mounts **/
+
+static duk_ret_t b_unshare(duk_context *ctx)
+{
+   if (unshare(duk_require_int(ctx, 0)))
+      FAIL("unshare", NULL, NULL);
+   return 0;
+}
+
+static duk_ret_t b_setns(duk_context *ctx)
+{
+   if (setns(duk_require_int(ctx, 0), duk_require_int(ctx, 1)))
+      FAIL("setns", NULL, NULL);
+   return 0;
+}
+
+/* mount(source, target, fstype, flags, data); source, fstype and data may
+   be null. */
+static duk_ret_t b_mount(duk_context *ctx)
+{
+   const char *src = opt_string(ctx, 0);
+   const char *dst = duk_require_string(ctx, 1);
+   const char *type = opt_string(ctx, 2);
+   unsigned long flags = (unsigned long)duk_require_number(ctx, 3);
+   const char *data = opt_string(ctx, 4);
+   if (mount(src, dst, type, flags, data))
+      FAIL("mount", src ? src : (type ? type : "none"), dst);
+   return 0;
+}
+
+static duk_ret_t b_umount2(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (umount2(path, duk_require_int(ctx, 1)))
+      FAIL("umount2", path, NULL);
+   return 0;
+}
+
+static duk_ret_t b_pivot_root(duk_context *ctx)
+{
+   const char *new_root = duk_require_string(ctx, 0);
+   const char *put_old = duk_require_string(ctx, 1);
+   if (syscall(SYS_pivot_root, new_root, put_old))
+      FAIL("pivot_root", new_root, put_old);
+   return 0;
+}
+
+static duk_ret_t b_chroot(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (chroot(path))
+      FAIL("chroot", path, NULL);
+   return 0;
+}
+
+/** Files and directories **/
+
+static duk_ret_t b_chdir(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (chdir(path))
+      FAIL("chdir", path, NULL);
+   return 0;
+}
+
+static duk_ret_t b_getcwd(duk_context *ctx)
+{
+   char *cwd = getcwd(NULL, 0);
+   if (cwd == NULL)
+      FAIL("getcwd", NULL, NULL);
+   duk_push_string(ctx, cwd);
+   free(cwd);
+   return 1;
+}
+
+static duk_ret_t b_mkdir(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (mkdir(path, (mode_t)duk_require_uint(ctx, 1)))
+      FAIL("mkdir", path, NULL);
+   return 0;
+}
+
+static duk_ret_t b_rmdir(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (rmdir(path))
+      FAIL("rmdir", path, NULL);
+   return 0;
+}
+
+static duk_ret_t b_unlink(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (unlink(path))
+      FAIL("unlink", path, NULL);
+   return 0;
+}
+
+/* symlink(target, linkpath) */
+static duk_ret_t b_symlink(duk_context *ctx)
+{
+   const char *target = duk_require_string(ctx, 0);
+   const char *link = duk_require_string(ctx, 1);
+   if (symlink(target, link))
+      FAIL("symlink", link, target);
+   return 0;
+}
+
+static duk_ret_t b_rename(duk_context *ctx)
+{
+   const char *old = duk_require_string(ctx, 0);
+   const char *new = duk_require_string(ctx, 1);
+   if (rename(old, new))
+      FAIL("rename", old, new);
+   return 0;
+}
+
+static duk_ret_t b_readlink(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   char buf[4096];
+   ssize_t n = readlink(path, buf, sizeof(buf));
+   if (n < 0)
+      FAIL("readlink", path, NULL);
+   duk_push_lstring(ctx, buf, (duk_size_t)n);
+   return 1;
+}
+
+static duk_ret_t b_realpath(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   char *r = realpath(path, NULL);
+   if (r == NULL)
+      FAIL("realpath", path, NULL);
+   duk_push_string(ctx, r);
+   free(r);
+   return 1;
+}
+
+static duk_ret_t b_access(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   if (access(path, duk_require_int(ctx, 1)))
+      FAIL("access", path, NULL);
+   return 0;
+}
+
+static duk_ret_t push_stat(duk_context *ctx, const struct stat *st)
+{
+   duk_push_object(ctx);
+   put_number(ctx, "mode", st->st_mode);
+   put_number(ctx, "uid", st->st_uid);
+   put_number(ctx, "gid", st->st_gid);
+   put_number(ctx, "size", (double)st->st_size);
+   put_number(ctx, "dev", (double)st->st_dev);
+   put_number(ctx, "ino", (double)st->st_ino);
+   put_number(ctx, "nlink", (double)st->st_nlink);
+   return 1;
+}
+
+static duk_ret_t b_stat(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   struct stat st;
+   if (stat(path, &st))
+      FAIL("stat", path, NULL);
+   return push_stat(ctx, &st);
+}
+
+static duk_ret_t b_lstat(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   struct stat st;
+   if (lstat(path, &st))
+      FAIL("lstat", path, NULL);
+   return push_stat(ctx, &st);
+}
+
+static duk_ret_t b_fstat(duk_context *ctx)
+{
+   struct stat st;
+   if (fstat(duk_require_int(ctx, 0), &st))
+      FAIL("fstat", NULL, NULL);
+   return push_stat(ctx, &st);
+}
+
+static duk_ret_t b_statvfs(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   struct statvfs sv;
+   if (statvfs(path, &sv))
+      FAIL("statvfs", path, NULL);
+   duk_push_object(ctx);
+   put_number(ctx, "flag", (double)sv.f_flag);
+   put_number(ctx, "bsize", (double)sv.f_bsize);
+   put_number(ctx, "blocks", (double)sv.f_blocks);
+   return 1;
+}
+
+/* Entry names of a directory, without "." and "..". */
+static duk_ret_t b_listdir(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   DIR *d = opendir(path); // glibc opens with O_CLOEXEC
+   struct dirent *e;
+   duk_uarridx_t i = 0;
+   if (d == NULL)
+      FAIL("opendir", path, NULL);
+   duk_push_array(ctx);
+   errno = 0;
+   while ((e = readdir(d)) != NULL) {
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+         duk_push_string(ctx, e->d_name);
+         duk_put_prop_index(ctx, -2, i++);
+      }
+   }
+   if (errno) {
+      int err = errno;
+      closedir(d);
+      return throw_errno(ctx, err, "readdir", path, NULL);
+   }
+   closedir(d);
+   return 1;
+}
+
+/** File descriptors **/
+
+static duk_ret_t b_open(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   int flags = duk_require_int(ctx, 1) | O_CLOEXEC;
+   int fd = open(path, flags, (mode_t)duk_opt_uint(ctx, 2, 0));
+   if (fd < 0)
+      FAIL("open", path, NULL);
+   duk_push_int(ctx, fd);
+   return 1;
+}
+
+static duk_ret_t b_close(duk_context *ctx)
+{
+   if (close(duk_require_int(ctx, 0)))
+      FAIL("close", NULL, NULL);
+   return 0;
+}
+
+/* Up to n bytes as a string ("" at end of file). Strings hold arbitrary
+   bytes, NULs included. */
+static duk_ret_t b_read(duk_context *ctx)
+{
+   int fd = duk_require_int(ctx, 0);
+   duk_size_t n = (duk_size_t)duk_require_uint(ctx, 1);
+   char *buf = duk_push_fixed_buffer(ctx, n);
+   ssize_t got;
+   do
+      got = read(fd, buf, n);
+   while (got < 0 && errno == EINTR);
+   if (got < 0)
+      FAIL("read", NULL, NULL);
+   duk_push_lstring(ctx, buf, (duk_size_t)got);
+   return 1;
+}
+
+/* Number of bytes of the string written. */
+static duk_ret_t b_write(duk_context *ctx)
+{
+   int fd = duk_require_int(ctx, 0);
+   duk_size_t len;
+   const char *data = duk_require_lstring(ctx, 1, &len);
+   ssize_t put;
+   do
+      put = write(fd, data, len);
+   while (put < 0 && errno == EINTR);
+   if (put < 0)
+      FAIL("write", NULL, NULL);
+   duk_push_number(ctx, (double)put);
+   return 1;
+}
+
+static duk_ret_t b_dup2(duk_context *ctx)
+{
+   if (dup2(duk_require_int(ctx, 0), duk_require_int(ctx, 1)) < 0)
+      FAIL("dup2", NULL, NULL);
+   return 0;
+}
+
+/* [read end, write end], both close-on-exec. */
+static duk_ret_t b_pipe(duk_context *ctx)
+{
+   int fds[2];
+   if (pipe2(fds, O_CLOEXEC))
+      FAIL("pipe2", NULL, NULL);
+   duk_push_array(ctx);
+   duk_push_int(ctx, fds[0]); duk_put_prop_index(ctx, -2, 0);
+   duk_push_int(ctx, fds[1]); duk_put_prop_index(ctx, -2, 1);
+   return 1;
+}
+
+static duk_ret_t b_ftruncate(duk_context *ctx)
+{
+   if (ftruncate(duk_require_int(ctx, 0), (off_t)duk_require_number(ctx, 1)))
+      FAIL("ftruncate", NULL, NULL);
+   return 0;
+}
+
+/* mkostemp(3): [fd, path] for a template ending in XXXXXX. */
+static duk_ret_t b_mkstemp(duk_context *ctx)
+{
+   const char *tmpl = duk_require_string(ctx, 0);
+   char *path = strdup(tmpl);
+   int fd;
+   if (path == NULL)
+      FAIL("mkstemp", tmpl, NULL);
+   fd = mkostemp(path, O_CLOEXEC);
+   if (fd < 0) {
+      free(path);
+      FAIL("mkstemp", tmpl, NULL);
+   }
+   duk_push_array(ctx);
+   duk_push_int(ctx, fd); duk_put_prop_index(ctx, -2, 0);
+   duk_push_string(ctx, path); duk_put_prop_index(ctx, -2, 1);
+   free(path);
+   return 1;
+}
+
+static duk_ret_t b_isatty(duk_context *ctx)
+{
+   duk_push_boolean(ctx, isatty(duk_require_int(ctx, 0)));
+   return 1;
+}
+
+/** Processes **/
+
+static duk_ret_t b_prctl(duk_context *ctx)
+{
+   int r = prctl(duk_require_int(ctx, 0), (unsigned long)duk_opt_number(ctx, 1, 0),
+                 (unsigned long)duk_opt_number(ctx, 2, 0),
+                 (unsigned long)duk_opt_number(ctx, 3, 0),
+                 (unsigned long)duk_opt_number(ctx, 4, 0));
+   if (r < 0)
+      FAIL("prctl", NULL, NULL);
+   duk_push_int(ctx, r);
+   return 1;
+}
+
+/* Install a classic BPF seccomp filter given as a flat array of
+   [code, jt, jf, k] quadruples. */
+static duk_ret_t b_seccomp_filter(duk_context *ctx)
+{
+   duk_size_t n = duk_get_length(ctx, 0) / 4;
+   struct sock_filter *f = calloc(n ? n : 1, sizeof(*f));
+   struct sock_fprog prog = { (unsigned short)n, f };
+   if (f == NULL)
+      (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+   for (duk_size_t i = 0; i < n * 4; i++) {
+      duk_get_prop_index(ctx, 0, (duk_uarridx_t)i);
+      double v = duk_require_number(ctx, -1);
+      duk_pop(ctx);
+      switch (i % 4) {
+      case 0: f[i / 4].code = (unsigned short)v; break;
+      case 1: f[i / 4].jt = (unsigned char)v; break;
+      case 2: f[i / 4].jf = (unsigned char)v; break;
+      case 3: f[i / 4].k = (unsigned int)v; break;
+      }
+   }
+   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+      int err = errno;
+      free(f);
+      return throw_errno(ctx, err, "prctl(PR_SET_SECCOMP)", NULL, NULL);
+   }
+   free(f);
+   return 0;
+}
+
+/* syscall(2) with integer arguments; returns the raw result. */
+static duk_ret_t b_syscall(duk_context *ctx)
+{
+   long r = syscall((long)duk_require_number(ctx, 0),
+                    (long)duk_opt_number(ctx, 1, 0), (long)duk_opt_number(ctx, 2, 0),
+                    (long)duk_opt_number(ctx, 3, 0), (long)duk_opt_number(ctx, 4, 0));
+   if (r < 0)
+      FAIL("syscall", NULL, NULL);
+   duk_push_number(ctx, (double)r);
+   return 1;
+}
+
+static duk_ret_t b_fork(duk_context *ctx)
+{
+   pid_t pid = fork();
+   if (pid < 0)
+      FAIL("fork", NULL, NULL);
+   duk_push_int(ctx, pid);
+   return 1;
+}
+
+static duk_ret_t b_execve(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   char **argv = string_array(ctx, 1);
+   char **envp = string_array(ctx, 2);
+   int err;
+   execve(path, argv, envp);
+   err = errno;
+   free(argv);
+   free(envp);
+   return throw_errno(ctx, err, "execve", path, NULL);
+}
+
+/* execvpe(3): searches the PATH of this process's own environment. */
+static duk_ret_t b_execvpe(duk_context *ctx)
+{
+   const char *file = duk_require_string(ctx, 0);
+   char **argv = string_array(ctx, 1);
+   char **envp = string_array(ctx, 2);
+   int err;
+   execvpe(file, argv, envp);
+   err = errno;
+   free(argv);
+   free(envp);
+   return throw_errno(ctx, err, "execvpe", file, NULL);
+}
+
+/* [pid, status]; pid 0 with WNOHANG when no child has changed state. */
+static duk_ret_t b_waitpid(duk_context *ctx)
+{
+   int status = 0;
+   pid_t pid;
+   do
+      pid = waitpid(duk_require_int(ctx, 0), &status, duk_opt_int(ctx, 1, 0));
+   while (pid < 0 && errno == EINTR);
+   if (pid < 0)
+      FAIL("waitpid", NULL, NULL);
+   duk_push_array(ctx);
+   duk_push_int(ctx, pid); duk_put_prop_index(ctx, -2, 0);
+   duk_push_int(ctx, status); duk_put_prop_index(ctx, -2, 1);
+   return 1;
+}
+
+static duk_ret_t b_kill(duk_context *ctx)
+{
+   if (kill(duk_require_int(ctx, 0), duk_require_int(ctx, 1)))
+      FAIL("kill", NULL, NULL);
+   return 0;
+}
+
+static duk_ret_t b_exit(duk_context *ctx)
+{
+   exit(duk_require_int(ctx, 0));
+   return 0;
+}
+
+/** Signals **/
+
+/* signal(sig, 0 = SIG_DFL | 1 = SIG_IGN), as Python's signal module. */
+static duk_ret_t b_signal(duk_context *ctx)
+{
+   int sig = duk_require_int(ctx, 0);
+   if (signal(sig, duk_require_int(ctx, 1) ? SIG_IGN : SIG_DFL) == SIG_ERR)
+      FAIL("signal", NULL, NULL);
+   return 0;
+}
+
+/* sigprocmask(how, [signals]) */
+static duk_ret_t b_sigprocmask(duk_context *ctx)
+{
+   sigset_t set;
+   signal_set(ctx, 1, &set);
+   if (sigprocmask(duk_require_int(ctx, 0), &set, NULL))
+      FAIL("sigprocmask", NULL, NULL);
+   return 0;
+}
+
+/* Wait for one of [signals] (which must be blocked) for up to timeout_ms
+   (negative: forever). Returns {signo, pid, code, status} or null on
+   timeout. */
+static duk_ret_t b_sigtimedwait(duk_context *ctx)
+{
+   sigset_t set;
+   siginfo_t info;
+   double ms = duk_require_number(ctx, 1);
+   int sig;
+   signal_set(ctx, 0, &set);
+   do {
+      if (ms < 0) {
+         sig = sigwaitinfo(&set, &info);
+      } else {
+         struct timespec t = { (time_t)(ms / 1000),
+                               (long)((ms - 1000 * (long long)(ms / 1000)) * 1e6) };
+         sig = sigtimedwait(&set, &info, &t);
+      }
+   } while (sig < 0 && errno == EINTR);
+   if (sig < 0 && errno == EAGAIN) {
+      duk_push_null(ctx);
+      return 1;
+   }
+   if (sig < 0)
+      FAIL("sigtimedwait", NULL, NULL);
+   duk_push_object(ctx);
+   put_number(ctx, "signo", sig);
+   put_number(ctx, "pid", info.si_pid);
+   put_number(ctx, "code", info.si_code);
+   put_number(ctx, "status", info.si_status);
+   return 1;
+}
+
+/** Environment **/
+
+static duk_ret_t b_environ(duk_context *ctx)
+{
+   duk_push_array(ctx);
+   for (duk_uarridx_t i = 0; environ[i] != NULL; i++) {
+      duk_push_string(ctx, environ[i]);
+      duk_put_prop_index(ctx, -2, i);
+   }
+   return 1;
+}
+
+static duk_ret_t b_setenv(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   if (setenv(name, duk_require_string(ctx, 1), 1))
+      FAIL("setenv", name, NULL);
+   return 0;
+}
+
+static duk_ret_t b_unsetenv(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   if (unsetenv(name))
+      FAIL("unsetenv", name, NULL);
+   return 0;
+}
+
+/** POSIX IPC **/
+
+static duk_ret_t b_sem_open(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   sem_t *s = sem_open(name, duk_require_int(ctx, 1),
+                       (mode_t)duk_require_uint(ctx, 2),
+                       (unsigned)duk_require_uint(ctx, 3));
+   if (s == SEM_FAILED)
+      FAIL("sem_open", name, NULL);
+   duk_push_pointer(ctx, s);
+   return 1;
+}
+
+/* Wait up to timeout_ms; throws ETIMEDOUT when it runs out. */
+static duk_ret_t b_sem_timedwait(duk_context *ctx)
+{
+   sem_t *s = duk_require_pointer(ctx, 0);
+   struct timespec deadline =
+      deadline_after_ms(CLOCK_REALTIME, duk_require_number(ctx, 1));
+   int r;
+   do
+      r = sem_timedwait(s, &deadline);
+   while (r < 0 && errno == EINTR);
+   if (r < 0)
+      FAIL("sem_timedwait", NULL, NULL);
+   return 0;
+}
+
+static duk_ret_t b_sem_post(duk_context *ctx)
+{
+   if (sem_post(duk_require_pointer(ctx, 0)))
+      FAIL("sem_post", NULL, NULL);
+   return 0;
+}
+
+static duk_ret_t b_sem_close(duk_context *ctx)
+{
+   if (sem_close(duk_require_pointer(ctx, 0)))
+      FAIL("sem_close", NULL, NULL);
+   return 0;
+}
+
+static duk_ret_t b_sem_unlink(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   if (sem_unlink(name))
+      FAIL("sem_unlink", name, NULL);
+   return 0;
+}
+
+/* shm_open(3) sets FD_CLOEXEC itself. */
+static duk_ret_t b_shm_open(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   int fd = shm_open(name, duk_require_int(ctx, 1), (mode_t)duk_require_uint(ctx, 2));
+   if (fd < 0)
+      FAIL("shm_open", name, NULL);
+   duk_push_int(ctx, fd);
+   return 1;
+}
+
+static duk_ret_t b_shm_unlink(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   if (shm_unlink(name))
+      FAIL("shm_unlink", name, NULL);
+   return 0;
+}
+
+/* mmap(fd, length): a shared read-write mapping of fd (or anonymous when fd
+   is -1) as an ArrayBuffer. Shared anonymous memory survives fork(2), which
+   is what the warnings buffer needs. */
+static duk_ret_t b_mmap(duk_context *ctx)
+{
+   int fd = duk_require_int(ctx, 0);
+   size_t len = (size_t)duk_require_uint(ctx, 1);
+   void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
+   if (p == MAP_FAILED)
+      FAIL("mmap", NULL, NULL);
+   duk_push_external_buffer(ctx);
+   duk_config_buffer(ctx, -1, p, len);
+   duk_push_buffer_object(ctx, -1, 0, len, DUK_BUFOBJ_ARRAYBUFFER);
+   return 1;
+}
+
+static duk_ret_t b_munmap(duk_context *ctx)
+{
+   duk_size_t len;
+   void *p = duk_require_buffer_data(ctx, 0, &len);
+   if (munmap(p, len))
+      FAIL("munmap", NULL, NULL);
+   return 0;
+}
+
+/** Miscellaneous **/
+
+static duk_ret_t b_syslog(duk_context *ctx)
+{
+   syslog(duk_require_int(ctx, 0), "%s", duk_require_string(ctx, 1));
+   return 0;
+}
+
+static duk_ret_t b_uname(duk_context *ctx)
+{
+   struct utsname u;
+   if (uname(&u))
+      FAIL("uname", NULL, NULL);
+   duk_push_object(ctx);
+   put_string(ctx, "sysname", u.sysname);
+   put_string(ctx, "release", u.release);
+   put_string(ctx, "machine", u.machine);
+   return 1;
+}
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+static duk_ret_t b_monotonic(duk_context *ctx)
+{
+   struct timespec t;
+   clock_gettime(CLOCK_MONOTONIC, &t);
+   duk_push_number(ctx, t.tv_sec * 1e3 + t.tv_nsec / 1e6);
+   return 1;
+}
+
+static duk_ret_t b_nanosleep(duk_context *ctx)
+{
+   double ms = duk_require_number(ctx, 0);
+   struct timespec t = { (time_t)(ms / 1000),
+                         (long)((ms - 1000 * (long long)(ms / 1000)) * 1e6) };
+   while (nanosleep(&t, &t) && errno == EINTR)
+      ;
+   return 0;
+}
+
+/** Installation **/
+
+static const duk_function_list_entry functions[] = {
+   { "getpid", b_getpid, 0 },
+   { "getppid", b_getppid, 0 },
+   { "getresuid", b_getresuid, 0 },
+   { "getresgid", b_getresgid, 0 },
+   { "getpwuid", b_getpwuid, 1 },
+   { "getgrgid", b_getgrgid, 1 },
+   { "unshare", b_unshare, 1 },
+   { "setns", b_setns, 2 },
+   { "mount", b_mount, 5 },
+   { "umount2", b_umount2, 2 },
+   { "pivot_root", b_pivot_root, 2 },
+   { "chroot", b_chroot, 1 },
+   { "chdir", b_chdir, 1 },
+   { "getcwd", b_getcwd, 0 },
+   { "mkdir", b_mkdir, 2 },
+   { "rmdir", b_rmdir, 1 },
+   { "unlink", b_unlink, 1 },
+   { "symlink", b_symlink, 2 },
+   { "rename", b_rename, 2 },
+   { "readlink", b_readlink, 1 },
+   { "realpath", b_realpath, 1 },
+   { "access", b_access, 2 },
+   { "stat", b_stat, 1 },
+   { "lstat", b_lstat, 1 },
+   { "fstat", b_fstat, 1 },
+   { "statvfs", b_statvfs, 1 },
+   { "listdir", b_listdir, 1 },
+   { "open", b_open, DUK_VARARGS },
+   { "close", b_close, 1 },
+   { "read", b_read, 2 },
+   { "write", b_write, 2 },
+   { "dup2", b_dup2, 2 },
+   { "pipe", b_pipe, 0 },
+   { "ftruncate", b_ftruncate, 2 },
+   { "mkstemp", b_mkstemp, 1 },
+   { "isatty", b_isatty, 1 },
+   { "prctl", b_prctl, DUK_VARARGS },
+   { "seccomp_filter", b_seccomp_filter, 1 },
+   { "syscall", b_syscall, DUK_VARARGS },
+   { "fork", b_fork, 0 },
+   { "execve", b_execve, 3 },
+   { "execvpe", b_execvpe, 3 },
+   { "waitpid", b_waitpid, DUK_VARARGS },
+   { "kill", b_kill, 2 },
+   { "exit", b_exit, 1 },
+   { "signal", b_signal, 2 },
+   { "sigprocmask", b_sigprocmask, 2 },
+   { "sigtimedwait", b_sigtimedwait, 2 },
+   { "environ", b_environ, 0 },
+   { "setenv", b_setenv, 2 },
+   { "unsetenv", b_unsetenv, 1 },
+   { "sem_open", b_sem_open, 4 },
+   { "sem_timedwait", b_sem_timedwait, 2 },
+   { "sem_post", b_sem_post, 1 },
+   { "sem_close", b_sem_close, 1 },
+   { "sem_unlink", b_sem_unlink, 1 },
+   { "shm_open", b_shm_open, 3 },
+   { "shm_unlink", b_shm_unlink, 1 },
+   { "mmap", b_mmap, 2 },
+   { "munmap", b_munmap, 1 },
+   { "syslog", b_syslog, 2 },
+   { "uname", b_uname, 0 },
+   { "monotonic", b_monotonic, 0 },
+   { "nanosleep", b_nanosleep, 1 },
+   { NULL, NULL, 0 }
+};
+
+#define C(name) { #name, (double)(name) }
+static const duk_number_list_entry constants[] = {
+   C(CLONE_NEWNS), C(CLONE_NEWUSER),
+   C(MS_RDONLY), C(MS_NOSUID), C(MS_NODEV), C(MS_NOEXEC), C(MS_SYNCHRONOUS),
+   C(MS_REMOUNT), C(MS_MANDLOCK), C(MS_NOATIME), C(MS_NODIRATIME), C(MS_BIND),
+   C(MS_MOVE), C(MS_REC), C(MS_PRIVATE), C(MS_SLAVE), C(MS_RELATIME),
+   C(MNT_DETACH),
+   C(ST_RDONLY), C(ST_NOSUID), C(ST_NODEV), C(ST_NOEXEC), C(ST_SYNCHRONOUS),
+   C(ST_MANDLOCK), C(ST_NOATIME), C(ST_NODIRATIME), C(ST_RELATIME),
+   C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC),
+   C(O_APPEND), C(O_NOFOLLOW), C(O_DIRECTORY),
+   C(S_IFMT), C(S_IFDIR), C(S_IFREG), C(S_IFLNK), C(S_IFCHR), C(S_IFBLK),
+   C(S_IFIFO), C(S_IFSOCK),
+   C(F_OK), C(R_OK), C(W_OK), C(X_OK),
+   C(PR_SET_NO_NEW_PRIVS), C(PR_SET_PDEATHSIG), C(PR_SET_CHILD_SUBREAPER),
+   C(SIGHUP), C(SIGINT), C(SIGQUIT), C(SIGKILL), C(SIGUSR1), C(SIGUSR2),
+   C(SIGPIPE), C(SIGALRM), C(SIGTERM), C(SIGCHLD), C(SIGCONT), C(SIGSTOP),
+   C(SIG_BLOCK), C(SIG_UNBLOCK), C(SIG_SETMASK),
+   C(WNOHANG),
+   C(LOG_USER), C(LOG_INFO),
+   C(SYS_kexec_load),
+   { NULL, 0.0 }
+};
+
+void binding_install(duk_context *ctx, int argc, char **argv)
+{
+   duk_push_global_object(ctx);
+   duk_push_object(ctx);
+   duk_put_function_list(ctx, -1, functions);
+   duk_push_object(ctx);
+   duk_put_number_list(ctx, -1, constants);
+   duk_put_prop_string(ctx, -2, "constants");
+   duk_push_array(ctx);
+   for (int i = 0; i < argc; i++) {
+      duk_push_string(ctx, argv[i]);
+      duk_put_prop_index(ctx, -2, (duk_uarridx_t)i);
+   }
+   duk_put_prop_string(ctx, -2, "argv");
+   duk_put_prop_string(ctx, -2, "native");
+   duk_pop(ctx);
+}

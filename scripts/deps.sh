@@ -1,0 +1,78 @@
+#!/bin/bash
+# Make sure skiff's build (MODE=build) or test (MODE=test) dependencies are
+# installed.  Every dependency is checked by a file or command it provides,
+# so a machine that already has everything costs no apt call at all.  When
+# something is missing, root installs it from Debian's archive; anyone else
+# is told what to install.  Finally, node_modules is populated with `npm ci`
+# if the TypeScript compiler is not there yet.
+#
+# Usage: scripts/deps.sh build|test
+set -euo pipefail
+
+mode=${1:-}
+case $mode in
+    build|test) ;;
+    *) echo "usage: $0 build|test" >&2; exit 64 ;;
+esac
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+missing=()
+need () {   # need PACKAGE TEST...: add PACKAGE to $missing unless TEST succeeds
+    local pkg=$1; shift
+    if ! "$@" >/dev/null 2>&1; then
+        missing+=("$pkg")
+    fi
+}
+have () { command -v "$1"; }
+# A dynamically linked `busybox` package also ships /bin/busybox; the test
+# images need the static one, so also look for busybox-static's dpkg file list.
+static_busybox () {
+    [[ -x /bin/busybox ]] || return 1
+    local f
+    for f in /var/lib/dpkg/info/busybox-static.list \
+             /var/lib/dpkg/info/busybox-static:*.list; do
+        [[ -e $f ]] && return 0
+    done
+    return 1
+}
+
+# build dependencies
+need gcc          have gcc
+need make         have make
+need duktape-dev  test -f /usr/share/duktape/duktape.c
+if ! have node >/dev/null 2>&1; then
+    missing+=(nodejs npm)            # only when there is no node at all
+elif ! have npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
+
+# test dependencies
+if [[ $mode == test ]]; then
+    need busybox-static        static_busybox
+    need squashfs-tools        have mksquashfs
+    need squashfuse            have squashfuse_ll
+    need fuse3                 have fusermount3
+    need charliecloud-runtime  test -x /usr/bin/ch-run
+    need bubblewrap            have bwrap
+    need util-linux            have setpriv
+    need procps                have pgrep
+    need hyperfine             have hyperfine
+    need passwd                test -x /usr/sbin/useradd
+fi
+
+if (( ${#missing[@]} )); then
+    if (( EUID == 0 )); then
+        echo "skiff: installing: ${missing[*]}" >&2
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends "${missing[@]}"
+    else
+        echo "skiff: missing build dependencies; run: sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+if [[ ! -x $repo/node_modules/.bin/tsc || ! -x $repo/node_modules/.bin/esbuild ]]; then
+    (cd "$repo" && npm ci --no-audit --no-fund)
+fi

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Run skiff's test suite (what `make test` runs once `make` has built
+# build/skiff).  Must run as root: setup creates the unprivileged test user
+# and the tests switch to it with setpriv.
+#
+# Usage: scripts/test.sh [FILTER]
+#   FILTER: run only test files whose path (under test/) contains FILTER.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+filter=${1:-}
+cd "$repo"
+
+bash scripts/deps.sh test
+bash test/setup/setup.sh "$repo/build/skiff"
+
+mapfile -t srcs < <(find test -name '*.test.ts' -type f | sort)
+if [[ -n $filter ]]; then
+    keep=()
+    for f in "${srcs[@]}"; do
+        [[ $f == *"$filter"* ]] && keep+=("$f")
+    done
+    srcs=("${keep[@]}")
+fi
+if (( ${#srcs[@]} == 0 )); then
+    echo "skiff-test: no test files match '${filter}'" >&2
+    exit 1
+fi
+
+# Each entry point becomes its own bundle: build/test/<path under test/>.mjs
+rm -rf build/test
+node_modules/.bin/esbuild "${srcs[@]}" --bundle --platform=node --format=esm \
+    --target=node20 --outdir=build/test --outbase=test \
+    --out-extension:.js=.mjs --log-level=warning
+
+outs=()
+for f in "${srcs[@]}"; do
+    f=${f#test/}
+    outs+=("build/test/${f%.ts}.mjs")
+done
+
+# e2e tests share images, /dev/shm and mount points: one file at a time.
+set +e
+node --test --test-concurrency=1 "${outs[@]}"
+rc=$?
+set -e
+exit "$rc"

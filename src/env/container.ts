@@ -1,0 +1,104 @@
+// ch-run's fix_environment() (reference §2.2) as pure steps over an
+// Environment: defaults first, then the --set-env*/--unset-env deltas in
+// command-line order, then CH_RUNNING. File and image reads are injected.
+
+import { fail } from "../log/fail";
+import { verbose, warning } from "../log/log";
+import { Environment } from "./environment";
+import { expandValue } from "./expand";
+import { fnmatch } from "./glob";
+import { parseEnvAssignment, parseEnvRecords } from "./parse";
+
+/** One --set-env, --set-env0 or --unset-env, in command-line order. */
+export type EnvDelta =
+  | { kind: "set"; source: string; vars: Array<[string, string]> }
+  | { kind: "set-image-file"; path: string; delimiter: "\n" | "\0" }
+  | { kind: "unset"; glob: string };
+
+/** The image's environment file, read by a bare --set-env. */
+export var IMAGE_ENV_FILE = "/ch/environment";
+
+/** ch-run's --set-env[=ARG] / --set-env0[=ARG] parsing (§2.3): no ARG → the
+    image's /ch/environment, read later inside the container; ARG with `=` →
+    one assignment; else a host file, read now (parse time). A read failure
+    is `can't open: PATH: STRERROR`. */
+export function parseSetEnvArg(arg: string | undefined, delimiter: "\n" | "\0",
+                               readHostFile: (path: string) => string): EnvDelta {
+  if (arg === undefined)
+    return { kind: "set-image-file", path: IMAGE_ENV_FILE, delimiter: delimiter };
+  if (arg.indexOf("=") >= 0)
+    return { kind: "set", source: arg, vars: [parseEnvAssignment(arg)] };
+  var text: string;
+  try {
+    text = readHostFile(arg);
+  } catch (e) {
+    return fail("can't open: " + arg, e);
+  }
+  return { kind: "set", source: arg, vars: parseEnvRecords(text, delimiter, arg) };
+}
+
+/** fix_environment()'s first steps (§2.2 1–3): HOME becomes home (chosen by
+    the caller: /home/$USER, /root or /); PATH gets `:/bin` appended unless it
+    starts with `/bin` or contains `:/bin` (plain substring tests); TMPDIR is
+    removed. */
+export function applyDefaultsFirst(env: Environment, home: string): void {
+  env.set("HOME", home);
+  var path = env.get("PATH");
+  if (path === undefined) {
+    warning("$PATH not set");
+  } else if (!path.startsWith("/bin") && path.indexOf(":/bin") < 0) {
+    path += ":/bin";
+    env.set("PATH", path);
+    verbose("new $PATH: " + path);
+  }
+  env.unset("TMPDIR");
+}
+
+/** Set each variable in turn, as ch-run env_set(): expansion sees the
+    environment as modified so far, including earlier lines of the same file. */
+function setVars(env: Environment, vars: Array<[string, string]>, expand: boolean): void {
+  for (var i = 0; i < vars.length; i++) {
+    var name = vars[i][0];
+    var value = expand ? expandValue(vars[i][1], function (n: string) { return env.get(n); }) : vars[i][1];
+    verbose("environment: " + name + "=" + value);
+    env.set(name, value);
+  }
+}
+
+/** One delta of fix_environment() step 4 (§2.2–2.5). `set` assigns its
+    variables; `set-image-file` reads and parses the image file now (inside
+    the container), failing with `can't open: /ch/environment: STRERROR`;
+    `unset` removes every variable whose name fnmatch()es the glob with
+    FNM_EXTMATCH (ch-run env_unset()). expand is false under
+    --env-no-expand, which applies to all deltas. */
+export function applyDelta(env: Environment, delta: EnvDelta, expand: boolean,
+                           readImageFile: (path: string) => string): void {
+  switch (delta.kind) {
+    case "set":
+      setVars(env, delta.vars, expand);
+      break;
+    case "set-image-file":
+      var text: string;
+      try {
+        text = readImageFile(delta.path);
+      } catch (e) {
+        return fail("can't open: " + delta.path, e);
+      }
+      setVars(env, parseEnvRecords(text, delta.delimiter, delta.path), expand);
+      break;
+    case "unset":
+      var names = env.names();
+      for (var i = 0; i < names.length; i++)
+        if (fnmatch(delta.glob, names[i])) {
+          verbose("environment: unset " + names[i]);
+          env.unset(names[i]);
+        }
+      break;
+  }
+}
+
+/** fix_environment()'s last step (§2.2 5): CH_RUNNING, which therefore no
+    --unset-env can remove. */
+export function applyDefaultsLast(env: Environment): void {
+  env.set("CH_RUNNING", "Weird Al Yankovic");
+}

@@ -1,0 +1,42 @@
+// The seed's run_user_command(): replace this process with the user's
+// command, same PID, nothing of skiff left behind.
+
+import { attempt, EXIT_CMD, fail } from "../log/fail";
+import { argvToString } from "../log/argv";
+import * as log from "../log/log";
+import { State } from "./state";
+
+export function runCommand(st: State, argv: string[], cwd: string | undefined): never {
+  var sys = st.sys;
+  if (cwd !== undefined)
+    attempt("can't cd to " + cwd, function () { sys.chdir(cwd as string); },
+            { hint: "--cd takes a directory that exists in the container" });
+  st.env.set("PWD", sys.getcwd());
+  log.verbose("executing: " + argvToString(argv));
+  attempt("can't set no_new_privs", function () { sys.prctl(sys.constants.PR_SET_NO_NEW_PRIVS, 1); });
+  if (log.verbosity() < log.LL_INFO)
+    redirectToNull(st, 1);
+  if (log.verbosity() < log.LL_STDERR)
+    redirectToNull(st, 2);
+  // execvpe(3) searches our own PATH: make it the container's.
+  var path = st.env.get("PATH");
+  if (path !== undefined)
+    sys.setenv("PATH", path);
+  else
+    sys.unsetenv("PATH");
+  try {
+    return sys.execvpe(argv[0], argv, st.env.toList());
+  } catch (e) {
+    return fail("can't execvpe(3): " + argv[0], e, {
+      exitCode: EXIT_CMD,
+      hint: "check that the command exists in the image and is executable, and the container's $PATH",
+    });
+  }
+}
+
+function redirectToNull(st: State, fd: number): void {
+  var sys = st.sys;
+  var n = sys.open("/dev/null", sys.constants.O_WRONLY);
+  sys.dup2(n, fd);
+  sys.close(n);
+}

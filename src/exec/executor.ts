@@ -1,0 +1,93 @@
+// Applies a Plan through the Sys interface: the seed's containerize()
+// followed by run_user_command().
+
+import { applyDefaultsFirst, applyDefaultsLast, applyDelta } from "../env/container";
+import { Environment } from "../env/environment";
+import { Hook } from "../hooks/hooks";
+import { fail } from "../log/fail";
+import * as log from "../log/log";
+import { HookAction, Plan, Step } from "../plan/plan";
+import { mountSquash } from "../squash/squash";
+import { readFile, statOrNull, Sys } from "../sys/sys";
+import { runCommand } from "./command";
+import { bind, bindFile, claimRoot, remountReadOnly, tmpfs, writeFake } from "./mounts";
+import { enterUserNamespace } from "./namespaces";
+import { pivot } from "./pivot";
+import { installSeccomp } from "./seccomp";
+import { State } from "./state";
+
+export function newState(sys: Sys, plan: Plan): State {
+  return { sys: sys, newroot: plan.newroot, scratch: null, bindPaths: [], env: Environment.fromList(plan.environ) };
+}
+
+function runHooks(st: State, plan: Plan, tag: "host" | "guest" | "all"): void {
+  var list: Array<Hook<HookAction>> = plan.hooks[tag];
+  log.verbose("hooks: " + tag + ": found " + list.length + " hooks");
+  for (var i = 0; i < list.length; i++) {
+    log.debug("hooks: " + tag + ": calling " + (i + 1) + "/" + list.length + ": " + list[i].name);
+    runHook(st, list[i].action);
+  }
+}
+
+function runHook(st: State, a: HookAction): void {
+  switch (a.op) {
+    case "env-defaults-first": {
+      var home = a.home[a.home.length - 1];
+      for (var i = 0; i < a.home.length - 1; i++)
+        if (statOrNull(st.sys, a.home[i], true) !== null) {
+          home = a.home[i];
+          break;
+        }
+      applyDefaultsFirst(st.env, home);
+      return;
+    }
+    case "env-delta":
+      applyDelta(st.env, a.delta, a.expand, function (p) { return readFile(st.sys, p); });
+      return;
+    case "env-defaults-last":
+      applyDefaultsLast(st.env);
+      return;
+    case "seccomp":
+      installSeccomp(st.sys);
+      return;
+  }
+}
+
+/** Run one step of container set-up. */
+export function runStep(st: State, plan: Plan, s: Step): void {
+  switch (s.op) {
+    case "userns":
+      return enterUserNamespace(st.sys, s.map);
+    case "squash-mount":
+      return mountSquash(st, s);
+    case "claim-root":
+      log.verbose("creating container filesystem tree");
+      return claimRoot(st);
+    case "remount-ro":
+      return remountReadOnly(st);
+    case "write-fake":
+      return writeFake(st, s.size);
+    case "bind":
+      return bind(st, s.src, s.dst, s.flags, s.mountFlags);
+    case "file":
+      return bindFile(st, s.dst, s.content, s.tmpDir, s.tmpName);
+    case "tmpfs":
+      return tmpfs(st, s.dst);
+    case "hooks":
+      return runHooks(st, plan, s.list);
+    case "pivot":
+      return pivot(st);
+  }
+}
+
+/** Build the container and exec the command in it; returns only by
+    throwing. */
+export function execute(sys: Sys, plan: Plan): never {
+  if (plan.command.argv.length === 0)
+    fail("IMAGE and/or COMMAND not specified");
+  var st = newState(sys, plan);
+  for (var i = 0; i < plan.steps.length; i++)
+    runStep(st, plan, plan.steps[i]);
+  runHooks(st, plan, "all");
+  return runCommand(st, plan.command.argv, plan.command.cwd);
+}

@@ -1,0 +1,235 @@
+// The container's filesystem tree: the seed's mounts_setup(), bind_mount(),
+// mkdirs() and mkdir_overmount(), applied through the Sys interface.
+
+import { attempt, fail, isErrno } from "../log/fail";
+import * as log from "../log/log";
+import * as path from "../path/path";
+import { BindFlag } from "../plan/plan";
+import { isDir, MountFlag, mountFlags, statOrNull, Sys, writeAll } from "../sys/sys";
+import { resolveInRoot } from "./resolve";
+import { State } from "./state";
+
+/** mount(2), logged at -vv with source, target and flags. */
+export function mount(sys: Sys, src: string | null, dst: string, type: string | null,
+                      flags: MountFlag[], data: string | null): void {
+  log.debug("mount: " + (src === null ? "none" : src) + " -> " + dst
+            + (type ? " type " + type : "") + (flags.length ? " flags " + flags.join("|") : "")
+            + (data ? " data " + data : ""));
+  sys.mount(src, dst, type, mountFlags(sys, flags), data);
+}
+
+function has(flags: BindFlag[], f: BindFlag): boolean {
+  return flags.indexOf(f) >= 0;
+}
+
+var READ_ONLY_HINT = "the image is read-only: use -W (or -w) to create it, "
+  + "or bind to a directory that exists in the image, such as /mnt/0";
+
+/** Host path of guest path g, which must exist; null if it does not. */
+function existingInRoot(st: State, g: string): string | null {
+  var r = resolveInRoot(st.sys, st.newroot, g);
+  return r.missing.length === 0 ? r.existing : null;
+}
+
+/** The bind list's check: nothing is created below an earlier bind. */
+function checkNotUnderBind(st: State, p: string): void {
+  for (var i = 0; i < st.bindPaths.length; i++)
+    if (path.isWithin(st.bindPaths[i], p))
+      fail("can't mkdir: " + p + " under existing bind-mount " + st.bindPaths[i], undefined,
+           { hint: "bind to a destination outside " + st.bindPaths[i] });
+}
+
+/** mkdir -p of guest path g inside the new root; returns its host path.
+    Directories that can't be written are made writable first with the
+    overmount trick when a scratch directory exists (-W). */
+export function mkdirs(st: State, g: string): string {
+  var r = resolveInRoot(st.sys, st.newroot, g);
+  var cur = r.existing;
+  if (r.missing.length === 0 && !isDir(st.sys, st.sys.stat(cur).mode))
+    fail("can't mkdir: exists but not a directory: " + cur);
+  for (var i = 0; i < r.missing.length; i++) {
+    if (r.missing[i] === "..")
+      fail("can't mkdir: " + path.join(cur, "..") + " not subdirectory of " + st.newroot);
+    var next = path.join(cur, r.missing[i]);
+    checkNotUnderBind(st, next);
+    mkdirOne(st, next);
+    cur = next;
+  }
+  return cur;
+}
+
+function mkdirOne(st: State, p: string): void {
+  try {
+    st.sys.mkdir(p, 493); // 0755
+    log.trace("mkdirs: created: " + p);
+  } catch (e) {
+    if (isErrno(e, "EACCES", "EPERM") && st.scratch !== null) {
+      mkdirOvermount(st, p, st.scratch);
+      return;
+    }
+    fail("can't mkdir: " + p, e, isErrno(e, "EROFS") ? { hint: READ_ONLY_HINT } : undefined);
+  }
+}
+
+/** Make the parent of p writable: bind it aside into scratch, bind a fresh
+    scratch directory over it, and recreate its entries as symlinks into the
+    aside copy (the seed's "symlink ranch"). Then mkdir p. */
+function mkdirOvermount(st: State, p: string, scratch: string): void {
+  var sys = st.sys;
+  var parent = path.dirname(p);
+  var over = path.join(scratch, String(sys.listdir(scratch).length + 1));
+  var orig = path.join(over, ".orig");
+  log.verbose("making writeable via symlink ranch: " + parent);
+  sys.mkdir(over, 493);
+  sys.mkdir(orig, 493);
+  attempt("can't bind-mount: " + parent + " to " + orig, function () {
+    mount(sys, parent, orig, null, ["MS_REC", "MS_BIND"], null);
+  });
+  attempt("can't bind-mount: " + over + " to " + parent, function () {
+    mount(sys, over, parent, null, ["MS_REC", "MS_BIND"], null);
+  });
+  var entries = sys.listdir(orig);
+  log.debug("existing entries: " + entries.length);
+  for (var i = 0; i < entries.length; i++)
+    sys.symlink(".orig/" + entries[i], path.join(parent, entries[i]));
+  attempt("can't mkdir even after overmount: " + p, function () { sys.mkdir(p, 493); });
+}
+
+/** The seed's bind_mount(): bind host src at guest dst under the new root. */
+export function bind(st: State, src: string, dst: string, flags: BindFlag[], extra: MountFlag[]): void {
+  var sys = st.sys;
+  var srcStat = statOrNull(sys, src, true);
+  if (srcStat === null) {
+    if (has(flags, "src-optional"))
+      return;
+    fail("can't bind: source not found: " + src, undefined, { hint: "SRC is a host path that must exist" });
+  }
+  if (path.normalize(dst) === null)
+    fail("can't bind: destination escapes the image: " + dst);
+  var target = existingInRoot(st, dst);
+  if (target === null) {
+    if (has(flags, "dst-optional"))
+      return;
+    if (!has(flags, "dst-create"))
+      fail("can't bind: destination not found: " + path.join(st.newroot, dst));
+    if (isDir(sys, (srcStat as NativeStat).mode)) {
+      target = mkdirs(st, dst);
+    } else {
+      // a file's mount point must be a file
+      var parent = mkdirs(st, path.dirname(dst));
+      target = path.join(parent, path.basename(dst));
+      checkNotUnderBind(st, target);
+      var fd = attempt("can't create bind destination: " + target, function () {
+        return sys.open(target as string, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384);
+      }, { hint: READ_ONLY_HINT });
+      sys.close(fd);
+    }
+  }
+  var t = target as string;
+  if (!path.isWithin(st.newroot, t))
+    fail("can't bind: " + t + " not subdirectory of " + st.newroot);
+  if (st.newroot !== "/")
+    st.bindPaths.push(t);
+  attempt("can't bind " + src + " at " + t, function () {
+    mount(sys, src, t, null, ["MS_BIND", "MS_REC"].concat(extra) as MountFlag[], null);
+  });
+}
+
+/** Bind a new file with the given content at dst: made in tmpDir, bound,
+    then unlinked on the host at once, even if the bind fails. */
+export function bindFile(st: State, dst: string, content: string, tmpDir: string, tmpName: string): void {
+  var sys = st.sys;
+  var made = attempt("can't create temporary file in " + tmpDir, function () {
+    return sys.mkstemp(path.join(tmpDir, tmpName + ".XXXXXX"));
+  }, { hint: "check that $TMPDIR (or /tmp) exists and is writable" });
+  try {
+    writeAll(sys, made[0], content);
+    sys.close(made[0]);
+    bind(st, made[1], dst, [], []);
+  } finally {
+    sys.unlink(made[1]);
+  }
+}
+
+/** ST_* bits of statvfs(3) → MS_* flags for a remount that keeps them;
+    a locked flag (nosuid, nodev, ...) must be kept or the remount fails. */
+var STATVFS_FLAGS: Array<[string, MountFlag]> = [
+  ["ST_MANDLOCK", "MS_MANDLOCK"], ["ST_NOATIME", "MS_NOATIME"], ["ST_NODEV", "MS_NODEV"],
+  ["ST_NODIRATIME", "MS_NODIRATIME"], ["ST_NOEXEC", "MS_NOEXEC"], ["ST_NOSUID", "MS_NOSUID"],
+  ["ST_RDONLY", "MS_RDONLY"], ["ST_RELATIME", "MS_RELATIME"], ["ST_SYNCHRONOUS", "MS_SYNCHRONOUS"],
+];
+
+var ST_VALID = 0x20;
+
+export function mountFlagsOf(sys: Sys, p: string): MountFlag[] {
+  var bits = sys.statvfs(p).flag & ~ST_VALID;
+  var out: MountFlag[] = [];
+  for (var i = 0; i < STATVFS_FLAGS.length; i++) {
+    var bit = sys.constants[STATVFS_FLAGS[i][0]];
+    if (bits & bit) {
+      out.push(STATVFS_FLAGS[i][1]);
+      bits &= ~bit;
+    }
+  }
+  if (bits !== 0)
+    fail("unknown mount flags: 0x" + bits.toString(16) + " " + p);
+  return out;
+}
+
+/** Remount the new root read-only unless it already is (e.g. SquashFUSE). */
+export function remountReadOnly(st: State): void {
+  var sys = st.sys;
+  try {
+    sys.access(st.newroot, sys.constants.W_OK);
+  } catch (e) {
+    if (isErrno(e, "EROFS"))
+      return;
+  }
+  var flags = mountFlagsOf(sys, st.newroot).concat(["MS_REMOUNT", "MS_BIND", "MS_RDONLY"] as MountFlag[]);
+  attempt("can't remount image read-only: " + st.newroot, function () {
+    mount(sys, null, st.newroot, null, flags, null);
+  });
+}
+
+var WF_MNT = "/srv";
+
+/** -W: a tmpfs at /srv holding the upper layer, an overlay at /srv/merged
+    that becomes the new root. */
+export function writeFake(st: State, size: string): void {
+  var sys = st.sys;
+  log.verbose("overlaying tmpfs for --write-fake (" + size + ")");
+  attempt("cannot mount tmpfs for overlay", function () {
+    mount(sys, null, WF_MNT, "tmpfs", [], "size=" + size);
+  }, { hint: "--write-fake=SIZE takes a tmpfs size such as 12%, 512m or 4g; the host needs " + WF_MNT });
+  var dirs = ["upper", "work", "merged", "mkdir_overmount"];
+  for (var i = 0; i < dirs.length; i++)
+    sys.mkdir(path.join(WF_MNT, dirs[i]), 448); // 0700
+  attempt("can't stat new root; overmounted by tmpfs for -W?: " + st.newroot, function () { sys.stat(st.newroot); });
+  var options = "lowerdir=" + st.newroot + ",upperdir=" + WF_MNT + "/upper,workdir=" + WF_MNT + "/work,"
+    + "index=on,userxattr,volatile";
+  var merged = WF_MNT + "/merged";
+  attempt("can't overlay: " + merged + ", " + options, function () {
+    mount(sys, "weirdal", merged, "overlay", [], options);
+  }, { hint: "unprivileged overlayfs needs Linux 5.11 or later" });
+  st.newroot = merged;
+  st.scratch = WF_MNT + "/mkdir_overmount";
+  log.verbose("newroot updated: " + st.newroot);
+}
+
+/** Bind the new root and its parent onto themselves so both are mount
+    points of this namespace; pivot_root(2) fails with EINVAL otherwise. */
+export function claimRoot(st: State): void {
+  log.debug("claiming new root for this namespace");
+  var roots = [st.newroot, path.dirname(st.newroot)];
+  for (var i = 0; i < roots.length; i++) {
+    var r = roots[i];
+    attempt("can't bind " + r + " at " + r, function () {
+      mount(st.sys, r, r, null, ["MS_BIND", "MS_REC", "MS_PRIVATE"], null);
+    });
+  }
+}
+
+export function tmpfs(st: State, dst: string): void {
+  var target = path.join(st.newroot, dst);
+  attempt("can't mount tmpfs at " + target, function () { mount(st.sys, null, target, "tmpfs", [], null); });
+}

@@ -1,0 +1,101 @@
+// What IMAGE names, in ch-run's order (reference §3.1): a name in the
+// storage directory, else a path to a directory or to a SquashFS file.
+
+import { attempt, fail, isErrno } from "../log/fail";
+import * as log from "../log/log";
+import * as path from "../path/path";
+import { isDir, Sys } from "../sys/sys";
+
+export type ImageKind = "directory" | "name" | "squash";
+
+export interface Image {
+  kind: ImageKind;
+  /** IMAGE as given. */
+  ref: string;
+  /** Directory root (canonical) or SquashFS file. */
+  path: string;
+}
+
+/** STORAGE/img/NAME with / → % and : → + (ch-image's ref_to_pathstr). */
+export function nameToPath(name: string, storage: string): string {
+  return path.join(storage, "img/" + name.replace(/\//g, "%").replace(/:/g, "+"));
+}
+
+var SQUASH_MAGIC = "hsqs";
+
+function hex(s: string): string {
+  var out = "";
+  for (var i = 0; i < s.length; i++) {
+    var h = (s.charCodeAt(i) & 0xff).toString(16);
+    out += (h.length < 2 ? "0" : "") + h + (i === 1 ? " " : "");
+  }
+  return out;
+}
+
+function readMagic(sys: Sys, ref: string): string {
+  var fd = attempt("can't open: " + ref, function () { return sys.open(ref, sys.constants.O_RDONLY); });
+  try {
+    return attempt("can't read: " + ref, function () { return sys.read(fd, 4); });
+  } finally {
+    sys.close(fd);
+  }
+}
+
+/** Classify ref; fail with ch-run's messages if it is none of the kinds. */
+export function imageKind(sys: Sys, ref: string, storage: string): ImageKind {
+  var byName = nameToPath(ref, storage);
+  try {
+    sys.lstat(byName);
+    return "name";
+  } catch (e) {
+    if (!isErrno(e, "ENOENT", "ENOTDIR", "EACCES", "ENAMETOOLONG"))
+      throw e;
+  }
+  var st = attempt("can't stat: " + ref, function () { return sys.stat(ref); },
+                   { hint: "not a path, nor an image name in " + path.join(storage, "img") });
+  if (isDir(sys, st.mode))
+    return "directory";
+  var magic = readMagic(sys, ref);
+  log.verbose("image file magic expected: 6873 7173; actual: " + hex(magic));
+  if (magic === SQUASH_MAGIC)
+    return "squash";
+  return fail("unknown image type: " + ref, undefined,
+              { hint: "IMAGE must be a directory, a SquashFS file or an image name" });
+}
+
+function canonical(sys: Sys, p: string): string {
+  return attempt("can't canonicalize: " + p, function () { return sys.realpath(p); });
+}
+
+export interface ImageOptions {
+  storage: string;
+  unsafe: boolean;
+  writable: boolean;
+}
+
+/** Resolve IMAGE to an Image, applying ch-run's storage rules. */
+export function resolveImage(sys: Sys, ref: string, o: ImageOptions): Image {
+  var kind = imageKind(sys, ref, o.storage);
+  if (kind === "name") {
+    if (o.writable && !o.unsafe)
+      fail("--write invalid when running by name", undefined, { hint: "drop -w, or use -W for a throw-away writable layer" });
+    return { kind: kind, ref: ref, path: nameToPath(ref, o.storage) };
+  }
+  if (kind === "squash")
+    return { kind: kind, ref: ref, path: canonical(sys, ref) };
+  var root = canonical(sys, ref);
+  var storage = realpathOrNull(sys, o.storage);
+  if (!o.unsafe && storage !== null && path.isWithin(storage, root))
+    fail("can't run directory images from storage (hint: run by name)");
+  return { kind: kind, ref: ref, path: root };
+}
+
+function realpathOrNull(sys: Sys, p: string): string | null {
+  try {
+    return sys.realpath(p);
+  } catch (e) {
+    if (isErrno(e, "ENOENT", "ENOTDIR", "EACCES"))
+      return null;
+    throw e;
+  }
+}

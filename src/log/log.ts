@@ -1,0 +1,116 @@
+// Logging as ch-run does it (reference §6.2-6.3): a message is printed iff
+// its level <= the verbosity; lines are `PROG[PID]: [error: |warning: ]MSG`.
+// Warnings are also kept in a shared buffer and reprinted at exit.
+
+export var LL_FATAL = -3;
+export var LL_STDERR = -2;
+export var LL_WARNING = -1;
+export var LL_INFO = 0;
+export var LL_VERBOSE = 1;
+export var LL_DEBUG = 2;
+export var LL_TRACE = 3;
+
+/** Where log lines go and who we are; set by main(), defaults for tests. */
+export interface LogSink {
+  prog: string;
+  pid(): number;
+  write(line: string): void;
+  color: boolean;
+}
+
+/** Storage for warnings that outlives fork(): see warnings.ts. */
+export interface WarningStore {
+  add(line: string): void;
+  lines(): string[];
+}
+
+var state = {
+  verbosity: 0,
+  sink: { prog: "skiff", pid: function () { return 0; }, write: function (_line: string) {}, color: false } as LogSink,
+  store: null as WarningStore | null,
+};
+
+export function configure(sink: LogSink, store: WarningStore | null): void {
+  state.sink = sink;
+  state.store = store;
+}
+
+export function setVerbosity(v: number): void {
+  state.verbosity = v;
+}
+
+export function verbosity(): number {
+  return state.verbosity;
+}
+
+export function setColor(on: boolean): void {
+  state.sink.color = on;
+}
+
+// ANSI colours per level, as the nvidia-cdi branch's --color.
+var COLORS: { [level: string]: string } = {
+  "-3": "31;1", "-1": "33", "0": "0", "1": "38;5;245", "2": "38;5;240", "3": "38;5;235",
+};
+
+function prefix(level: number): string {
+  if (level === LL_FATAL)
+    return "error: ";
+  if (level === LL_WARNING)
+    return "warning: ";
+  return "";
+}
+
+/** Format a line as ch-run would, without the newline. */
+export function formatLine(level: number, msg: string): string {
+  return state.sink.prog + "[" + state.sink.pid() + "]: " + prefix(level) + msg;
+}
+
+function emit(level: number, msg: string): void {
+  if (level > state.verbosity)
+    return;
+  var line = formatLine(level, msg);
+  var color = state.sink.color ? COLORS[String(level)] : undefined;
+  state.sink.write(color ? "\x1b[" + color + "m" + line + "\x1b[0m\n" : line + "\n");
+}
+
+export function error(msg: string): void {
+  emit(LL_FATAL, msg);
+}
+
+export function warning(msg: string): void {
+  if (state.store)
+    state.store.add(formatLine(LL_WARNING, msg));
+  emit(LL_WARNING, msg);
+}
+
+export function info(msg: string): void {
+  emit(LL_INFO, msg);
+}
+
+export function verbose(msg: string): void {
+  emit(LL_VERBOSE, msg);
+}
+
+export function debug(msg: string): void {
+  emit(LL_DEBUG, msg);
+}
+
+export function trace(msg: string): void {
+  emit(LL_TRACE, msg);
+}
+
+/** True if a message at level would be printed (to skip building costly
+    messages on the launch path). */
+export function enabled(level: number): boolean {
+  return level <= state.verbosity;
+}
+
+/** At exit (not exec): reprint the warnings seen, as ch-run does. */
+export function reprintWarnings(): void {
+  var lines = state.store ? state.store.lines() : [];
+  if (lines.length === 0 || state.verbosity < LL_WARNING)
+    return;
+  emit(LL_WARNING, "reprinting first " + lines.length + " warning(s)");
+  for (var i = 0; i < lines.length; i++)
+    state.sink.write(lines[i] + "\n");
+}

@@ -1,0 +1,60 @@
+// Lexical path operations (no filesystem access), as the seed's path_join,
+// path_split and path_subdir_p.
+
+/** Join a and b with exactly one slash; b absolute is still appended, as
+    the seed's path_join (newroot + guest path). */
+export function join(a: string, b: string): string {
+  if (a === "")
+    return b;
+  if (b === "")
+    return a;
+  var left = a.charAt(a.length - 1) === "/" ? a.slice(0, -1) : a;
+  var right = b.charAt(0) === "/" ? b.slice(1) : b;
+  return left + "/" + right;
+}
+
+/** [dirname, basename] of a path without trailing slashes. */
+export function split(p: string): [string, string] {
+  var trimmed = p.length > 1 ? p.replace(/\/+$/, "") : p;
+  var i = trimmed.lastIndexOf("/");
+  if (i < 0)
+    return [".", trimmed];
+  if (i === 0)
+    return ["/", trimmed.slice(1)];
+  return [trimmed.slice(0, i), trimmed.slice(i + 1)];
+}
+
+export function dirname(p: string): string {
+  return split(p)[0];
+}
+
+export function basename(p: string): string {
+  return split(p)[1];
+}
+
+/** Normalise an absolute path lexically: collapse slashes and ".", resolve
+    "..". Returns null if ".." would climb above "/". */
+export function normalize(p: string): string | null {
+  var out: string[] = [];
+  var parts = p.split("/");
+  for (var i = 0; i < parts.length; i++) {
+    var c = parts[i];
+    if (c === "" || c === ".")
+      continue;
+    if (c === "..") {
+      if (out.length === 0)
+        return null;
+      out.pop();
+    } else {
+      out.push(c);
+    }
+  }
+  return "/" + out.join("/");
+}
+
+/** True if path equals base or lies below it (both canonical). */
+export function isWithin(base: string, path: string): boolean {
+  if (base === "/")
+    return path.charAt(0) === "/";
+  return path === base || path.indexOf(base + "/") === 0;
+}

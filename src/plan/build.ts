@@ -1,0 +1,129 @@
+// Options + image + host facts → Plan, following the seed's containerize()
+// and mounts_setup() step by step.
+
+import { Options } from "../cli/options";
+import { hookAdd, HookLists } from "../hooks/hooks";
+import { Image } from "../image/image";
+import { HookAction, Plan, Step } from "./plan";
+
+/** What planning needs to know about the host; gathered by main(). */
+export interface HostFacts {
+  euid: number;
+  egid: number;
+  /** $USER */
+  user: string;
+  /** $TMPDIR or /tmp: the container's /tmp and where passwd/group are made. */
+  hostTmp: string;
+  environ: string[];
+  passwd: (uid: number) => NativePasswd | null;
+  group: (gid: number) => NativeGroup | null;
+  /** Default SquashFS mount point. */
+  squashMount: string;
+}
+
+/** The seed's BINDS_DEFAULT: /dev, /proc, /sys required, the rest optional. */
+export var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
+  { path: "/dev", optional: false },
+  { path: "/proc", optional: false },
+  { path: "/sys", optional: false },
+  { path: "/etc/hosts", optional: true },
+  { path: "/etc/machine-id", optional: true },
+  { path: "/etc/resolv.conf", optional: true },
+  // Cray (#1473), Gemini/Aries interconnect, Shasta/Slingshot
+  { path: "/var/lib/hugetlbfs", optional: true },
+  { path: "/etc/opt/cray/wlm_detect", optional: true },
+  { path: "/opt/cray/wlm_detect", optional: true },
+  { path: "/opt/cray/alps", optional: true },
+  { path: "/opt/cray/udreg", optional: true },
+  { path: "/opt/cray/ugni", optional: true },
+  { path: "/opt/cray/xpmem", optional: true },
+  { path: "/var/opt/cray/alps", optional: true },
+  { path: "/var/spool/slurmd", optional: true },
+];
+
+/** /etc/passwd for the container: root, nobody and the container user,
+    copied from the host's NSS entry or the dummy "charlie" (#649). */
+export function passwdContent(uid: number, gid: number, pw: NativePasswd | null): string {
+  var s = "";
+  if (uid !== 0)
+    s += "root:x:0:0:root:/root:/bin/sh\n";
+  if (uid !== 65534)
+    s += "nobody:x:65534:65534:nobody:/:/bin/false\n";
+  return s + (pw ? pw.name : "charlie") + ":x:" + uid + ":" + gid + ":" + (pw ? pw.gecos : "Charlie") + ":/:/bin/sh\n";
+}
+
+export function groupContent(gid: number, gr: NativeGroup | null): string {
+  var s = "";
+  if (gid !== 0)
+    s += "root:x:0:\n";
+  if (gid !== 65534)
+    s += "nogroup:x:65534:\n";
+  return s + (gr ? gr.name : "charliegroup") + ":x:" + gid + ":\n";
+}
+
+export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
+  var uid = o.uid !== undefined ? o.uid : host.euid;
+  var gid = o.gid !== undefined ? o.gid : host.egid;
+  var steps: Step[] = [];
+  var hooks: HookLists<HookAction> = { host: [], guest: [], all: [] };
+  var newroot = image.path;
+
+  // Two nested user namespaces: the outer makes us root so squashfuse can
+  // mount; the inner gives the requested IDs. One code path for all images.
+  steps.push({ op: "userns", map: { uidOut: host.euid, uidIn: 0, gidOut: host.egid, gidIn: 0 } });
+  if (image.kind === "squash") {
+    newroot = o.mount !== undefined ? o.mount : host.squashMount;
+    steps.push({ op: "squash-mount", image: image.path, mountpoint: newroot, createMountpoint: o.mount === undefined });
+  }
+  steps.push({ op: "userns", map: { uidOut: 0, uidIn: uid, gidOut: 0, gidIn: gid } });
+
+  steps.push({ op: "claim-root" });
+  if (!o.writable)
+    steps.push({ op: "remount-ro" });
+  if (o.writeFake !== undefined)
+    steps.push({ op: "write-fake", size: o.writeFake });
+  for (var i = 0; i < DEFAULT_BINDS.length; i++) {
+    var b = DEFAULT_BINDS[i];
+    steps.push({ op: "bind", src: b.path, dst: b.path, why: "default",
+                 flags: b.optional ? ["src-optional", "dst-optional"] : [], mountFlags: ["MS_RDONLY"] });
+  }
+  if (!o.noPasswd) {
+    steps.push({ op: "file", dst: "/etc/passwd", content: passwdContent(uid, gid, host.passwd(uid)),
+                 tmpDir: host.hostTmp, tmpName: "ch-run_passwd" });
+    steps.push({ op: "file", dst: "/etc/group", content: groupContent(gid, host.group(gid)),
+                 tmpDir: host.hostTmp, tmpName: "ch-run_group" });
+  }
+  if (o.privateTmp)
+    steps.push({ op: "tmpfs", dst: "/tmp" });
+  else
+    steps.push({ op: "bind", src: host.hostTmp, dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" });
+  if (o.hostHome !== undefined)
+    steps.push({ op: "bind", src: o.hostHome, dst: "/home/" + host.user, flags: ["dst-create"], mountFlags: [],
+                 why: "--home" });
+  for (var j = 0; j < o.binds.length; j++)
+    steps.push({ op: "bind", src: o.binds[j].src, dst: o.binds[j].dst, flags: ["dst-create"], mountFlags: [],
+                 why: "--bind" });
+  steps.push({ op: "hooks", list: "host" });
+  steps.push({ op: "pivot" });
+  steps.push({ op: "hooks", list: "guest" });
+
+  hookAdd(hooks.guest, "fail", "env-defaults-first",
+          { op: "env-defaults-first", home: o.hostHome !== undefined ? ["/home/" + host.user] : ["/root", "/"] });
+  for (var k = 0; k < o.envDeltas.length; k++) {
+    var d = o.envDeltas[k];
+    hookAdd(hooks.guest, "ok", d.kind === "unset" ? "env-unset" : d.kind === "set" ? "env-set" : "env-set-gfile",
+            { op: "env-delta", delta: d, expand: !o.envNoExpand });
+  }
+  hookAdd(hooks.guest, "fail", "env-defaults-last", { op: "env-defaults-last" });
+  if (o.seccomp)
+    hookAdd(hooks.all, "fail", "seccomp", { op: "seccomp" });
+
+  var plan: Plan = {
+    newroot: newroot,
+    steps: steps,
+    hooks: hooks,
+    command: { argv: o.command, cwd: o.cd },
+    environ: host.environ,
+  };
+  return plan;
+}

@@ -1,0 +1,55 @@
+// --dry-run output: the plan as a person reads it, or as JSON.
+
+import { argvToString } from "../log/argv";
+import { Plan, Step } from "./plan";
+
+function describe(s: Step): string {
+  switch (s.op) {
+    case "userns":
+      return "user+mount namespace: uid " + s.map.uidOut + " -> " + s.map.uidIn
+        + ", gid " + s.map.gidOut + " -> " + s.map.gidIn;
+    case "squash-mount":
+      return "mount SquashFS " + s.image + " at " + s.mountpoint + " (squashfuse_ll)";
+    case "claim-root":
+      return "bind new root and its parent onto themselves";
+    case "remount-ro":
+      return "remount new root read-only";
+    case "write-fake":
+      return "overlay tmpfs (size=" + s.size + ") on new root at /srv/merged";
+    case "bind":
+      return "bind " + s.src + " -> " + s.dst + " (" + s.why
+        + (s.flags.length ? "; " + s.flags.join(", ") : "")
+        + (s.mountFlags.length ? "; " + s.mountFlags.join("|") : "") + ")";
+    case "file":
+      return "bind generated file -> " + s.dst + ":\n      " + s.content.replace(/\n$/, "").split("\n").join("\n      ");
+    case "tmpfs":
+      return "tmpfs -> " + s.dst;
+    case "hooks":
+      return "run " + s.list + " hooks";
+    case "pivot":
+      return "pivot_root into new root";
+  }
+}
+
+export function formatPlan(plan: Plan, json: boolean): string {
+  if (json)
+    return JSON.stringify(plan, null, 2) + "\n";
+  var lines: string[] = ["image root: " + plan.newroot];
+  if (plan.joinPid !== undefined)
+    lines.push("join namespaces of pid " + plan.joinPid + " (no set-up)");
+  if (plan.join)
+    lines.push("join peer group " + plan.join.tag + " of " + plan.join.count
+               + " (first arrival runs the steps, the others join it)");
+  for (var i = 0; i < plan.steps.length; i++)
+    lines.push("  " + (i + 1) + ". " + describe(plan.steps[i]));
+  var tags: Array<"host" | "guest" | "all"> = ["host", "guest", "all"];
+  for (var t = 0; t < tags.length; t++) {
+    var list = plan.hooks[tags[t]];
+    for (var k = 0; k < list.length; k++)
+      lines.push("  hook " + tags[t] + ": " + list[k].name + " " + JSON.stringify(list[k].action));
+  }
+  if (plan.command.cwd !== undefined)
+    lines.push("cd " + plan.command.cwd);
+  lines.push("exec " + argvToString(plan.command.argv));
+  return lines.join("\n") + "\n";
+}

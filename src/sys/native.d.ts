@@ -1,0 +1,119 @@
+// The C binding (native/binding.c), installed as the global `native`. One
+// function per libc call; failures throw a SysError (see sys/errors.ts).
+// Strings carry raw bytes.
+
+interface NativeStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  dev: number;
+  ino: number;
+  nlink: number;
+}
+
+interface NativePasswd {
+  name: string;
+  uid: number;
+  gid: number;
+  gecos: string;
+  dir: string;
+  shell: string;
+}
+
+interface NativeGroup {
+  name: string;
+  gid: number;
+}
+
+interface NativeSigInfo {
+  signo: number;
+  pid: number;
+  code: number;
+  status: number;
+}
+
+/** Opaque sem_t pointer. */
+interface NativeSemaphore {
+  readonly __brand: "NativeSemaphore";
+}
+
+interface NativeBinding {
+  argv: string[];
+  constants: { [name: string]: number };
+
+  getpid(): number;
+  getppid(): number;
+  getresuid(): number[];
+  getresgid(): number[];
+  getpwuid(uid: number): NativePasswd | null;
+  getgrgid(gid: number): NativeGroup | null;
+
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number): void;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  pivot_root(newRoot: string, putOld: string): void;
+  chroot(path: string): void;
+
+  chdir(path: string): void;
+  getcwd(): string;
+  mkdir(path: string, mode: number): void;
+  rmdir(path: string): void;
+  unlink(path: string): void;
+  symlink(target: string, linkPath: string): void;
+  rename(oldPath: string, newPath: string): void;
+  readlink(path: string): string;
+  realpath(path: string): string;
+  access(path: string, mode: number): void;
+  stat(path: string): NativeStat;
+  lstat(path: string): NativeStat;
+  fstat(fd: number): NativeStat;
+  statvfs(path: string): { flag: number; bsize: number; blocks: number };
+  listdir(path: string): string[];
+
+  open(path: string, flags: number, mode?: number): number;
+  close(fd: number): void;
+  read(fd: number, size: number): string;
+  write(fd: number, data: string): number;
+  dup2(oldFd: number, newFd: number): void;
+  pipe(): number[];
+  ftruncate(fd: number, length: number): void;
+  mkstemp(template: string): [number, string];
+  isatty(fd: number): boolean;
+
+  prctl(option: number, arg2?: number, arg3?: number, arg4?: number, arg5?: number): number;
+  seccomp_filter(program: number[]): void;
+  syscall(nr: number, a1?: number, a2?: number, a3?: number, a4?: number): number;
+  fork(): number;
+  execve(path: string, argv: string[], envp: string[]): never;
+  execvpe(file: string, argv: string[], envp: string[]): never;
+  waitpid(pid: number, options?: number): [number, number];
+  kill(pid: number, sig: number): void;
+  exit(status: number): never;
+
+  signal(sig: number, disposition: 0 | 1): void;
+  sigprocmask(how: number, signals: number[]): void;
+  sigtimedwait(signals: number[], timeoutMs: number): NativeSigInfo | null;
+
+  environ(): string[];
+  setenv(name: string, value: string): void;
+  unsetenv(name: string): void;
+
+  sem_open(name: string, oflag: number, mode: number, value: number): NativeSemaphore;
+  sem_timedwait(sem: NativeSemaphore, timeoutMs: number): void;
+  sem_post(sem: NativeSemaphore): void;
+  sem_close(sem: NativeSemaphore): void;
+  sem_unlink(name: string): void;
+  shm_open(name: string, oflag: number, mode: number): number;
+  shm_unlink(name: string): void;
+  mmap(fd: number, length: number): ArrayBuffer;
+  munmap(buffer: ArrayBuffer): void;
+
+  syslog(priority: number, message: string): void;
+  uname(): { sysname: string; release: string; machine: string };
+  monotonic(): number;
+  nanosleep(ms: number): void;
+}
+
+declare var native: NativeBinding;

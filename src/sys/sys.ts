@@ -1,0 +1,68 @@
+// The system interface the runtime acts through. In the binary it is the C
+// binding (`native`); unit tests pass a recording double with a simulated
+// filesystem instead, so mount and namespace logic is tested without
+// privileges (as youki's syscall/ test double).
+
+export type Sys = NativeBinding;
+
+/** The real system: the binding installed by native/host.c. */
+export function linuxSys(): Sys {
+  return native;
+}
+
+/** Mount flags by name, so plans stay readable data. */
+export type MountFlag = "MS_RDONLY" | "MS_NOSUID" | "MS_NODEV" | "MS_NOEXEC" | "MS_SYNCHRONOUS"
+  | "MS_REMOUNT" | "MS_MANDLOCK" | "MS_NOATIME" | "MS_NODIRATIME" | "MS_BIND" | "MS_MOVE"
+  | "MS_REC" | "MS_PRIVATE" | "MS_SLAVE" | "MS_RELATIME";
+
+export function mountFlags(sys: Sys, names: MountFlag[]): number {
+  var v = 0;
+  for (var i = 0; i < names.length; i++)
+    v += sys.constants[names[i]]; // distinct bits: + is |, without 32-bit truncation
+  return v;
+}
+
+/** Type bits of a stat mode. */
+export function isDir(sys: Sys, mode: number): boolean {
+  return (mode & sys.constants.S_IFMT) === sys.constants.S_IFDIR;
+}
+
+export function isLink(sys: Sys, mode: number): boolean {
+  return (mode & sys.constants.S_IFMT) === sys.constants.S_IFLNK;
+}
+
+/** stat() that returns null instead of throwing when the path is missing. */
+export function statOrNull(sys: Sys, path: string, follow: boolean): NativeStat | null {
+  try {
+    return follow ? sys.stat(path) : sys.lstat(path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT" || (e as { code?: string }).code === "ENOTDIR")
+      return null;
+    throw e;
+  }
+}
+
+/** Whole contents of a file. */
+export function readFile(sys: Sys, path: string): string {
+  var fd = sys.open(path, sys.constants.O_RDONLY);
+  try {
+    var chunks: string[] = [];
+    for (;;) {
+      var s = sys.read(fd, 65536);
+      if (s === "")
+        break;
+      chunks.push(s);
+    }
+    return chunks.join("");
+  } finally {
+    sys.close(fd);
+  }
+}
+
+/** Write all of data to fd. */
+export function writeAll(sys: Sys, fd: number, data: string): void {
+  while (data !== "") {
+    var n = sys.write(fd, data);
+    data = data.slice(n);
+  }
+}

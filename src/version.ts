@@ -1,0 +1,1 @@
+export var VERSION = "0.1.0";
