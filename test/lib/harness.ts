@@ -1,0 +1,344 @@
+// Helpers for skiff's end-to-end tests (node:test).  The tests run as root
+// (`make test` → scripts/test.sh) and run skiff either as root or, through
+// setpriv(1), as the unprivileged user created by test/setup/setup.sh.
+// Paths mirror test/setup/env.sh; keep the two in step.
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+//// Paths and names ////////////////////////////////////////////////////////
+
+export const TEST_ROOT: string = process.env.SKIFF_TEST_ROOT || "/var/tmp/skiff-test";
+export const TEST_USER = "skifftest";
+
+export const BIN_DIR = `${TEST_ROOT}/bin`;
+/** Copy of build/skiff made by setup.sh (reachable by TEST_USER). */
+export const SKIFF = `${BIN_DIR}/skiff`;
+/** Symlink named ch-run → skiff, for ch-run-compatible invocations. */
+export const CH_RUN_SKIFF = `${BIN_DIR}/ch-run`;
+/** Debian's ch-run 0.31 (charliecloud-runtime), the behaviour oracle. */
+export const ORACLE = "/usr/bin/ch-run";
+
+export const IMG_DIR = `${TEST_ROOT}/img`;
+/** Busybox directory image (root-owned, read-only for tests). */
+export const IMG = `${IMG_DIR}/busybox`;
+/** The same image as SquashFS (gzip), and zstd / lz4 variants. */
+export const SQFS = `${IMG_DIR}/busybox.sqfs`;
+export const SQFS_ZSTD = `${IMG_DIR}/busybox-zstd.sqfs`;
+export const SQFS_LZ4 = `${IMG_DIR}/busybox-lz4.sqfs`;
+/** Directory image lacking /proc. */
+export const BROKEN = `${IMG_DIR}/broken`;
+/** Regular file that is not SquashFS (starts with "You "). */
+export const NOTSQUASH = `${IMG_DIR}/notsquash.img`;
+/** First 4096 bytes of busybox.sqfs: good magic, unreadable file system. */
+export const TRUNCATED = `${IMG_DIR}/truncated.sqfs`;
+export const SCRATCH = `${TEST_ROOT}/scratch`;
+
+//// Running things /////////////////////////////////////////////////////////
+
+export type As = "root" | "user";
+export const AS_BOTH: As[] = ["root", "user"];
+
+export interface RunOpts {
+  /** Run as root (default) or as TEST_USER. */
+  as?: As;
+  /** Merged over the default environment; a key set to undefined is removed. */
+  env?: Record<string, string | undefined>;
+  /** Default: TEST_ROOT. */
+  cwd?: string;
+  /** Fed to stdin (default: empty stdin). */
+  input?: string;
+  /** Killed with SIGKILL after this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface UserInfo {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+const userCache = new Map<string, UserInfo>();
+
+/** Look NAME up in /etc/passwd (throws if absent, e.g. setup.sh not run). */
+export function userInfo(name: string): UserInfo {
+  let u = userCache.get(name);
+  if (u) return u;
+  for (const line of fs.readFileSync("/etc/passwd", "utf8").split("\n")) {
+    const f = line.split(":");
+    if (f[0] === name && f.length >= 7) {
+      u = { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+      userCache.set(name, u);
+      return u;
+    }
+  }
+  throw new Error(`user ${name} not found in /etc/passwd; run test/setup/setup.sh`);
+}
+
+/** The test user's identity (uid, gid, home). */
+export function testUser(): UserInfo {
+  return userInfo(TEST_USER);
+}
+
+/** Default environment for a run as AS, before opts.env is merged. */
+export function defaultEnv(as: As = "root"): Record<string, string> {
+  const u = as === "user" ? testUser() : { name: "root", home: "/root" };
+  return { PATH: "/usr/local/bin:/usr/bin:/bin", USER: u.name, HOME: u.home, LANG: "C" };
+}
+
+/** Run ARGV synchronously as root or TEST_USER with a clean environment. */
+export function run(argv: string[], opts: RunOpts = {}): RunResult {
+  const as = opts.as ?? "root";
+  const env: Record<string, string> = defaultEnv(as);
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const full =
+    as === "user"
+      ? ["setpriv", `--reuid=${TEST_USER}`, `--regid=${TEST_USER}`, "--init-groups", "--", ...argv]
+      : argv;
+  const r = spawnSync(full[0], full.slice(1), {
+    cwd: opts.cwd ?? TEST_ROOT,
+    env,
+    input: opts.input ?? "",
+    timeout: opts.timeoutMs ?? 30_000,
+    killSignal: "SIGKILL",
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== "ETIMEDOUT") {
+    throw r.error; // could not start at all (e.g. setpriv missing)
+  }
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? "",
+    stderr: r.stderr ?? "",
+  };
+}
+
+/** Run skiff (the test copy of build/skiff). */
+export function skiff(args: string[], opts: RunOpts = {}): RunResult {
+  return run([SKIFF, ...args], opts);
+}
+
+/** Run skiff through its ch-run name (CH_RUN_SKIFF). */
+export function skiffChRun(args: string[], opts: RunOpts = {}): RunResult {
+  return run([CH_RUN_SKIFF, ...args], opts);
+}
+
+/** Run the oracle, Debian's ch-run 0.31. */
+export function chrun(args: string[], opts: RunOpts = {}): RunResult {
+  return run([ORACLE, ...args], opts);
+}
+
+/** Human-readable summary of a result, for assertion messages. */
+export function describeResult(r: RunResult): string {
+  return `status=${r.status} signal=${r.signal}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+}
+
+/** Block for MS milliseconds (tests here are synchronous). */
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Poll PRED every 10 ms until true or TIMEOUTMS elapses; returns last value. */
+export function waitFor(pred: () => boolean, timeoutMs = 2000): boolean {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (pred()) return true;
+    if (Date.now() >= end) return false;
+    sleepMs(10);
+  }
+}
+
+//// Writable image copies //////////////////////////////////////////////////
+
+const scratchPaths: string[] = [];
+let scratchCount = 0;
+
+/** Fresh writable copy of the busybox image (or of SRC), owned by AS's
+    user, under SCRATCH; for -w tests.  Removed by cleanupScratch(). */
+export function userCopyOfImage(as: As, src: string = IMG): string {
+  fs.mkdirSync(SCRATCH, { recursive: true, mode: 0o755 });
+  const dst = `${SCRATCH}/${as}-${process.pid}-${++scratchCount}-${path.basename(src)}`;
+  scratchPaths.push(dst);
+  must(run(["cp", "-a", "--", src, dst]), `cp -a ${src} ${dst}`);
+  if (as === "user") {
+    const u = testUser();
+    // -h: don't follow the image's absolute symlinks out to the host.
+    must(run(["chown", "-hR", `${u.uid}:${u.gid}`, "--", dst]), `chown ${dst}`);
+  }
+  return dst;
+}
+
+/** Remove everything userCopyOfImage created in this process. */
+export function cleanupScratch(): void {
+  while (scratchPaths.length) {
+    const p = scratchPaths.pop()!;
+    run(["rm", "-rf", "--one-file-system", "--", p]);
+  }
+}
+
+function must(r: RunResult, what: string): void {
+  if (r.status !== 0) throw new Error(`${what} failed: ${describeResult(r)}`);
+}
+
+//// Leak detectors /////////////////////////////////////////////////////////
+
+export interface Mount {
+  /** Process whose mountinfo listed it. */
+  pid: number | "self";
+  /** Mount namespace, e.g. "mnt:[4026531841]". */
+  ns: string;
+  mountId: number;
+  mountPoint: string;
+  fsType: string;
+  source: string;
+  options: string;
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+function unescapeMountinfo(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+function parseMountinfo(text: string, pid: number | "self", ns: string): Mount[] {
+  const out: Mount[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const dash = line.indexOf(" - ");
+    if (dash < 0) continue;
+    const a = line.slice(0, dash).split(" ");
+    const b = line.slice(dash + 3).split(" ");
+    out.push({
+      pid,
+      ns,
+      mountId: Number(a[0]),
+      mountPoint: unescapeMountinfo(a[4]),
+      fsType: b[0],
+      source: unescapeMountinfo(b[1] ?? ""),
+      options: `${a[5] ?? ""},${b[2] ?? ""}`,
+    });
+  }
+  return out;
+}
+
+function readOrNull(p: string): string | null {
+  try {
+    return fs.readFileSync(p, "utf8");
+  } catch {
+    return null; // process gone, or not ours to read
+  }
+}
+
+function nsOf(pid: number | "self"): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return "?";
+  }
+}
+
+/** Mounts in the test process's own (the host's) mount namespace. */
+export function hostMounts(): Mount[] {
+  return parseMountinfo(readOrNull("/proc/self/mountinfo") ?? "", "self", nsOf("self"));
+}
+
+/** Mounts in every mount namespace any live process is in (one reader per
+    namespace), the host's included.  Finds mounts leaked into namespaces
+    kept alive by stray processes. */
+export function allMounts(): Mount[] {
+  const seen = new Set<string>();
+  const out: Mount[] = [];
+  const self = nsOf("self");
+  seen.add(self);
+  out.push(...hostMounts());
+  for (const pid of pids()) {
+    const ns = nsOf(pid);
+    if (ns === "?" || seen.has(ns)) continue;
+    const text = readOrNull(`/proc/${pid}/mountinfo`);
+    if (text === null) continue;
+    seen.add(ns);
+    out.push(...parseMountinfo(text, pid, ns));
+  }
+  return out;
+}
+
+/** Mounts at or below PREFIX: in the host namespace, or (allNamespaces)
+    in any namespace. */
+export function mountsUnder(prefix: string, allNamespaces = false): Mount[] {
+  const p = prefix.replace(/\/+$/, "");
+  return (allNamespaces ? allMounts() : hostMounts()).filter(
+    (m) => m.mountPoint === p || m.mountPoint.startsWith(p + "/") || p === "",
+  );
+}
+
+/** FUSE mounts (type fuse or fuse.*; not fusectl) in any namespace, or
+    only the host's. */
+export function fuseMounts(allNamespaces = true): Mount[] {
+  return (allNamespaces ? allMounts() : hostMounts()).filter(
+    (m) => m.fsType === "fuse" || m.fsType.startsWith("fuse."),
+  );
+}
+
+function pids(): number[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((e) => /^[0-9]+$/.test(e))
+    .map(Number);
+}
+
+export interface Proc {
+  pid: number;
+  comm: string;
+  uid: number;
+  cmdline: string[];
+}
+
+/** Live processes (not this one) whose comm is NAME (compared on comm's
+    15-character limit) or matches the RegExp. */
+export function processesNamed(name: string | RegExp): Proc[] {
+  const out: Proc[] = [];
+  for (const pid of pids()) {
+    if (pid === process.pid) continue;
+    const comm = readOrNull(`/proc/${pid}/comm`);
+    if (comm === null) continue;
+    const c = comm.replace(/\n$/, "");
+    const hit = typeof name === "string" ? c === name.slice(0, 15) : name.test(c);
+    if (!hit) continue;
+    const status = readOrNull(`/proc/${pid}/status`) ?? "";
+    const m = /^Uid:\s+(\d+)/m.exec(status);
+    const cmd = readOrNull(`/proc/${pid}/cmdline`) ?? "";
+    out.push({
+      pid,
+      comm: c,
+      uid: m ? Number(m[1]) : -1,
+      cmdline: cmd.split("\0").filter((s, i, a) => i < a.length - 1 || s !== ""),
+    });
+  }
+  return out;
+}
+
+/** Entries in /dev/shm whose name contains PATTERN (string) or matches it. */
+export function devShmEntries(pattern: string | RegExp): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync("/dev/shm");
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => (typeof pattern === "string" ? n.includes(pattern) : pattern.test(n)))
+    .sort();
+}

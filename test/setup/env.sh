@@ -1,0 +1,34 @@
+# Sourced (not executed) by the test scripts: where test images, the test copy
+# of skiff and scratch space live, and who the unprivileged test user is.
+# test/lib/harness.ts mirrors these names; keep the two in step.
+
+# Root of all test state.  Must be traversable by everyone (0755, and so must
+# every parent), because tests run skiff as $SKIFF_TEST_USER too.
+SKIFF_TEST_ROOT=${SKIFF_TEST_ROOT:-/var/tmp/skiff-test}
+
+# Unprivileged user the tests run as (via setpriv); created by setup.sh.
+SKIFF_TEST_USER=skifftest
+SKIFF_TEST_UID_WANTED=1500         # preferred uid/gid; setup picks another if taken
+
+# Copy of build/skiff (and a ch-run symlink to it), reachable by the test user
+# wherever the checkout lives.
+SKIFF_TEST_BIN=$SKIFF_TEST_ROOT/bin
+SKIFF_TEST_SKIFF=$SKIFF_TEST_BIN/skiff
+SKIFF_TEST_CH_RUN=$SKIFF_TEST_BIN/ch-run
+
+# Cached images (rebuilt by setup.sh when its recipe changes).
+SKIFF_TEST_IMG=$SKIFF_TEST_ROOT/img
+SKIFF_TEST_IMG_DIR=$SKIFF_TEST_IMG/busybox              # directory image
+SKIFF_TEST_IMG_SQFS=$SKIFF_TEST_IMG/busybox.sqfs        # SquashFS, gzip
+SKIFF_TEST_IMG_SQFS_ZSTD=$SKIFF_TEST_IMG/busybox-zstd.sqfs
+SKIFF_TEST_IMG_SQFS_LZ4=$SKIFF_TEST_IMG/busybox-lz4.sqfs
+SKIFF_TEST_IMG_BROKEN=$SKIFF_TEST_IMG/broken            # directory image without /proc
+SKIFF_TEST_IMG_NOTSQUASH=$SKIFF_TEST_IMG/notsquash.img  # regular file, not SquashFS
+SKIFF_TEST_IMG_TRUNCATED=$SKIFF_TEST_IMG/truncated.sqfs # first 4 KiB of busybox.sqfs
+SKIFF_TEST_IMG_STAMP=$SKIFF_TEST_IMG/.stamp
+
+# Per-test writable copies of images (test/lib/harness.ts userCopyOfImage).
+SKIFF_TEST_SCRATCH=$SKIFF_TEST_ROOT/scratch
+
+# Debian's ch-run 0.31 (charliecloud-runtime), used as a behaviour oracle.
+SKIFF_TEST_ORACLE=/usr/bin/ch-run

@@ -1,0 +1,167 @@
+#!/bin/bash
+# Prepare a machine for skiff's test suite.  Run as root (`make test` does,
+# via scripts/test.sh) before the tests.  Idempotent; under a second when
+# everything is already in place.
+#
+#   1. create the unprivileged test user (test/setup/env.sh: SKIFF_TEST_USER);
+#   2. make /dev/fuse usable by ordinary users;
+#   3. build the cached test images under $SKIFF_TEST_IMG, only when the image
+#      recipe (the build_* functions below) or its inputs changed;
+#   4. copy the skiff binary somewhere the test user can reach.
+#
+# Usage: test/setup/setup.sh [PATH-TO-SKIFF]     (default: REPO/build/skiff)
+set -euo pipefail
+umask 022
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=env.sh
+. "$here/env.sh"
+skiff_src=${1:-$repo/build/skiff}
+
+say () { echo "skiff-test: $*"; }
+die () { echo "skiff-test: error: $*" >&2; exit 1; }
+
+(( EUID == 0 )) || die "setup must run as root (it creates a user and chmods /dev/fuse)"
+
+mkdir -p "$SKIFF_TEST_ROOT"
+chmod 0755 "$SKIFF_TEST_ROOT"
+
+## 1. Unprivileged test user ################################################
+
+if ! getent passwd "$SKIFF_TEST_USER" >/dev/null; then
+    # First id >= the preferred one that is free both as a uid and a gid, so
+    # the user's primary group can have the same number.
+    id_=$SKIFF_TEST_UID_WANTED
+    while getent passwd "$id_" >/dev/null || getent group "$id_" >/dev/null; do
+        id_=$((id_ + 1))
+    done
+    if ! getent group "$SKIFF_TEST_USER" >/dev/null; then
+        groupadd -g "$id_" "$SKIFF_TEST_USER"
+    fi
+    useradd -m -u "$id_" -g "$SKIFF_TEST_USER" -s /bin/sh \
+            -c "skiff test user" "$SKIFF_TEST_USER"
+    say "created user $SKIFF_TEST_USER (uid $id_)"
+fi
+home=$(getent passwd "$SKIFF_TEST_USER" | cut -d: -f6)
+if [[ ! -d $home ]]; then   # user existed without a home directory
+    mkdir -p "$home"
+    chown "$SKIFF_TEST_USER:" "$home"
+    chmod 0755 "$home"
+    say "created home directory $home"
+fi
+
+as_user () { setpriv --reuid="$SKIFF_TEST_USER" --regid="$SKIFF_TEST_USER" --init-groups -- "$@"; }
+as_user /bin/sh -c 'cd "$1"' sh "$SKIFF_TEST_ROOT" \
+    || die "user $SKIFF_TEST_USER cannot enter $SKIFF_TEST_ROOT; is every parent directory world-traversable?"
+
+## 2. /dev/fuse ##############################################################
+
+# On a normal Debian host, udev's rule for the fuse device (fuse3's
+# /lib/udev/rules.d) makes /dev/fuse 0666 so that unprivileged users can
+# mount FUSE file systems; in containers and minimal VMs without udev it is
+# often left 0600 root, and unprivileged SquashFS mounts would fail for a
+# reason that has nothing to do with skiff.  Do what udev would have done.
+if [[ -c /dev/fuse ]]; then
+    mode=$(stat -c %a /dev/fuse)
+    if (( (8#$mode & 8#006) != 8#006 )); then
+        chmod 0666 /dev/fuse
+        say "chmod 0666 /dev/fuse (was $mode)"
+    fi
+fi
+
+## 3. Images ################################################################
+
+# Bump to force a rebuild for reasons the stamp cannot see.
+IMG_RECIPE_VERSION=1
+
+# shellcheck source=../../scripts/busybox-image.sh
+. "$repo/scripts/busybox-image.sh"
+
+build_busybox_dir () {   # build_busybox_dir DIR
+    local d=$1
+    make_busybox_image "$d" || die "can't build busybox image in $d"
+
+    # Fixtures for path and bind tests.
+    mkdir "$d/fixtures"
+    ln -s ../etc "$d/fixtures/rel-link"     # relative: resolves inside the image
+    ln -s /etc "$d/fixtures/abs-link"       # absolute: must resolve inside, too
+    echo 'fixture file' > "$d/fixtures/file"
+    printf '#!/bin/sh\nexit "$1"\n' > "$d/fixtures/exit-with"
+    chmod 0755 "$d/fixtures/exit-with"
+    mkdir -m 0755 "$d/rootdir" "$d/rootdir/dir-in-rootdir"   # root-owned, for -W ranch tests
+    echo 'file in rootdir' > "$d/rootdir/file-in-rootdir"
+
+    chown -hR 0:0 "$d"      # -h: never follow abs-link to the host's /etc
+    chmod -R a+rX "$d"      # (chmod -R ignores symlinks)
+}
+
+build_images () {   # build_images DIR: all cached images into the new DIR
+    local d=$1
+    mkdir -p "$d"
+    build_busybox_dir "$d/busybox"
+    say "built $SKIFF_TEST_IMG_DIR"
+    mksquashfs "$d/busybox" "$d/busybox.sqfs" -noappend -all-root -quiet >/dev/null
+    say "built $SKIFF_TEST_IMG_SQFS"
+    mksquashfs "$d/busybox" "$d/busybox-zstd.sqfs" -noappend -all-root -quiet -comp zstd >/dev/null
+    say "built $SKIFF_TEST_IMG_SQFS_ZSTD"
+    mksquashfs "$d/busybox" "$d/busybox-lz4.sqfs" -noappend -all-root -quiet -comp lz4 >/dev/null
+    say "built $SKIFF_TEST_IMG_SQFS_LZ4"
+    cp -a "$d/busybox" "$d/broken"
+    rmdir "$d/broken/proc"
+    say "built $SKIFF_TEST_IMG_BROKEN (no /proc)"
+    # Starts with "You " so the magic shows as 596f 7520 in verbose output.
+    echo "You can't run this: it is not a SquashFS image." > "$d/notsquash.img"
+    say "built $SKIFF_TEST_IMG_NOTSQUASH"
+    head -c 4096 "$d/busybox.sqfs" > "$d/truncated.sqfs"
+    say "built $SKIFF_TEST_IMG_TRUNCATED"
+    chmod 0644 "$d"/*.sqfs "$d/notsquash.img"
+    chmod 0755 "$d"
+}
+
+stamp=$( { echo "recipe $IMG_RECIPE_VERSION"
+           declare -f build_images build_busybox_dir make_busybox_image
+           sha256sum < /bin/busybox
+           mksquashfs -version 2>&1 | head -1; } | sha256sum | cut -d' ' -f1 )
+if [[ -f $SKIFF_TEST_IMG_STAMP && $(cat "$SKIFF_TEST_IMG_STAMP") == "$stamp" ]]; then
+    say "images up to date in $SKIFF_TEST_IMG"
+else
+    new=$SKIFF_TEST_IMG.new.$$
+    old=$SKIFF_TEST_IMG.old.$$
+    trap 'rm -rf --one-file-system "$new" "$old"' EXIT
+    build_images "$new"
+    echo "$stamp" > "$new/.stamp"
+    [[ ! -e $SKIFF_TEST_IMG ]] || mv "$SKIFF_TEST_IMG" "$old"
+    mv "$new" "$SKIFF_TEST_IMG"
+    rm -rf --one-file-system "$old"
+    trap - EXIT
+fi
+
+# Writable per-test image copies from earlier runs.
+if [[ -d $SKIFF_TEST_SCRATCH ]]; then
+    rm -rf --one-file-system "$SKIFF_TEST_SCRATCH"
+fi
+mkdir -m 0755 "$SKIFF_TEST_SCRATCH"
+
+## 4. skiff binary ##########################################################
+
+# The checkout may live where the test user cannot look (e.g. under /root),
+# so tests run a copy.  Always re-copied: it is cheap.
+mkdir -p "$SKIFF_TEST_BIN"
+chmod 0755 "$SKIFF_TEST_BIN"
+if [[ -f $skiff_src ]]; then
+    cp -L "$skiff_src" "$SKIFF_TEST_SKIFF.new.$$"
+    chmod 0755 "$SKIFF_TEST_SKIFF.new.$$"
+    mv -f "$SKIFF_TEST_SKIFF.new.$$" "$SKIFF_TEST_SKIFF"
+    ln -sfn skiff "$SKIFF_TEST_CH_RUN"
+    say "installed $skiff_src as $SKIFF_TEST_SKIFF (+ ch-run symlink)"
+else
+    rm -f "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_CH_RUN"
+    echo "skiff-test: warning: $skiff_src not found; skiff tests will fail" >&2
+fi
+
+## Sanity: can the test user read what it needs? ###########################
+
+as_user /bin/sh -c 'test -x "$1" && test -r "$2"' sh \
+        "$SKIFF_TEST_IMG_DIR/bin/busybox" "$SKIFF_TEST_IMG_SQFS" \
+    || die "user $SKIFF_TEST_USER cannot read the images in $SKIFF_TEST_IMG"
