@@ -27,16 +27,19 @@ if (( ${#srcs[@]} == 0 )); then
     exit 1
 fi
 
-# Each entry point becomes its own bundle: build/test/<path under test/>.mjs
-rm -rf build/test
+# Each entry point becomes its own bundle: OUT/<path under test/>.mjs, in a
+# directory of this run's own so that concurrent runs don't collide.
+mkdir -p build
+out=$(mktemp -d build/test.XXXXXX)
+trap 'rm -rf "$out"' EXIT
 node_modules/.bin/esbuild "${srcs[@]}" --bundle --platform=node --format=esm \
-    --target=node20 --outdir=build/test --outbase=test \
+    --target=node20 --outdir="$out" --outbase=test \
     --out-extension:.js=.mjs --log-level=warning
 
 outs=()
 for f in "${srcs[@]}"; do
     f=${f#test/}
-    outs+=("build/test/${f%.ts}.mjs")
+    outs+=("$out/${f%.ts}.mjs")
 done
 
 # e2e tests share images, /dev/shm and mount points: one file at a time.

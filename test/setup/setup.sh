@@ -137,11 +137,14 @@ else
     trap - EXIT
 fi
 
-# Writable per-test image copies from earlier runs.
-if [[ -d $SKIFF_TEST_SCRATCH ]]; then
-    rm -rf --one-file-system "$SKIFF_TEST_SCRATCH"
-fi
-mkdir -m 0755 "$SKIFF_TEST_SCRATCH"
+# Writable per-test image copies (named AS-PID-N-IMAGE) left by earlier runs
+# whose test process is gone; those of a run still going are kept.
+mkdir -p -m 0755 "$SKIFF_TEST_SCRATCH"
+for d in "$SKIFF_TEST_SCRATCH"/*; do
+    [[ -e $d ]] || continue
+    pid=$(basename "$d" | cut -d- -f2)
+    [[ $pid =~ ^[0-9]+$ && -d /proc/$pid ]] || rm -rf --one-file-system "$d"
+done
 
 ## 4. skiff binary ##########################################################
 
