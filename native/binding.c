@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -33,7 +34,25 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <linux/audit.h>
 #include "binding.h"
+
+/* The seccomp_data.arch value of this build's architecture. */
+#if defined(__x86_64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
+#elif defined(__i386__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_I386
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_S390X
+#elif defined(__arm__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_ARM
+#else
+#define AUDIT_ARCH_NATIVE 0 /* unknown: --seccomp's self-test fails */
+#endif
 
 extern char **environ;
 
@@ -330,6 +349,17 @@ static duk_ret_t b_rename(duk_context *ctx)
    return 0;
 }
 
+/* linkat(olddirfd, oldpath, newdirfd, newpath, flags). */
+static duk_ret_t b_linkat(duk_context *ctx)
+{
+   const char *old = duk_require_string(ctx, 1);
+   const char *new = duk_require_string(ctx, 3);
+   if (linkat(duk_require_int(ctx, 0), old, duk_require_int(ctx, 2), new,
+              duk_require_int(ctx, 4)))
+      FAIL("linkat", old, new);
+   return 0;
+}
+
 static duk_ret_t b_readlink(duk_context *ctx)
 {
    const char *path = duk_require_string(ctx, 0);
@@ -491,6 +521,40 @@ static duk_ret_t b_write(duk_context *ctx)
    return 1;
 }
 
+/* pread(fd, n, offset): up to n bytes from offset, as read(). */
+static duk_ret_t b_pread(duk_context *ctx)
+{
+   int fd = duk_require_int(ctx, 0);
+   duk_size_t n = (duk_size_t)duk_require_uint(ctx, 1);
+   off_t off = (off_t)duk_require_number(ctx, 2);
+   char *buf = duk_push_fixed_buffer(ctx, n);
+   ssize_t got;
+   do
+      got = pread(fd, buf, n, off);
+   while (got < 0 && errno == EINTR);
+   if (got < 0)
+      FAIL("pread", NULL, NULL);
+   duk_push_lstring(ctx, buf, (duk_size_t)got);
+   return 1;
+}
+
+/* pwrite(fd, data, offset): number of bytes written, as write(). */
+static duk_ret_t b_pwrite(duk_context *ctx)
+{
+   int fd = duk_require_int(ctx, 0);
+   duk_size_t len;
+   const char *data = duk_require_lstring(ctx, 1, &len);
+   off_t off = (off_t)duk_require_number(ctx, 2);
+   ssize_t put;
+   do
+      put = pwrite(fd, data, len, off);
+   while (put < 0 && errno == EINTR);
+   if (put < 0)
+      FAIL("pwrite", NULL, NULL);
+   duk_push_number(ctx, (double)put);
+   return 1;
+}
+
 static duk_ret_t b_dup2(duk_context *ctx)
 {
    if (dup2(duk_require_int(ctx, 0), duk_require_int(ctx, 1)) < 0)
@@ -498,11 +562,12 @@ static duk_ret_t b_dup2(duk_context *ctx)
    return 0;
 }
 
-/* [read end, write end], both close-on-exec. */
+/* pipe([flags]): [read end, write end], both close-on-exec; flags may add
+   O_NONBLOCK. */
 static duk_ret_t b_pipe(duk_context *ctx)
 {
    int fds[2];
-   if (pipe2(fds, O_CLOEXEC))
+   if (pipe2(fds, O_CLOEXEC | duk_opt_int(ctx, 0, 0)))
       FAIL("pipe2", NULL, NULL);
    duk_push_array(ctx);
    duk_push_int(ctx, fds[0]); duk_put_prop_index(ctx, -2, 0);
@@ -534,6 +599,51 @@ static duk_ret_t b_mkstemp(duk_context *ctx)
    duk_push_int(ctx, fd); duk_put_prop_index(ctx, -2, 0);
    duk_push_string(ctx, path); duk_put_prop_index(ctx, -2, 1);
    free(path);
+   return 1;
+}
+
+/* poll(fds, events, timeout_ms): the revents of each fd, all 0 on timeout.
+   A negative timeout waits forever; EINTR resumes with the time left. */
+static duk_ret_t b_poll(duk_context *ctx)
+{
+   duk_size_t n = duk_get_length(ctx, 0);
+   double ms = duk_require_number(ctx, 2);
+   struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
+   struct timespec end = deadline_after_ms(CLOCK_MONOTONIC, ms < 0 ? 0 : ms);
+   int r;
+   if (p == NULL)
+      (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+   for (duk_size_t i = 0; i < n; i++) {
+      duk_get_prop_index(ctx, 0, (duk_uarridx_t)i);
+      p[i].fd = duk_require_int(ctx, -1);
+      duk_pop(ctx);
+      duk_get_prop_index(ctx, 1, (duk_uarridx_t)i);
+      p[i].events = (short)duk_require_int(ctx, -1);
+      duk_pop(ctx);
+   }
+   for (;;) {
+      int wait = -1;
+      if (ms >= 0) {
+         struct timespec t;
+         clock_gettime(CLOCK_MONOTONIC, &t);
+         double left = (end.tv_sec - t.tv_sec) * 1e3 + (end.tv_nsec - t.tv_nsec) / 1e6;
+         wait = left > 0 ? (int)(left + 0.999) : 0;
+      }
+      r = poll(p, (nfds_t)n, wait);
+      if (r >= 0 || errno != EINTR)
+         break;
+   }
+   if (r < 0) {
+      int err = errno;
+      free(p);
+      return throw_errno(ctx, err, "poll", NULL, NULL);
+   }
+   duk_push_array(ctx);
+   for (duk_size_t i = 0; i < n; i++) {
+      duk_push_int(ctx, p[i].revents);
+      duk_put_prop_index(ctx, -2, (duk_uarridx_t)i);
+   }
+   free(p);
    return 1;
 }
 
@@ -648,6 +758,13 @@ static duk_ret_t b_waitpid(duk_context *ctx)
    duk_push_int(ctx, pid); duk_put_prop_index(ctx, -2, 0);
    duk_push_int(ctx, status); duk_put_prop_index(ctx, -2, 1);
    return 1;
+}
+
+static duk_ret_t b_setsid(duk_context *ctx)
+{
+   if (setsid() < 0)
+      FAIL("setsid", NULL, NULL);
+   return 0;
 }
 
 static duk_ret_t b_kill(duk_context *ctx)
@@ -841,6 +958,40 @@ static duk_ret_t b_munmap(duk_context *ctx)
    return 0;
 }
 
+/* The aligned int32 at byte offset idx of a (shared) buffer, for the
+   atomics below; a bad offset is a RangeError. */
+static int32_t *atomic_word(duk_context *ctx, duk_idx_t buf, duk_idx_t idx)
+{
+   duk_size_t len;
+   char *p = duk_require_buffer_data(ctx, buf, &len);
+   duk_uint_t off = duk_require_uint(ctx, idx);
+   if (off % 4 != 0 || (duk_size_t)off + 4 > len)
+      (void)duk_range_error(ctx, "bad atomic offset: %u", (unsigned)off);
+   return (int32_t *)(p + off);
+}
+
+/* atomic_add(buffer, offset, delta): __atomic_fetch_add(), sequentially
+   consistent, across processes sharing the mapping; the old value. */
+static duk_ret_t b_atomic_add(duk_context *ctx)
+{
+   int32_t *w = atomic_word(ctx, 0, 1);
+   duk_push_int(ctx, __atomic_fetch_add(w, (int32_t)duk_require_int(ctx, 2),
+                                        __ATOMIC_SEQ_CST));
+   return 1;
+}
+
+/* atomic_cas(buffer, offset, expected, desired): compare-and-swap,
+   sequentially consistent; the old value (== expected iff swapped). */
+static duk_ret_t b_atomic_cas(duk_context *ctx)
+{
+   int32_t *w = atomic_word(ctx, 0, 1);
+   int32_t old = (int32_t)duk_require_int(ctx, 2);
+   __atomic_compare_exchange_n(w, &old, (int32_t)duk_require_int(ctx, 3), 0,
+                               __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+   duk_push_int(ctx, old);
+   return 1;
+}
+
 /** Miscellaneous **/
 
 static duk_ret_t b_syslog(duk_context *ctx)
@@ -902,6 +1053,7 @@ static const duk_function_list_entry functions[] = {
    { "unlink", b_unlink, 1 },
    { "symlink", b_symlink, 2 },
    { "rename", b_rename, 2 },
+   { "linkat", b_linkat, 5 },
    { "readlink", b_readlink, 1 },
    { "realpath", b_realpath, 1 },
    { "access", b_access, 2 },
@@ -914,10 +1066,13 @@ static const duk_function_list_entry functions[] = {
    { "close", b_close, 1 },
    { "read", b_read, 2 },
    { "write", b_write, 2 },
+   { "pread", b_pread, 3 },
+   { "pwrite", b_pwrite, 3 },
    { "dup2", b_dup2, 2 },
-   { "pipe", b_pipe, 0 },
+   { "pipe", b_pipe, DUK_VARARGS },
    { "ftruncate", b_ftruncate, 2 },
    { "mkstemp", b_mkstemp, 1 },
+   { "poll", b_poll, 3 },
    { "isatty", b_isatty, 1 },
    { "prctl", b_prctl, DUK_VARARGS },
    { "seccomp_filter", b_seccomp_filter, 1 },
@@ -926,6 +1081,7 @@ static const duk_function_list_entry functions[] = {
    { "execve", b_execve, 3 },
    { "execvpe", b_execvpe, 3 },
    { "waitpid", b_waitpid, DUK_VARARGS },
+   { "setsid", b_setsid, 0 },
    { "kill", b_kill, 2 },
    { "exit", b_exit, 1 },
    { "signal", b_signal, 2 },
@@ -943,6 +1099,8 @@ static const duk_function_list_entry functions[] = {
    { "shm_unlink", b_shm_unlink, 1 },
    { "mmap", b_mmap, 2 },
    { "munmap", b_munmap, 1 },
+   { "atomic_add", b_atomic_add, 3 },
+   { "atomic_cas", b_atomic_cas, 4 },
    { "syslog", b_syslog, 2 },
    { "uname", b_uname, 0 },
    { "monotonic", b_monotonic, 0 },
@@ -960,7 +1118,9 @@ static const duk_number_list_entry constants[] = {
    C(ST_RDONLY), C(ST_NOSUID), C(ST_NODEV), C(ST_NOEXEC), C(ST_SYNCHRONOUS),
    C(ST_MANDLOCK), C(ST_NOATIME), C(ST_NODIRATIME), C(ST_RELATIME),
    C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC),
-   C(O_APPEND), C(O_NOFOLLOW), C(O_DIRECTORY),
+   C(O_APPEND), C(O_NOFOLLOW), C(O_DIRECTORY), C(O_NONBLOCK),
+   C(O_TMPFILE), C(AT_FDCWD), C(AT_SYMLINK_FOLLOW),
+   C(POLLIN), C(POLLPRI), C(POLLERR), C(POLLHUP), C(POLLNVAL),
    C(S_IFMT), C(S_IFDIR), C(S_IFREG), C(S_IFLNK), C(S_IFCHR), C(S_IFBLK),
    C(S_IFIFO), C(S_IFSOCK),
    C(F_OK), C(R_OK), C(W_OK), C(X_OK),
@@ -971,6 +1131,92 @@ static const duk_number_list_entry constants[] = {
    C(WNOHANG),
    C(LOG_USER), C(LOG_INFO),
    C(SYS_kexec_load),
+   /* The syscalls --seccomp fakes, where this architecture has them. */
+#ifdef SYS_capset
+   C(SYS_capset),
+#endif
+#ifdef SYS_chown
+   C(SYS_chown),
+#endif
+#ifdef SYS_chown32
+   C(SYS_chown32),
+#endif
+#ifdef SYS_fchown
+   C(SYS_fchown),
+#endif
+#ifdef SYS_fchown32
+   C(SYS_fchown32),
+#endif
+#ifdef SYS_fchownat
+   C(SYS_fchownat),
+#endif
+#ifdef SYS_lchown
+   C(SYS_lchown),
+#endif
+#ifdef SYS_lchown32
+   C(SYS_lchown32),
+#endif
+#ifdef SYS_setfsgid
+   C(SYS_setfsgid),
+#endif
+#ifdef SYS_setfsgid32
+   C(SYS_setfsgid32),
+#endif
+#ifdef SYS_setfsuid
+   C(SYS_setfsuid),
+#endif
+#ifdef SYS_setfsuid32
+   C(SYS_setfsuid32),
+#endif
+#ifdef SYS_setgid
+   C(SYS_setgid),
+#endif
+#ifdef SYS_setgid32
+   C(SYS_setgid32),
+#endif
+#ifdef SYS_setgroups
+   C(SYS_setgroups),
+#endif
+#ifdef SYS_setgroups32
+   C(SYS_setgroups32),
+#endif
+#ifdef SYS_setregid
+   C(SYS_setregid),
+#endif
+#ifdef SYS_setregid32
+   C(SYS_setregid32),
+#endif
+#ifdef SYS_setresgid
+   C(SYS_setresgid),
+#endif
+#ifdef SYS_setresgid32
+   C(SYS_setresgid32),
+#endif
+#ifdef SYS_setresuid
+   C(SYS_setresuid),
+#endif
+#ifdef SYS_setresuid32
+   C(SYS_setresuid32),
+#endif
+#ifdef SYS_setreuid
+   C(SYS_setreuid),
+#endif
+#ifdef SYS_setreuid32
+   C(SYS_setreuid32),
+#endif
+#ifdef SYS_setuid
+   C(SYS_setuid),
+#endif
+#ifdef SYS_setuid32
+   C(SYS_setuid32),
+#endif
+#ifdef SYS_mknod
+   C(SYS_mknod),
+#endif
+#ifdef SYS_mknodat
+   C(SYS_mknodat),
+#endif
+   { "AUDIT_ARCH", (double)AUDIT_ARCH_NATIVE },
    { NULL, 0.0 }
 };
 

@@ -1,7 +1,7 @@
 // The container's filesystem tree: the seed's mounts_setup(), bind_mount(),
 // mkdirs() and mkdir_overmount(), applied through the Sys interface.
 
-import { attempt, fail, isErrno } from "../log/fail";
+import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { BindFlag } from "../plan/plan";
@@ -45,11 +45,15 @@ function checkNotUnderBind(st: State, p: string): void {
 export function mkdirs(st: State, g: string): string {
   var r = resolveInRoot(st.sys, st.newroot, g);
   var cur = r.existing;
-  if (r.missing.length === 0 && !isDir(st.sys, st.sys.stat(cur).mode))
+  if (r.notDir || (r.missing.length === 0 && !isDir(st.sys, st.sys.stat(cur).mode)))
     fail("can't mkdir: exists but not a directory: " + cur);
   for (var i = 0; i < r.missing.length; i++) {
-    if (r.missing[i] === "..")
-      fail("can't mkdir: " + path.join(cur, "..") + " not subdirectory of " + st.newroot);
+    if (r.missing[i] === "..") {
+      // cur was just created by us, so its parent is inside the image
+      if (cur !== st.newroot)
+        cur = path.dirname(cur);
+      continue;
+    }
     var next = path.join(cur, r.missing[i]);
     checkNotUnderBind(st, next);
     mkdirOne(st, next);
@@ -59,22 +63,30 @@ export function mkdirs(st: State, g: string): string {
 }
 
 function mkdirOne(st: State, p: string): void {
+  createInRoot(st, p, "mkdir", function () { st.sys.mkdir(p, 493); }); // 0755
+  log.trace("mkdirs: created: " + p);
+}
+
+/** Create p with make(); if its parent is not writable and there is a
+    scratch directory (-W), make the parent writable first with the
+    overmount trick, for files as for directories. */
+function createInRoot(st: State, p: string, what: string, make: () => void): void {
   try {
-    st.sys.mkdir(p, 493); // 0755
-    log.trace("mkdirs: created: " + p);
+    make();
   } catch (e) {
     if (isErrno(e, "EACCES", "EPERM") && st.scratch !== null) {
-      mkdirOvermount(st, p, st.scratch);
+      overmountParent(st, p, st.scratch);
+      attempt("can't " + what + " even after overmount: " + p, make);
       return;
     }
-    fail("can't mkdir: " + p, e, isErrno(e, "EROFS") ? { hint: READ_ONLY_HINT } : undefined);
+    fail("can't " + what + ": " + p, e, isErrno(e, "EROFS") ? { hint: READ_ONLY_HINT } : undefined);
   }
 }
 
 /** Make the parent of p writable: bind it aside into scratch, bind a fresh
     scratch directory over it, and recreate its entries as symlinks into the
-    aside copy (the seed's "symlink ranch"). Then mkdir p. */
-function mkdirOvermount(st: State, p: string, scratch: string): void {
+    aside copy (the seed's "symlink ranch"). */
+function overmountParent(st: State, p: string, scratch: string): void {
   var sys = st.sys;
   var parent = path.dirname(p);
   var over = path.join(scratch, String(sys.listdir(scratch).length + 1));
@@ -92,7 +104,6 @@ function mkdirOvermount(st: State, p: string, scratch: string): void {
   log.debug("existing entries: " + entries.length);
   for (var i = 0; i < entries.length; i++)
     sys.symlink(".orig/" + entries[i], path.join(parent, entries[i]));
-  attempt("can't mkdir even after overmount: " + p, function () { sys.mkdir(p, 493); });
 }
 
 /** The seed's bind_mount(): bind host src at guest dst under the new root. */
@@ -119,10 +130,10 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
       var parent = mkdirs(st, path.dirname(dst));
       target = path.join(parent, path.basename(dst));
       checkNotUnderBind(st, target);
-      var fd = attempt("can't create bind destination: " + target, function () {
-        return sys.open(target as string, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384);
-      }, { hint: READ_ONLY_HINT });
-      sys.close(fd);
+      var file = target;
+      createInRoot(st, file, "create bind destination", function () {
+        sys.close(sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384)); // 0600
+      });
     }
   }
   var t = target as string;
@@ -184,6 +195,8 @@ export function remountReadOnly(st: State): void {
   } catch (e) {
     if (isErrno(e, "EROFS"))
       return;
+    if (!isSysError(e))
+      throw e;
   }
   var flags = mountFlagsOf(sys, st.newroot).concat(["MS_REMOUNT", "MS_BIND", "MS_RDONLY"] as MountFlag[]);
   attempt("can't remount image read-only: " + st.newroot, function () {
@@ -198,7 +211,7 @@ var WF_MNT = "/srv";
 export function writeFake(st: State, size: string): void {
   var sys = st.sys;
   log.verbose("overlaying tmpfs for --write-fake (" + size + ")");
-  attempt("cannot mount tmpfs for overlay", function () {
+  attempt("cannot mount tmpfs for overlay (size=" + size + ")", function () {
     mount(sys, null, WF_MNT, "tmpfs", [], "size=" + size);
   }, { hint: "--write-fake=SIZE takes a tmpfs size such as 12%, 512m or 4g; the host needs " + WF_MNT });
   var dirs = ["upper", "work", "merged", "mkdir_overmount"];

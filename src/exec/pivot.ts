@@ -12,9 +12,11 @@ export function pivot(st: State): void {
   var sys = st.sys;
   log.verbose("pivoting into container");
   var parts = path.split(st.newroot);
-  sys.chdir(parts[0]);
-  mount(sys, parts[0], "/", null, ["MS_MOVE"], null);
-  sys.chroot(".");
+  attempt("can't move " + parts[0] + " over /", function () {
+    sys.chdir(parts[0]);
+    mount(sys, parts[0], "/", null, ["MS_MOVE"], null);
+    sys.chroot(".");
+  });
   var newroot = "/" + parts[1];
   attempt("can't chdir into new root", function () { sys.chdir(newroot); });
   attempt("can't pivot_root(2)", function () { sys.pivot_root(newroot, path.join(newroot, "dev")); });

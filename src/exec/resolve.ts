@@ -16,6 +16,8 @@ export interface Resolved {
   existing: string;
   /** Components below it that do not exist yet. */
   missing: string[];
+  /** True if existing is not a directory, so missing can't be created. */
+  notDir?: boolean;
 }
 
 function components(p: string): string[] {
@@ -58,7 +60,7 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
       continue;
     }
     if (todo.length > 0 && !isDir(sys, st.mode))
-      fail("not a directory: " + next);
+      return { existing: next, missing: todo, notDir: true };
     cur = next;
   }
   return { existing: cur, missing: [] };

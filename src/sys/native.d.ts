@@ -63,6 +63,7 @@ interface NativeBinding {
   unlink(path: string): void;
   symlink(target: string, linkPath: string): void;
   rename(oldPath: string, newPath: string): void;
+  linkat(oldDirFd: number, oldPath: string, newDirFd: number, newPath: string, flags: number): void;
   readlink(path: string): string;
   realpath(path: string): string;
   access(path: string, mode: number): void;
@@ -76,10 +77,15 @@ interface NativeBinding {
   close(fd: number): void;
   read(fd: number, size: number): string;
   write(fd: number, data: string): number;
+  pread(fd: number, size: number, offset: number): string;
+  pwrite(fd: number, data: string, offset: number): number;
   dup2(oldFd: number, newFd: number): void;
-  pipe(): number[];
+  /** flags: 0 or O_NONBLOCK (O_CLOEXEC is always added). */
+  pipe(flags?: number): number[];
   ftruncate(fd: number, length: number): void;
   mkstemp(template: string): [number, string];
+  /** revents per fd (all 0 on timeout); timeoutMs < 0 waits forever. */
+  poll(fds: number[], events: number[], timeoutMs: number): number[];
   isatty(fd: number): boolean;
 
   prctl(option: number, arg2?: number, arg3?: number, arg4?: number, arg5?: number): number;
@@ -89,6 +95,7 @@ interface NativeBinding {
   execve(path: string, argv: string[], envp: string[]): never;
   execvpe(file: string, argv: string[], envp: string[]): never;
   waitpid(pid: number, options?: number): [number, number];
+  setsid(): void;
   kill(pid: number, sig: number): void;
   exit(status: number): never;
 
@@ -109,6 +116,10 @@ interface NativeBinding {
   shm_unlink(name: string): void;
   mmap(fd: number, length: number): ArrayBuffer;
   munmap(buffer: ArrayBuffer): void;
+  /** Atomic (sequentially consistent) operations on the int32 at a byte
+      offset of a mapping shared between processes; both return the old value. */
+  atomic_add(buffer: ArrayBuffer, byteOffset: number, delta: number): number;
+  atomic_cas(buffer: ArrayBuffer, byteOffset: number, expected: number, desired: number): number;
 
   syslog(priority: number, message: string): void;
   uname(): { sysname: string; release: string; machine: string };

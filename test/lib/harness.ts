@@ -103,9 +103,10 @@ export function run(argv: string[], opts: RunOpts = {}): RunResult {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  // setpriv by absolute path: opts.env may set a PATH that lacks it.
   const full =
     as === "user"
-      ? ["setpriv", `--reuid=${TEST_USER}`, `--regid=${TEST_USER}`, "--init-groups", "--", ...argv]
+      ? ["/usr/bin/setpriv", `--reuid=${TEST_USER}`, `--regid=${TEST_USER}`, "--init-groups", "--", ...argv]
       : argv;
   const r = spawnSync(full[0], full.slice(1), {
     cwd: opts.cwd ?? TEST_ROOT,
@@ -140,6 +141,17 @@ export function skiffChRun(args: string[], opts: RunOpts = {}): RunResult {
 /** Run the oracle, Debian's ch-run 0.31. */
 export function chrun(args: string[], opts: RunOpts = {}): RunResult {
   return run([ORACLE, ...args], opts);
+}
+
+/** skiff run [OPTIONS...] IMAGE -- /bin/sh -c SCRIPT. */
+export function skiffSh(image: string, script: string, options: string[] = [], opts: RunOpts = {}): RunResult {
+  return skiff(["run", ...options, image, "--", "/bin/sh", "-c", script], opts);
+}
+
+/** The host's NSS entry (getent(1) DATABASE KEY) split at ":", or null. */
+export function getent(database: "passwd" | "group", key: string | number): string[] | null {
+  const r = run(["getent", database, String(key)]);
+  return r.status === 0 ? r.stdout.replace(/\n$/, "").split(":") : null;
 }
 
 /** Human-readable summary of a result, for assertion messages. */
@@ -182,12 +194,51 @@ export function userCopyOfImage(as: As, src: string = IMG): string {
   return dst;
 }
 
+const foreignDirsCopies: Partial<Record<As, string>> = {};
+
+/** An image whose /home and /rootdir the container user can't write, so
+    that creating paths under them takes the overmount ("symlink ranch"):
+    for the user that is IMG itself (all root's); root owns everything in
+    IMG, so root gets a copy where they belong to nobody.  Shared within the
+    process: use it read-only or with -W. */
+export function foreignDirsImage(as: As): string {
+  if (as === "user") return IMG;
+  if (!foreignDirsCopies[as]) {
+    const img = userCopyOfImage(as);
+    for (const d of ["/home", "/rootdir"]) fs.chownSync(`${img}${d}`, 65534, 65534);
+    foreignDirsCopies[as] = img;
+  }
+  return foreignDirsCopies[as]!;
+}
+
 /** Remove everything userCopyOfImage created in this process. */
 export function cleanupScratch(): void {
+  delete foreignDirsCopies.root;
   while (scratchPaths.length) {
     const p = scratchPaths.pop()!;
     run(["rm", "-rf", "--one-file-system", "--", p]);
   }
+}
+
+/** Fresh empty directory under SCRATCH owned by AS's user (mode 0755), for
+    use as a bind source, $TMPDIR or $HOME.  Removed by cleanupScratch(). */
+export function scratchDir(as: As, tag = "dir"): string {
+  fs.mkdirSync(SCRATCH, { recursive: true, mode: 0o755 });
+  const dir = `${SCRATCH}/${as}-${process.pid}-${++scratchCount}-${tag}`;
+  scratchPaths.push(dir);
+  fs.mkdirSync(dir, { mode: 0o755 });
+  fs.chmodSync(dir, 0o755); // despite the umask
+  if (as === "user") fs.chownSync(dir, testUser().uid, testUser().gid);
+  return dir;
+}
+
+/** An existing, empty storage directory, for $CH_IMAGE_STORAGE in runs whose
+    stderr must be silent: without one skiff warns "storage directory not
+    found", as ch-run does, and the test user's default may not exist. */
+export function quietStorage(): string {
+  const dir = `${SCRATCH}/storage`;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return dir;
 }
 
 function must(r: RunResult, what: string): void {

@@ -1,0 +1,302 @@
+// buildPlan(): options + image + host facts → the plan's steps and hooks,
+// checked against the seed's containerize()/mounts_setup() order and
+// passwd_setup() content (reference §4).
+
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+
+import { defaultOptions, Options } from "../../src/cli/options.js";
+import { Image } from "../../src/image/image.js";
+import { buildPlan, HostFacts } from "../../src/plan/build.js";
+import { Plan, Step } from "../../src/plan/plan.js";
+import { EnvDelta } from "../../src/env/container.js";
+
+const USERS: NativePasswd[] = [
+  { name: "root", uid: 0, gid: 0, gecos: "root", dir: "/root", shell: "/bin/bash" },
+  { name: "nobody", uid: 65534, gid: 65534, gecos: "nobody", dir: "/nonexistent", shell: "/usr/sbin/nologin" },
+  { name: "alice", uid: 1000, gid: 1000, gecos: "Alice Liddell,,,", dir: "/u/alice", shell: "/bin/zsh" },
+];
+const GROUPS: NativeGroup[] = [
+  { name: "root", gid: 0 },
+  { name: "nogroup", gid: 65534 },
+  { name: "wonderland", gid: 1000 },
+];
+
+const HOST_ENV = ["PATH=/usr/bin:/bin", "HOME=/u/alice", "USER=alice"];
+
+function hostFacts(over: Partial<HostFacts> = {}): HostFacts & { lookups: string[] } {
+  const lookups: string[] = [];
+  const h: HostFacts & { lookups: string[] } = {
+    euid: 1000,
+    egid: 1000,
+    user: "alice",
+    hostTmp: "/tmp",
+    environ: HOST_ENV.slice(),
+    passwd: (uid) => { lookups.push("passwd " + uid); return USERS.filter((u) => u.uid === uid)[0] || null; },
+    group: (gid) => { lookups.push("group " + gid); return GROUPS.filter((g) => g.gid === gid)[0] || null; },
+    squashMount: "/var/tmp/alice.ch/mnt",
+    lookups: lookups,
+  };
+  return Object.assign(h, over);
+}
+
+const DIR_IMAGE: Image = { kind: "directory", ref: "./img", path: "/var/tmp/img" };
+const SQUASH_IMAGE: Image = { kind: "squash", ref: "img.sqfs", path: "/data/img.sqfs" };
+
+function options(change: (o: Options) => void = () => {}): Options {
+  const env: { [k: string]: string } = { USER: "alice", HOME: "/u/alice" };
+  const o = defaultOptions((n) => env[n]);
+  o.image = "./img";
+  o.command = ["/bin/true", "arg"];
+  change(o);
+  return o;
+}
+
+/** The 15 default binds in the seed's order, with their flags. */
+const DEFAULT_BIND_STEPS: Step[] = [
+  ["/dev", false], ["/proc", false], ["/sys", false],
+  ["/etc/hosts", true], ["/etc/machine-id", true], ["/etc/resolv.conf", true],
+  ["/var/lib/hugetlbfs", true],
+  ["/etc/opt/cray/wlm_detect", true], ["/opt/cray/wlm_detect", true], ["/opt/cray/alps", true],
+  ["/opt/cray/udreg", true], ["/opt/cray/ugni", true], ["/opt/cray/xpmem", true], ["/var/opt/cray/alps", true],
+  ["/var/spool/slurmd", true],
+].map(([p, optional]) => ({
+  op: "bind", src: p as string, dst: p as string, why: "default",
+  flags: optional ? ["src-optional", "dst-optional"] : [], mountFlags: ["MS_RDONLY"],
+} as Step));
+
+const PASSWD_1000 = "root:x:0:0:root:/root:/bin/sh\n"
+  + "nobody:x:65534:65534:nobody:/:/bin/false\n"
+  + "alice:x:1000:1000:Alice Liddell,,,:/:/bin/sh\n";
+const GROUP_1000 = "root:x:0:\nnogroup:x:65534:\nwonderland:x:1000:\n";
+
+function fileSteps(passwd: string, group: string, tmp = "/tmp"): Step[] {
+  return [
+    { op: "file", dst: "/etc/passwd", content: passwd, tmpDir: tmp, tmpName: "ch-run_passwd" },
+    { op: "file", dst: "/etc/group", content: group, tmpDir: tmp, tmpName: "ch-run_group" },
+  ];
+}
+
+const TMP_BIND: Step = { op: "bind", src: "/tmp", dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" };
+const TAIL: Step[] = [{ op: "hooks", list: "host" }, { op: "pivot" }, { op: "hooks", list: "guest" }];
+
+function ops(p: Plan): string[] {
+  return p.steps.map((s) => s.op);
+}
+
+function stepsOf<K extends Step["op"]>(p: Plan, op: K): Array<Extract<Step, { op: K }>> {
+  return p.steps.filter((s) => s.op === op) as Array<Extract<Step, { op: K }>>;
+}
+
+function file(p: Plan, dst: string): string {
+  const f = stepsOf(p, "file").filter((s) => s.dst === dst);
+  assert.equal(f.length, 1, "file steps for " + dst);
+  return f[0].content;
+}
+
+describe("buildPlan defaults", () => {
+  const host = hostFacts();
+  const plan = buildPlan(options(), DIR_IMAGE, host);
+
+  test("the whole step list, in the seed's order", () => {
+    const expected: Step[] = ([
+      { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 } },
+      { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
+      { op: "claim-root" },
+      { op: "remount-ro" },
+    ] as Step[]).concat(DEFAULT_BIND_STEPS, fileSteps(PASSWD_1000, GROUP_1000), [TMP_BIND], TAIL);
+    assert.deepEqual(plan.steps, expected);
+  });
+
+  test("newroot, command and environment", () => {
+    assert.equal(plan.newroot, "/var/tmp/img");
+    assert.deepEqual(plan.command, { argv: ["/bin/true", "arg"], cwd: undefined });
+    assert.deepEqual(plan.environ, HOST_ENV);
+    assert.equal(plan.joinPid, undefined);
+  });
+
+  test("hooks: HOME defaults (/root, else /), CH_RUNNING; nothing for host or all", () => {
+    assert.deepEqual(plan.hooks, {
+      host: [],
+      guest: [
+        { name: "env-defaults-first", action: { op: "env-defaults-first", home: ["/root", "/"] } },
+        { name: "env-defaults-last", action: { op: "env-defaults-last" } },
+      ],
+      all: [],
+    });
+  });
+
+  test("passwd/group use the host's NSS entries for the container IDs", () => {
+    assert.deepEqual(host.lookups, ["passwd 1000", "group 1000"]);
+  });
+});
+
+describe("buildPlan /etc/passwd and /etc/group", () => {
+  test("uid 0 / gid 0: no separate root line; root's entry last with / and /bin/sh", () => {
+    const p = buildPlan(options((o) => { o.uid = 0; o.gid = 0; }), DIR_IMAGE, hostFacts());
+    assert.equal(file(p, "/etc/passwd"),
+                 "nobody:x:65534:65534:nobody:/:/bin/false\nroot:x:0:0:root:/:/bin/sh\n");
+    assert.equal(file(p, "/etc/group"), "nogroup:x:65534:\nroot:x:0:\n");
+  });
+
+  test("uid 65534: no separate nobody line", () => {
+    const p = buildPlan(options((o) => { o.uid = 65534; o.gid = 65534; }), DIR_IMAGE, hostFacts());
+    assert.equal(file(p, "/etc/passwd"),
+                 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
+    assert.equal(file(p, "/etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+  });
+
+  test("unknown uid/gid: dummy charlie / charliegroup", () => {
+    const p = buildPlan(options((o) => { o.uid = 4321; o.gid = 8765; }), DIR_IMAGE, hostFacts());
+    assert.equal(file(p, "/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n"
+      + "nobody:x:65534:65534:nobody:/:/bin/false\ncharlie:x:4321:8765:Charlie:/:/bin/sh\n");
+    assert.equal(file(p, "/etc/group"), "root:x:0:\nnogroup:x:65534:\ncharliegroup:x:8765:\n");
+  });
+
+  test("the passwd line carries the container gid, not the user's own", () => {
+    const p = buildPlan(options((o) => { o.gid = 0; }), DIR_IMAGE, hostFacts());
+    assert.match(file(p, "/etc/passwd"), /\nalice:x:1000:0:Alice Liddell,,,:\/:\/bin\/sh\n$/);
+    assert.equal(file(p, "/etc/group"), "nogroup:x:65534:\nroot:x:0:\n");
+  });
+
+  test("temp files go to $TMPDIR, which is also the container /tmp", () => {
+    const p = buildPlan(options(), DIR_IMAGE, hostFacts({ hostTmp: "/scratch/t" }));
+    assert.deepEqual(stepsOf(p, "file").map((s) => [s.tmpDir, s.tmpName]),
+                     [["/scratch/t", "ch-run_passwd"], ["/scratch/t", "ch-run_group"]]);
+    assert.deepEqual(stepsOf(p, "bind").filter((s) => s.dst === "/tmp"),
+                     [{ op: "bind", src: "/scratch/t", dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" }]);
+  });
+
+  test("--no-passwd: no file steps and no lookups", () => {
+    const host = hostFacts();
+    const p = buildPlan(options((o) => { o.noPasswd = true; }), DIR_IMAGE, host);
+    assert.equal(stepsOf(p, "file").length, 0);
+    assert.deepEqual(host.lookups, []);
+    assert.deepEqual(p.steps.slice(4 + 15), ([TMP_BIND] as Step[]).concat(TAIL));
+  });
+});
+
+describe("buildPlan options", () => {
+  test("-w: no remount", () => {
+    const p = buildPlan(options((o) => { o.writable = true; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(ops(p).slice(0, 4), ["userns", "userns", "claim-root", "bind"]);
+    assert.equal(stepsOf(p, "remount-ro").length, 0);
+  });
+
+  test("-W: write-fake (12%) after remount-ro, before the binds", () => {
+    const p = buildPlan(options((o) => { o.writeFake = "12%"; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(p.steps.slice(2, 5), [{ op: "claim-root" }, { op: "remount-ro" }, { op: "write-fake", size: "12%" }]);
+    assert.deepEqual(p.steps[5], DEFAULT_BIND_STEPS[0]);
+  });
+
+  test("-W1g: the size given", () => {
+    const p = buildPlan(options((o) => { o.writeFake = "1g"; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(stepsOf(p, "write-fake"), [{ op: "write-fake", size: "1g" }]);
+  });
+
+  test("-w -W: overlay without remount", () => {
+    const p = buildPlan(options((o) => { o.writable = true; o.writeFake = "1m"; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(ops(p).slice(2, 5), ["claim-root", "write-fake", "bind"]);
+  });
+
+  test("--home: $HOME at /home/$USER with dst-create after /tmp; HOME hook is /home/$USER", () => {
+    const p = buildPlan(options((o) => { o.hostHome = "/u/alice"; o.writeFake = "12%"; }), DIR_IMAGE, hostFacts());
+    const binds = stepsOf(p, "bind");
+    assert.deepEqual(binds.slice(15), [
+      TMP_BIND,
+      { op: "bind", src: "/u/alice", dst: "/home/alice", flags: ["dst-create"], mountFlags: [], why: "--home" },
+    ]);
+    assert.deepEqual(p.steps.slice(-3), TAIL);
+    assert.deepEqual(p.hooks.guest[0],
+                     { name: "env-defaults-first", action: { op: "env-defaults-first", home: ["/home/alice"] } });
+  });
+
+  test("-t: tmpfs at /tmp instead of the host /tmp bind", () => {
+    const p = buildPlan(options((o) => { o.privateTmp = true; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(p.steps.slice(-4), ([{ op: "tmpfs", dst: "/tmp" }] as Step[]).concat(TAIL));
+    assert.equal(stepsOf(p, "bind").filter((s) => s.dst === "/tmp").length, 0);
+  });
+
+  test("user binds in order, after /tmp and --home, with dst-create", () => {
+    const p = buildPlan(options((o) => {
+      o.hostHome = "/u/alice";
+      o.writeFake = "12%";
+      o.binds = [{ src: "/data", dst: "/mnt/0" }, { src: "rel/dir", dst: "/x/y" }, { src: "/data", dst: "/mnt/1" }];
+    }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(stepsOf(p, "bind").slice(16).map((s) => [s.src, s.dst, s.flags, s.mountFlags, s.why]), [
+      ["/u/alice", "/home/alice", ["dst-create"], [], "--home"],
+      ["/data", "/mnt/0", ["dst-create"], [], "--bind"],
+      ["rel/dir", "/x/y", ["dst-create"], [], "--bind"],
+      ["/data", "/mnt/1", ["dst-create"], [], "--bind"],
+    ]);
+    assert.deepEqual(ops(p).slice(-4), ["bind", "hooks", "pivot", "hooks"]);
+  });
+
+  test("-u/-g: inner map only; outer stays euid/egid → 0", () => {
+    const p = buildPlan(options((o) => { o.uid = 1234; o.gid = 5678; }), DIR_IMAGE,
+                        hostFacts({ euid: 1500, egid: 1600 }));
+    assert.deepEqual(stepsOf(p, "userns").map((s) => s.map), [
+      { uidOut: 1500, uidIn: 0, gidOut: 1600, gidIn: 0 },
+      { uidOut: 0, uidIn: 1234, gidOut: 0, gidIn: 5678 },
+    ]);
+  });
+
+  test("no -u/-g: container IDs are euid/egid", () => {
+    const p = buildPlan(options(), DIR_IMAGE, hostFacts({ euid: 1500, egid: 1600 }));
+    assert.deepEqual(stepsOf(p, "userns")[1].map, { uidOut: 0, uidIn: 1500, gidOut: 0, gidIn: 1600 });
+    assert.match(file(p, "/etc/passwd"), /\ncharlie:x:1500:1600:Charlie:/);
+  });
+
+  test("--set-env/--unset-env: hooks in command-line order between the defaults", () => {
+    const deltas: EnvDelta[] = [
+      { kind: "set", source: "A=1", vars: [["A", "1"]] },
+      { kind: "unset", glob: "SLURM*" },
+      { kind: "set-image-file", path: "/ch/environment", delimiter: "\n" },
+      { kind: "set", source: "B=$A", vars: [["B", "$A"]] },
+    ];
+    const p = buildPlan(options((o) => { o.envDeltas = deltas; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(p.hooks.guest.map((h) => h.name),
+                     ["env-defaults-first", "env-set", "env-unset", "env-set-gfile", "env-set", "env-defaults-last"]);
+    assert.deepEqual(p.hooks.guest.slice(1, 5).map((h) => h.action),
+                     deltas.map((d) => ({ op: "env-delta", delta: d, expand: true })));
+    const q = buildPlan(options((o) => { o.envDeltas = deltas; o.envNoExpand = true; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(q.hooks.guest.slice(1, 5).map((h) => (h.action as { expand: boolean }).expand),
+                     [false, false, false, false]);
+  });
+
+  test("--seccomp: one hook on the all list", () => {
+    const p = buildPlan(options((o) => { o.seccomp = true; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(p.hooks.all, [{ name: "seccomp", action: { op: "seccomp" } }]);
+  });
+
+  test("--cd: the command's working directory", () => {
+    const p = buildPlan(options((o) => { o.cd = "/work"; }), DIR_IMAGE, hostFacts());
+    assert.deepEqual(p.command, { argv: ["/bin/true", "arg"], cwd: "/work" });
+  });
+});
+
+describe("buildPlan SquashFS", () => {
+  test("squash-mount between the two userns steps; newroot is the default mount point", () => {
+    const p = buildPlan(options(), SQUASH_IMAGE, hostFacts());
+    assert.deepEqual(p.steps.slice(0, 4), [
+      { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 } },
+      { op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/var/tmp/alice.ch/mnt", createMountpoint: true },
+      { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
+      { op: "claim-root" },
+    ]);
+    assert.equal(p.newroot, "/var/tmp/alice.ch/mnt");
+  });
+
+  test("-m DIR: that mount point, not created", () => {
+    const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), SQUASH_IMAGE, hostFacts());
+    assert.deepEqual(stepsOf(p, "squash-mount"),
+                     [{ op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/mnt/sq", createMountpoint: false }]);
+    assert.equal(p.newroot, "/mnt/sq");
+  });
+
+  test("a directory image has no squash-mount step, even with -m", () => {
+    const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), DIR_IMAGE, hostFacts());
+    assert.equal(stepsOf(p, "squash-mount").length, 0);
+    assert.equal(p.newroot, "/var/tmp/img");
+  });
+});

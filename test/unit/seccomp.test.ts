@@ -1,0 +1,66 @@
+// The --seccomp BPF program: structure checked instruction by instruction
+// with a tiny interpreter, so a wrong jump or a missed syscall fails here.
+
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+
+import { seccompProgram } from "../../src/exec/seccomp.ts";
+
+const C: Record<string, number> = {
+  AUDIT_ARCH: 0xc000003e, S_IFMT: 0o170000, S_IFCHR: 0o020000, S_IFBLK: 0o060000, S_IFIFO: 0o010000,
+  SYS_chown: 92, SYS_fchown: 93, SYS_setuid: 105, SYS_kexec_load: 246, SYS_mknod: 133, SYS_mknodat: 259,
+};
+const ALLOW = 0x7fff0000, FAKE = 0x00050000;
+
+/** Run the filter on seccomp_data {nr, arch, args}. */
+function runFilter(nr: number, arch: number, args: number[]): number {
+  const p = seccompProgram(C);
+  const word = (off: number): number =>
+    off === 0 ? nr : off === 4 ? arch : args[(off - 16) / 8];
+  let acc = 0;
+  for (let pc = 0; pc < p.length; pc++) {
+    const [code, jt, jf, k] = p[pc];
+    switch (code) {
+      case 0x20: acc = word(k); break;
+      case 0x54: acc = acc & k; break;
+      case 0x15: pc += acc === k ? jt : jf; break;
+      case 0x05: pc += k; break;
+      case 0x06: return k;
+      default: throw new Error(`unknown BPF code ${code}`);
+    }
+  }
+  throw new Error("fell off the end of the filter");
+}
+
+test("every jump goes forward and the filter ends in a return", () => {
+  const p = seccompProgram(C);
+  for (const [code, jt, jf, k] of p) {
+    assert.ok(jt >= 0 && jf >= 0 && jt < 256 && jf < 256, `jump ${jt}/${jf}`);
+    if (code === 0x05)
+      assert.ok(k >= 0);
+  }
+  assert.equal(p[p.length - 1][0], 0x06);
+});
+
+test("ownership and identity syscalls are faked, others allowed", () => {
+  for (const nr of [92, 93, 105, 246])
+    assert.equal(runFilter(nr, C.AUDIT_ARCH, [0, 0, 0]), FAKE, `syscall ${nr}`);
+  assert.equal(runFilter(0, C.AUDIT_ARCH, [0, 0, 0]), ALLOW); // read
+  assert.equal(runFilter(59, C.AUDIT_ARCH, [0, 0, 0]), ALLOW); // execve
+});
+
+test("mknod/mknodat are faked for devices only (#1779: FIFOs are real)", () => {
+  assert.equal(runFilter(133, C.AUDIT_ARCH, [0, C.S_IFCHR | 0o644, 0]), FAKE);
+  assert.equal(runFilter(133, C.AUDIT_ARCH, [0, C.S_IFBLK | 0o644, 0]), FAKE);
+  assert.equal(runFilter(133, C.AUDIT_ARCH, [0, C.S_IFIFO | 0o644, 0]), ALLOW);
+  assert.equal(runFilter(259, C.AUDIT_ARCH, [0, 0, C.S_IFCHR | 0o600]), FAKE);
+  assert.equal(runFilter(259, C.AUDIT_ARCH, [0, 0, C.S_IFIFO | 0o600]), ALLOW);
+});
+
+test("other architectures' syscalls pass untouched", () => {
+  assert.equal(runFilter(92, 0x40000003, [0, 0, 0]), ALLOW);
+});
+
+test("syscalls this architecture lacks are left out", () => {
+  assert.equal(seccompProgram({ ...C, SYS_chown32: 212 }).length, seccompProgram(C).length + 1);
+});
