@@ -42,9 +42,17 @@ for f in "${srcs[@]}"; do
     outs+=("$out/${f%.ts}.mjs")
 done
 
+# The Slurm tests start the single-node cluster (test/setup/slurm.sh) when
+# they need it; stop it afterwards unless it was running before this run.
+slurm_was_running=0
+bash test/setup/slurm.sh status >/dev/null 2>&1 && slurm_was_running=1
+
 # e2e tests share images, /dev/shm and mount points: one file at a time.
 set +e
 node --test --test-concurrency=1 "${outs[@]}"
 rc=$?
 set -e
+if (( ! slurm_was_running )) && bash test/setup/slurm.sh status >/dev/null 2>&1; then
+    bash test/setup/slurm.sh stop >/dev/null || echo "skiff-test: warning: could not stop Slurm" >&2
+fi
 exit "$rc"
