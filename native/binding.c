@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -744,6 +746,79 @@ static duk_ret_t b_execvpe(duk_context *ctx)
    return throw_errno(ctx, err, "execvpe", file, NULL);
 }
 
+/* posix_spawn(path, argv, envp, file_actions, attrs): the child's PID, as
+   Python's os.posix_spawn. file_actions is a list of ["dup2", fd, newfd],
+   ["open", fd, path, flags, mode], ["close", fd] or ["chdir", path],
+   applied in order; attrs may hold setsid (boolean), setsigmask and
+   setsigdef (lists of signal numbers). glibc creates the child with
+   CLONE_VM|CLONE_VFORK: nothing of this process is copied. */
+static duk_ret_t b_posix_spawn(duk_context *ctx)
+{
+   const char *path = duk_require_string(ctx, 0);
+   posix_spawn_file_actions_t fa;
+   posix_spawnattr_t attr;
+   short flags = 0;
+   sigset_t set;
+   pid_t pid;
+   int err = 0;
+   char **argv, **envp;
+   posix_spawn_file_actions_init(&fa);
+   posix_spawnattr_init(&attr);
+   for (duk_size_t i = 0, n = duk_get_length(ctx, 3); i < n && !err; i++) {
+      duk_get_prop_index(ctx, 3, (duk_uarridx_t)i);
+      duk_get_prop_index(ctx, -1, 0);
+      const char *op = duk_require_string(ctx, -1);
+      duk_pop(ctx);
+      duk_get_prop_index(ctx, -1, 1);
+      duk_get_prop_index(ctx, -2, 2);
+      duk_get_prop_index(ctx, -3, 3);
+      duk_get_prop_index(ctx, -4, 4);
+      if (!strcmp(op, "dup2"))
+         err = posix_spawn_file_actions_adddup2(&fa, duk_require_int(ctx, -4), duk_require_int(ctx, -3));
+      else if (!strcmp(op, "open"))
+         err = posix_spawn_file_actions_addopen(&fa, duk_require_int(ctx, -4), duk_require_string(ctx, -3),
+                                                duk_require_int(ctx, -2), (mode_t)duk_require_uint(ctx, -1));
+      else if (!strcmp(op, "close"))
+         err = posix_spawn_file_actions_addclose(&fa, duk_require_int(ctx, -4));
+      else if (!strcmp(op, "chdir"))
+         err = posix_spawn_file_actions_addchdir_np(&fa, duk_require_string(ctx, -4));
+      else
+         err = EINVAL;
+      duk_pop_n(ctx, 5); // strings stay alive in the actions list until spawn
+   }
+   duk_get_prop_string(ctx, 4, "setsid");
+   if (duk_to_boolean(ctx, -1))
+      flags |= POSIX_SPAWN_SETSID;
+   duk_get_prop_string(ctx, 4, "setsigmask");
+   if (!err && !duk_is_undefined(ctx, -1)) {
+      signal_set(ctx, duk_normalize_index(ctx, -1), &set);
+      err = posix_spawnattr_setsigmask(&attr, &set);
+      flags |= POSIX_SPAWN_SETSIGMASK;
+   }
+   duk_get_prop_string(ctx, 4, "setsigdef");
+   if (!err && !duk_is_undefined(ctx, -1)) {
+      signal_set(ctx, duk_normalize_index(ctx, -1), &set);
+      err = posix_spawnattr_setsigdefault(&attr, &set);
+      flags |= POSIX_SPAWN_SETSIGDEF;
+   }
+   duk_pop_3(ctx);
+   if (!err)
+      err = posix_spawnattr_setflags(&attr, flags);
+   if (!err) {
+      argv = string_array(ctx, 1);
+      envp = string_array(ctx, 2);
+      err = posix_spawn(&pid, path, &fa, &attr, argv, envp);
+      free(argv);
+      free(envp);
+   }
+   posix_spawn_file_actions_destroy(&fa);
+   posix_spawnattr_destroy(&attr);
+   if (err)
+      return throw_errno(ctx, err, "posix_spawn", path, NULL);
+   duk_push_int(ctx, pid);
+   return 1;
+}
+
 /* [pid, status]; pid 0 with WNOHANG when no child has changed state. */
 static duk_ret_t b_waitpid(duk_context *ctx)
 {
@@ -992,6 +1067,37 @@ static duk_ret_t b_atomic_cas(duk_context *ctx)
    return 1;
 }
 
+/* futex_wait(buffer, offset, expected, timeout_ms): sleep while the shared
+   int32 at offset is expected, up to timeout_ms; throws EAGAIN if it was
+   not, ETIMEDOUT when the time is up. A process-shared futex: the mapping
+   is the segment's. */
+static duk_ret_t b_futex_wait(duk_context *ctx)
+{
+   int32_t *w = atomic_word(ctx, 0, 1);
+   int32_t expected = (int32_t)duk_require_int(ctx, 2);
+   double ms = duk_require_number(ctx, 3);
+   struct timespec t = { (time_t)(ms / 1000),
+                         (long)((ms - 1000 * (long long)(ms / 1000)) * 1e6) };
+   long r;
+   do
+      r = syscall(SYS_futex, w, FUTEX_WAIT, expected, &t, NULL, 0);
+   while (r < 0 && errno == EINTR);
+   if (r < 0)
+      FAIL("futex_wait", NULL, NULL);
+   return 0;
+}
+
+/* futex_wake(buffer, offset, count): wake up to count waiters; how many. */
+static duk_ret_t b_futex_wake(duk_context *ctx)
+{
+   int32_t *w = atomic_word(ctx, 0, 1);
+   long r = syscall(SYS_futex, w, FUTEX_WAKE, duk_require_int(ctx, 2), NULL, NULL, 0);
+   if (r < 0)
+      FAIL("futex_wake", NULL, NULL);
+   duk_push_int(ctx, (duk_int_t)r);
+   return 1;
+}
+
 /** Miscellaneous **/
 
 static duk_ret_t b_syslog(duk_context *ctx)
@@ -1080,6 +1186,7 @@ static const duk_function_list_entry functions[] = {
    { "fork", b_fork, 0 },
    { "execve", b_execve, 3 },
    { "execvpe", b_execvpe, 3 },
+   { "posix_spawn", b_posix_spawn, 5 },
    { "waitpid", b_waitpid, DUK_VARARGS },
    { "setsid", b_setsid, 0 },
    { "kill", b_kill, 2 },
@@ -1101,6 +1208,8 @@ static const duk_function_list_entry functions[] = {
    { "munmap", b_munmap, 1 },
    { "atomic_add", b_atomic_add, 3 },
    { "atomic_cas", b_atomic_cas, 4 },
+   { "futex_wait", b_futex_wait, 4 },
+   { "futex_wake", b_futex_wake, 3 },
    { "syslog", b_syslog, 2 },
    { "uname", b_uname, 0 },
    { "monotonic", b_monotonic, 0 },

@@ -56,6 +56,8 @@ if [[ $mode == test ]]; then
     need charliecloud-runtime  test -x /usr/bin/ch-run
     need bubblewrap            have bwrap
     need util-linux            have setpriv
+    need python3-minimal       test -x /usr/bin/python3   # syslog listener (cli-diagnostics)
+    need bsdutils              have script                # a terminal for --color=auto
     need procps                have pgrep
     need hyperfine             have hyperfine
     need passwd                test -x /usr/sbin/useradd

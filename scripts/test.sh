@@ -47,6 +47,10 @@ done
 slurm_was_running=0
 bash test/setup/slurm.sh status >/dev/null 2>&1 && slurm_was_running=1
 
+# test/e2e/zz-nothing-left.test.ts judges leftovers made since this moment.
+SKIFF_TEST_RUN_START=$(date +%s)
+export SKIFF_TEST_RUN_START
+
 # e2e tests share images, /dev/shm and mount points: one file at a time.
 set +e
 node --test --test-concurrency=1 "${outs[@]}"

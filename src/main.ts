@@ -1,18 +1,21 @@
 // skiff's entry point: argv → options → image → plan → executor → exec.
 // Invoked as `ch-run` (or any name but skiff) it is `skiff run`.
 
-import { UsageError } from "./cli/argp";
+import { ArgpIO } from "./cli/argp";
 import { featureStatus } from "./cli/features";
-import { Exit, helpText, optionSpecs, Options, ParseContext, parseOptions, defaultOptions } from "./cli/options";
+import { helpFormat } from "./cli/help";
+import { ARGS_DOC, Exit, Options, ParseContext, parseOptions } from "./cli/options";
 import { execute } from "./exec/executor";
 import { resolveImage } from "./image/image";
-import { argvToString } from "./log/argv";
-import { EX_USAGE, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
+import { invocationLine } from "./log/argv";
+import { describeFailure, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
 import * as log from "./log/log";
-import { sharedWarningStore } from "./log/warnings";
+import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
 import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
 import { formatPlan } from "./plan/format";
+import { Plan } from "./plan/plan";
+import { findServer } from "./squash/server";
 import { linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
 import { VERSION } from "./version";
 
@@ -52,38 +55,69 @@ function checkPrivileges(): void {
          undefined, { hint: "skiff needs no privileges: remove the setuid/setgid bits and run it as yourself" });
 }
 
-function parseContext(prog: string, env: (name: string) => string | undefined): ParseContext {
+/** --test's messages: one at each level (ch-run's test_logging()). */
+function logEachLevel(): void {
+  log.trace("trace");
+  log.debug("debug");
+  log.verbose("verbose");
+  log.info("info");
+  log.warning("warning");
+}
+
+/** Can this user mount SquashFS images: is the FUSE server installed and
+    /dev/fuse open to us? */
+function squashUsable(env: (name: string) => string | undefined): boolean {
+  try {
+    findServer(sys, env("PATH"));
+    sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
+    return true;
+  } catch (e) {
+    if (isFailure(e) || isSysError(e))
+      return false;
+    throw e;
+  }
+}
+
+/** Does the kernel have seccomp (its status file says so) and does
+    src/exec/seccomp.ts know this architecture's syscall numbers? */
+function seccompUsable(): boolean {
+  return sys.constants.SYS_kexec_load !== undefined && /^Seccomp:/m.test(readFile(sys, "/proc/self/status"));
+}
+
+function parseContext(env: (name: string) => string | undefined): ParseContext {
   return {
-    prog: prog,
     version: VERSION,
     env: env,
     readHostFile: function (p) { return readFile(sys, p); },
-    stdout: function (t) { out(1, t); },
+    exists: function (p) { return statOrNull(sys, p, false) !== null; },
     stderr: function (t) { out(2, t); },
-    feature: function (name) { return featureStatus(sys, name, env("PATH")); },
-    testLog: function (failing) {
-      log.trace("trace");
-      log.debug("debug");
-      log.verbose("verbose");
-      log.info("info");
-      log.warning("warning");
-      if (failing)
+    feature: function (name) {
+      return featureStatus(name, { kernelRelease: sys.uname().release, squash: squashUsable(env),
+                                   seccomp: seccompUsable() });
+    },
+    testLog: function (test) {
+      if (test === "log-fork") {
+        // The child's warning reaches the parent's reprint through the
+        // shared warnings buffer; the child exits without reprinting.
+        var child = sys.fork();
+        if (child === 0) {
+          logEachLevel();
+          sys.exit(0);
+        }
+        sys.waitpid(child);
+        return;
+      }
+      logEachLevel();
+      if (test === "log-fail")
         fail("the program failed inexplicably (\"log-fail\" specified)");
     },
     setColor: function (when) {
-      if (["auto", "tty", "if-tty"].indexOf(when) >= 0)
-        log.setColor(sys.isatty(2));
-      else if (["yes", "always", "force"].indexOf(when) >= 0)
-        log.setColor(true);
-      else if (["no", "never", "none"].indexOf(when) >= 0)
-        log.setColor(false);
-      else
-        fail("--color: invalid arg: " + when, undefined, { hint: "use auto, always or never" });
+      log.setColor(when === "always" || (when === "auto" && sys.isatty(2)));
     },
   };
 }
 
-function verboseDump(o: Options, newroot: string | null): void {
+function verboseDump(o: Options, newroot: string | null, plan: Plan): void {
   if (!log.enabled(log.LL_VERBOSE))
     return;
   log.verbose("verbosity: " + o.verbosity);
@@ -92,8 +126,9 @@ function verboseDump(o: Options, newroot: string | null): void {
   log.verbose("newroot: " + (newroot === null ? "(null)" : newroot));
   log.verbose("container uid: " + (o.uid !== undefined ? o.uid : sys.getresuid()[1]));
   log.verbose("container gid: " + (o.gid !== undefined ? o.gid : sys.getresgid()[1]));
-  log.verbose("join: " + (o.join ? 1 : 0) + " " + (o.joinCt || 0) + " " + (o.joinTag || "(null)") + " "
-              + (o.joinPid || 0));
+  var j = plan.join;
+  log.verbose("join: " + (j ? 1 : 0) + " " + (j ? j.count : 0) + " " + (j ? j.tag : "(null)") + " "
+              + (plan.joinPid || 0));
   log.verbose("private /tmp: " + (o.privateTmp ? 1 : 0));
   log.verbose("seccomp: " + (o.seccomp ? 1 : 0));
   log.verbose("unsafe: " + (o.unsafe ? 1 : 0));
@@ -107,26 +142,35 @@ function realpathOr(p: string): string {
   }
 }
 
-function run(prog: string, args: string[], environ: string[], env: (name: string) => string | undefined): never {
-  var ctx = parseContext(prog, env);
-  if (args.length === 0) {
-    out(2, helpText(prog, optionSpecs(defaultOptions(env), ctx)));
-    return exit(EXIT_FAILURE);
+/** How argp meets this process: its names, output, and ARGP_HELP_FMT
+    (ch-run's own layout unless the user set one). */
+function argpIO(argv0: string, name: string, env: (name: string) => string | undefined): ArgpIO {
+  var io: ArgpIO = {
+    argv0: argv0,
+    name: name,
+    stdout: function (t) { out(1, t); },
+    stderr: function (t) { out(2, t); },
+    helpFormat: function () {
+      return helpFormat(env("ARGP_HELP_FMT"), function (msg) { out(2, io.name + ": " + msg + "\n"); });
+    },
+    rename: log.setProg,
+    sleep: function (seconds) { sys.nanosleep(seconds * 1000); },
+  };
+  return io;
+}
+
+function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) => string | undefined): never {
+  var o = parseOptions(args, parseContext(env), io);
+  if (o.command.length === 0) {
+    out(1, "usage: " + io.name + " [OPTION...] " + ARGS_DOC + "\n");
+    fail("IMAGE and/or COMMAND not specified", undefined, { hint: "put the command after --: IMAGE -- COMMAND" });
   }
-  var o = parseOptions(args, ctx);
-  if (o.image === undefined || o.command.length === 0) {
-    out(1, "usage: " + prog + " [OPTION...] IMAGE -- COMMAND [ARG...]\n");
-    fail("IMAGE and/or COMMAND not specified");
-  }
-  if (statOrNull(sys, o.storage, false) === null)
-    log.warning("storage directory not found: " + o.storage);
   o.storage = realpathOr(o.storage);
   var image = resolveImage(sys, o.image as string, o);
-  if (o.mount !== undefined && image.kind === "directory")
+  if (o.mount !== undefined && image.kind !== "squash")
     log.warning("--mount invalid with directory image, ignoring");
   if (o.mount !== undefined)
     o.mount = realpathOr(o.mount);
-  verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path);
   var user = env("USER") as string;
   var host: HostFacts = {
     euid: sys.getresuid()[1],
@@ -134,11 +178,13 @@ function run(prog: string, args: string[], environ: string[], env: (name: string
     user: user,
     hostTmp: env("TMPDIR") || "/tmp",
     environ: environ,
+    ppid: sys.getppid(),
     passwd: function (uid) { return sys.getpwuid(uid); },
     group: function (gid) { return sys.getgrgid(gid); },
     squashMount: "/var/tmp/" + user + ".ch/mnt",
   };
   var plan = buildPlan(o, image, host);
+  verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
     out(1, formatPlan(plan, o.dryRun === "json"));
     return exit(0);
@@ -162,15 +208,16 @@ function main(): never {
   var prog = path.basename(argv[0] || "skiff");
   var environ = sys.environ();
   var env = envLookup(environ);
-  log.configure({ prog: prog, pid: sys.getpid, write: function (l) { out(2, l); }, color: false },
-                sharedWarningStore(sys.mmap));
+  log.configure({ prog: prog, pid: sys.getpid, write: function (l) { out(2, l); }, color: sys.isatty(2) },
+                sharedWarningStore(sys.mmap(-1, WARNINGS_SIZE)));
   try {
     checkPrivileges();
     sys.syslog(sys.constants.LOG_USER | sys.constants.LOG_INFO,
-               "uid=" + sys.getresuid()[0] + " args=" + argv.length + ": " + argvToString(argv));
+               invocationLine(sys.getresuid()[0], argv));
     if (env("USER") === undefined)
       fail("$USER not set", undefined, { hint: "set USER to your user name" });
     var args = argv.slice(1);
+    var argv0 = argv[0];
     if (prog === "skiff") {
       if (args[0] === "run") {
         args = args.slice(1);
@@ -184,18 +231,14 @@ function main(): never {
         fail("unknown command: " + args[0], undefined, { hint: "use skiff run IMAGE -- COMMAND; see skiff --help" });
       }
       prog = "skiff run";
+      argv0 += " run";
     }
-    return run(prog, args, environ, env);
+    return run(argpIO(argv0, prog, env), args, environ, env);
   } catch (e) {
     if (e instanceof Exit)
       return exit(e.code);
-    if (e instanceof UsageError) {
-      out(2, prog + ": " + e.message + "\nTry `" + prog + " --help' or `" + prog
-          + " --usage' for more information.\n");
-      return exit(EX_USAGE);
-    }
     if (isFailure(e)) {
-      log.error(e.message + (e.strerror ? ": " + e.strerror : "") + (e.hint ? " (hint: " + e.hint + ")" : ""));
+      log.error(describeFailure(e));
       return exit(e.exitCode);
     }
     if (isSysError(e)) {

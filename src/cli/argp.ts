@@ -1,10 +1,16 @@
 // A command-line parser with glibc argp/getopt_long semantics, because job
 // scripts rely on them (reference §1.1): options are permuted (they may
-// follow IMAGE) until "--"; short options cluster (-vvv, -u0, -W4m); a
-// required argument may be attached or the next word; an optional argument
-// is taken only when attached (-W4m, --write-fake=4m); long options may be
-// abbreviated to any unambiguous prefix. Errors print getopt's own messages
-// and exit 64.
+// follow IMAGE) until "--", unless POSIXLY_CORRECT is set; short options
+// cluster (-vvv, -u0, -W4m); a required argument may be attached or the
+// next word; an optional argument is taken only when attached (-W4m,
+// --write-fake=4m); long options may be abbreviated to any unambiguous
+// prefix. argp's own options (--help, --usage and the hidden
+// --program-name and --HANG) are added after the program's. Errors print
+// getopt's messages, prefixed with argv[0] as typed, then argp's "Try ..."
+// line, and exit 64.
+
+import { argpHelp, HELP_SEE, HELP_STD_HELP, HELP_USAGE, HelpDoc, HelpFormat } from "./help";
+import { EX_USAGE } from "../log/fail";
 
 export type ArgKind = "none" | "required" | "optional";
 
@@ -14,19 +20,88 @@ export interface OptionSpec {
   arg: ArgKind;
   /** Placeholder shown in help, e.g. "SRC[:DST]". */
   argName?: string;
+  /** One line for --help (as ch-run's). */
   help: string;
+  /** Longer description for the man page and README. */
+  doc?: string;
   /** Called in command-line order; value undefined if no argument. */
   handle: (value: string | undefined) => void;
+  /** Accepted but not shown in help. */
   hidden?: boolean;
+  /** argp help group; -1 sorts last. */
+  group?: number;
 }
 
-export class UsageError {
-  constructor(public message: string) {}
+/** Parsing is over: exit with this status (output already printed). */
+export class Exit {
+  constructor(public code: number) {}
 }
 
-/** Parse argv (without the program name). Calls each option's handler in
-    order and returns the non-option arguments. Throws UsageError. */
-export function parse(specs: OptionSpec[], args: string[], posixlyCorrect: boolean): string[] {
+/** What parsing needs from the process. */
+export interface ArgpIO {
+  /** argv[0] as typed: getopt's messages start with it. */
+  argv0: string;
+  /** Short program name: argp's help and "Try" line use it. */
+  name: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** argp's help format: from ARGP_HELP_FMT, else the program's default. */
+  helpFormat(): HelpFormat;
+  /** --program-name=NAME: argp renames the program for its messages. */
+  rename(name: string): void;
+  sleep(seconds: number): void;
+}
+
+/** The program's options followed by argp's own (argp_default_options),
+    as argp parses and documents them. */
+export function withArgpOptions(doc: HelpDoc, io: ArgpIO): HelpDoc {
+  var all: HelpDoc = { options: doc.options.slice(), argsDoc: doc.argsDoc, doc: doc.doc };
+  all.options.push.apply(all.options, defaultOptions(all, io));
+  return all;
+}
+
+function defaultOptions(doc: HelpDoc, io: ArgpIO): OptionSpec[] {
+  return [
+    { short: "?", long: "help", arg: "none", help: "Give this help list", group: -1,
+      handle: function () { exitWithHelp(doc, io, HELP_STD_HELP, io.stdout, 0); } },
+    { long: "usage", arg: "none", help: "Give a short usage message", group: -1,
+      handle: function () { exitWithHelp(doc, io, HELP_USAGE, io.stdout, 0); } },
+    { long: "program-name", arg: "required", argName: "NAME", help: "Set the program name", hidden: true, group: -1,
+      handle: function (v) {
+        var slash = (v as string).lastIndexOf("/");
+        io.name = (v as string).slice(slash + 1);
+        io.rename(io.name);
+      } },
+    { long: "HANG", arg: "optional", argName: "SECS", help: "Hang for SECS seconds (default 3600)", hidden: true,
+      group: -1,
+      handle: function (v) { io.sleep(Math.max(0, atoi(v === undefined ? "3600" : v))); } },
+  ];
+}
+
+/** C's atoi(): leading white space, a sign and digits; anything else is 0. */
+function atoi(s: string): number {
+  var m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Print argp help (flags) for the program to write, then end parsing. */
+export function exitWithHelp(doc: HelpDoc, io: ArgpIO, flags: number, write: (text: string) => void,
+                             code: number): never {
+  write(argpHelp(doc, io.name, flags, io.helpFormat()));
+  throw new Exit(code);
+}
+
+/** A usage error: getopt's message, argp's pointer to --help, exit 64. */
+function usageError(doc: HelpDoc, io: ArgpIO, message: string): never {
+  io.stderr(io.argv0 + ": " + message + "\n");
+  return exitWithHelp(doc, io, HELP_SEE, io.stderr, EX_USAGE);
+}
+
+/** Parse args (argv without argv[0]) against the program's options plus
+    argp's, calling handlers in order; returns the non-option arguments,
+    IMAGE first. Throws Exit for --help, --usage and usage errors. */
+export function argpParse(doc: HelpDoc, args: string[], posixlyCorrect: boolean, io: ArgpIO): string[] {
+  var all = withArgpOptions(doc, io);
   var positional: string[] = [];
   var i = 0;
   while (i < args.length) {
@@ -35,10 +110,10 @@ export function parse(specs: OptionSpec[], args: string[], posixlyCorrect: boole
       positional.push.apply(positional, args.slice(i));
       break;
     }
-    if (a.length > 2 && a.charAt(0) === "-" && a.charAt(1) === "-") {
-      i = parseLong(specs, args, i, a.slice(2));
+    if (a.length > 2 && a.slice(0, 2) === "--") {
+      i = parseLong(all, io, args, i, a.slice(2));
     } else if (a.length > 1 && a.charAt(0) === "-") {
-      i = parseShortCluster(specs, args, i, a.slice(1));
+      i = parseShortCluster(all, io, args, i, a.slice(1));
     } else {
       positional.push(a);
       if (posixlyCorrect) {
@@ -50,50 +125,53 @@ export function parse(specs: OptionSpec[], args: string[], posixlyCorrect: boole
   return positional;
 }
 
-function findLong(specs: OptionSpec[], name: string): OptionSpec {
+/** getopt's long-option lookup: an exact match, else the one option the
+    name abbreviates; several → ambiguous (listed in table order). */
+function findLong(doc: HelpDoc, io: ArgpIO, name: string, text: string): OptionSpec {
+  var specs = doc.options;
   var prefixed: OptionSpec[] = [];
   for (var i = 0; i < specs.length; i++) {
     var l = specs[i].long;
     if (l === name)
       return specs[i];
-    if (l !== undefined && l.indexOf(name) === 0)
+    if (l !== undefined && l.slice(0, name.length) === name)
       prefixed.push(specs[i]);
   }
   if (prefixed.length === 1)
     return prefixed[0];
   if (prefixed.length === 0)
-    throw new UsageError("unrecognized option '--" + name + "'");
-  var names: string[] = [];
+    return usageError(doc, io, "unrecognized option '--" + text + "'");
+  var names = "";
   for (var j = 0; j < prefixed.length; j++)
-    names.push("'--" + prefixed[j].long + "'");
-  throw new UsageError("option '--" + name + "' is ambiguous; possibilities: " + names.join(" "));
+    names += " '--" + prefixed[j].long + "'";
+  return usageError(doc, io, "option '--" + text + "' is ambiguous; possibilities:" + names);
 }
 
-function parseLong(specs: OptionSpec[], args: string[], i: number, body: string): number {
-  var eq = body.indexOf("=");
-  var name = eq >= 0 ? body.slice(0, eq) : body;
-  var value = eq >= 0 ? body.slice(eq + 1) : undefined;
-  var spec = findLong(specs, name);
+function parseLong(doc: HelpDoc, io: ArgpIO, args: string[], i: number, text: string): number {
+  var eq = text.indexOf("=");
+  var name = eq >= 0 ? text.slice(0, eq) : text;
+  var value = eq >= 0 ? text.slice(eq + 1) : undefined;
+  var spec = findLong(doc, io, name, text);
   if (spec.arg === "none" && value !== undefined)
-    throw new UsageError("option '--" + spec.long + "' doesn't allow an argument");
+    usageError(doc, io, "option '--" + spec.long + "' doesn't allow an argument");
   if (spec.arg === "required" && value === undefined) {
     if (i >= args.length)
-      throw new UsageError("option '--" + spec.long + "' requires an argument");
+      usageError(doc, io, "option '--" + spec.long + "' requires an argument");
     value = args[i++];
   }
   spec.handle(value);
   return i;
 }
 
-function parseShortCluster(specs: OptionSpec[], args: string[], i: number, cluster: string): number {
+function parseShortCluster(doc: HelpDoc, io: ArgpIO, args: string[], i: number, cluster: string): number {
   for (var k = 0; k < cluster.length; k++) {
     var c = cluster.charAt(k);
-    var spec: OptionSpec | undefined;
-    for (var j = 0; j < specs.length; j++)
-      if (specs[j].short === c)
-        spec = specs[j];
+    var spec: OptionSpec | undefined = undefined;
+    for (var j = 0; j < doc.options.length; j++)
+      if (doc.options[j].short === c)
+        spec = doc.options[j];
     if (spec === undefined)
-      throw new UsageError("invalid option -- '" + c + "'");
+      return usageError(doc, io, "invalid option -- '" + c + "'");
     if (spec.arg === "none") {
       spec.handle(undefined);
       continue;
@@ -103,7 +181,7 @@ function parseShortCluster(specs: OptionSpec[], args: string[], i: number, clust
       spec.handle(rest);
     } else if (spec.arg === "required") {
       if (i >= args.length)
-        throw new UsageError("option requires an argument -- '" + c + "'");
+        usageError(doc, io, "option requires an argument -- '" + c + "'");
       spec.handle(args[i++]);
     } else {
       spec.handle(undefined);

@@ -25,18 +25,32 @@ export function which(sys: Sys, name: string, pathVar: string | undefined): stri
   return null;
 }
 
-export function featureStatus(sys: Sys, name: string, pathVar: string | undefined): number | undefined {
-  var release = sys.uname().release;
+/** What the answers depend on, found out by the caller. */
+export interface FeatureFacts {
+  /** uname -r */
+  kernelRelease: string;
+  /** SquashFS images can be mounted: the FUSE server is installed and
+      /dev/fuse is usable by this user. */
+  squash: boolean;
+  /** --seccomp installs a filter in this build. */
+  seccomp: boolean;
+}
+
+/** Exit status of --feature=name, or undefined if name is unknown. */
+export function featureStatus(name: string, facts: FeatureFacts): number | undefined {
   switch (name) {
     case "extglob":
+      return 0; // src/env/glob.ts
     case "seccomp":
-      return 0;
+      return facts.seccomp ? 0 : EXIT_MISC_ERR;
     case "squash":
-      return which(sys, "squashfuse_ll", pathVar) !== null ? 0 : EXIT_MISC_ERR;
+      return facts.squash ? 0 : EXIT_MISC_ERR;
+    // Unprivileged overlayfs arrived in Linux 5.11, tmpfs user xattrs
+    // (which it needs for directories it creates) in 6.6.
     case "overlayfs":
-      return kernelAtLeast(release, 5, 11) ? 0 : EXIT_FAILURE;
+      return kernelAtLeast(facts.kernelRelease, 5, 11) ? 0 : EXIT_FAILURE;
     case "tmpfs-xattrs":
-      return kernelAtLeast(release, 6, 6) ? 0 : EXIT_FAILURE;
+      return kernelAtLeast(facts.kernelRelease, 6, 6) ? 0 : EXIT_FAILURE;
   }
   return undefined;
 }

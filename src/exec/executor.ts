@@ -4,6 +4,8 @@
 import { applyDefaultsFirst, applyDefaultsLast, applyDelta } from "../env/container";
 import { Environment } from "../env/environment";
 import { Hook } from "../hooks/hooks";
+import { joinBegin } from "../join/group";
+import { joinProcess } from "../join/pid";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
 import { HookAction, Plan, Step } from "../plan/plan";
@@ -53,6 +55,16 @@ function runHook(st: State, a: HookAction): void {
   }
 }
 
+/** The guest hooks that make the container's environment from our own,
+    for a process that joins a container (--join-pid) rather than building
+    it: the rest of the guest list changes the container, which exists. */
+function runEnvironmentHooks(st: State, plan: Plan): void {
+  var list = plan.hooks.guest;
+  for (var i = 0; i < list.length; i++)
+    if (list[i].action.op.indexOf("env-") === 0)
+      runHook(st, list[i].action);
+}
+
 /** Run one step of container set-up. */
 export function runStep(st: State, plan: Plan, s: Step): void {
   switch (s.op) {
@@ -80,14 +92,36 @@ export function runStep(st: State, plan: Plan, s: Step): void {
   }
 }
 
-/** Build the container and exec the command in it; returns only by
-    throwing. */
+function buildContainer(st: State, plan: Plan): void {
+  for (var i = 0; i < plan.steps.length; i++)
+    runStep(st, plan, plan.steps[i]);
+}
+
+/** Build the container, or join one (the seed's containerize()), and exec
+    the command in it; returns only by throwing. */
 export function execute(sys: Sys, plan: Plan): never {
   if (plan.command.argv.length === 0)
     fail("IMAGE and/or COMMAND not specified");
   var st = newState(sys, plan);
-  for (var i = 0; i < plan.steps.length; i++)
-    runStep(st, plan, plan.steps[i]);
-  runHooks(st, plan, "all");
+  if (plan.joinPid !== undefined) {
+    joinProcess(sys, plan.joinPid);
+    runEnvironmentHooks(st, plan);
+    runHooks(st, plan, "all");
+  } else if (plan.join !== undefined) {
+    // The peer group's end runs in the process that goes on to exec: after
+    // a SquashFS fork, the child.
+    var group = joinBegin(sys, plan.join);
+    group.guard(function () {
+      if (group.winner)
+        buildContainer(st, plan);
+      else
+        group.enter(st);
+      runHooks(st, plan, "all");
+      group.end(st, plan.environ);
+    });
+  } else {
+    buildContainer(st, plan);
+    runHooks(st, plan, "all");
+  }
   return runCommand(st, plan.command.argv, plan.command.cwd);
 }

@@ -38,24 +38,40 @@ export function enterUserNamespace(sys: Sys, m: IdMap): void {
   logIds(sys, "namespaces");
 }
 
-/** setns(2) into the user then the mount namespace of pid. */
-export function joinNamespaces(sys: Sys, pid: number): void {
+/** setns(2) into the user then the mount namespace of pid. Both are opened
+    first, so they are one process's even if pid exits meanwhile, and
+    verify, if given, may refuse them by their fstat() (e.g. their inode). */
+export function joinNamespaces(sys: Sys, pid: number, verify?: (type: string, ns: NativeStat) => void): void {
   log.verbose("joining namespaces of pid " + pid);
   var types = ["user", "mnt"];
-  for (var i = 0; i < types.length; i++) {
-    var p = "/proc/" + pid + "/ns/" + types[i];
-    var fd: number;
-    try {
-      fd = sys.open(p, sys.constants.O_RDONLY);
-    } catch (e) {
-      if (isErrno(e, "ENOENT"))
-        fail("join: no PID " + pid + ": " + p + " not found");
-      return fail("join: can't open " + p, e);
+  var fds: number[] = [];
+  try {
+    for (var i = 0; i < types.length; i++)
+      fds.push(openNamespace(sys, pid, types[i]));
+    for (var j = 0; j < types.length; j++) {
+      if (verify)
+        verify(types[j], sys.fstat(fds[j]));
     }
-    try {
-      attempt("can't join " + types[i] + " namespace of pid " + pid, function () { sys.setns(fd, 0); });
-    } finally {
-      sys.close(fd);
+    for (var k = 0; k < types.length; k++) {
+      var fd = fds[k];
+      attempt("can't join " + types[k] + " namespace of pid " + pid, function () { sys.setns(fd, 0); },
+              { hint: "you can only join containers started by your own user" });
     }
+  } finally {
+    for (var m = 0; m < fds.length; m++)
+      sys.close(fds[m]);
+  }
+}
+
+function openNamespace(sys: Sys, pid: number, type: string): number {
+  var p = "/proc/" + pid + "/ns/" + type;
+  try {
+    return sys.open(p, sys.constants.O_RDONLY);
+  } catch (e) {
+    if (isErrno(e, "ENOENT"))
+      return fail("join: no PID " + pid + ": " + p + " not found", undefined,
+                  { hint: "is the process still running?" });
+    return fail("join: can't open " + p, e, isErrno(e, "EACCES", "EPERM")
+      ? { hint: "you can only join containers started by your own user" } : undefined);
   }
 }

@@ -21,6 +21,12 @@ export function nameToPath(name: string, storage: string): string {
   return path.join(storage, "img/" + name.replace(/\//g, "%").replace(/:/g, "+"));
 }
 
+/** " (NAME)" for a directory STORAGE/img/NAME/..., else "". */
+function nameHint(storage: string, root: string): string {
+  var rel = root.slice(storage.length + 1).split("/");
+  return rel[0] === "img" && rel.length > 1 ? " (" + rel[1].replace(/%/g, "/").replace(/\+/g, ":") + ")" : "";
+}
+
 var SQUASH_MAGIC = "hsqs";
 
 function hex(s: string): string {
@@ -44,15 +50,30 @@ function readMagic(sys: Sys, ref: string): string {
 /** Classify ref; fail with ch-run's messages if it is none of the kinds. */
 export function imageKind(sys: Sys, ref: string, storage: string): ImageKind {
   var byName = nameToPath(ref, storage);
+  var unreadable: unknown = null;
   try {
     sys.lstat(byName);
     return "name";
   } catch (e) {
     if (!isErrno(e, "ENOENT", "ENOTDIR", "EACCES", "ENAMETOOLONG"))
       throw e;
+    if (isErrno(e, "EACCES"))
+      unreadable = e;
   }
-  var st = attempt("can't stat: " + ref, function () { return sys.stat(ref); },
-                   { hint: "not a path, nor an image name in " + path.join(storage, "img") });
+  var images = path.join(storage, "img");
+  var st = attempt("can't stat: " + ref, function () {
+    try {
+      return sys.stat(ref);
+    } catch (e) {
+      // Not a path either: if storage could not be searched, that is why.
+      if (unreadable !== null)
+        fail("can't read storage directory: " + images, unreadable, {
+          hint: ref + " is neither a path nor readable as an image name; fix the directory's permissions, "
+            + "or choose another with -s/--storage or $CH_IMAGE_STORAGE",
+        });
+      throw e;
+    }
+  }, { hint: "not a path, nor an image name in " + images + " (storage: -s/--storage, $CH_IMAGE_STORAGE)" });
   if (isDir(sys, st.mode))
     return "directory";
   var magic = readMagic(sys, ref);
@@ -79,14 +100,16 @@ export function resolveImage(sys: Sys, ref: string, o: ImageOptions): Image {
   if (kind === "name") {
     if (o.writable && !o.unsafe)
       fail("--write invalid when running by name", undefined, { hint: "drop -w, or use -W for a throw-away writable layer" });
-    return { kind: kind, ref: ref, path: nameToPath(ref, o.storage) };
+    // canonical: pivoting needs the real directory, not a symlink to it
+    return { kind: kind, ref: ref, path: canonical(sys, nameToPath(ref, o.storage)) };
   }
   if (kind === "squash")
     return { kind: kind, ref: ref, path: canonical(sys, ref) };
   var root = canonical(sys, ref);
   var storage = realpathOrNull(sys, o.storage);
   if (!o.unsafe && storage !== null && path.isWithin(storage, root))
-    fail("can't run directory images from storage (hint: run by name)");
+    fail("can't run directory images from storage: " + root, undefined,
+         { hint: "run it by name" + nameHint(storage, root) + ", or pass --unsafe" });
   return { kind: kind, ref: ref, path: root };
 }
 

@@ -1,6 +1,7 @@
 // ch-run's argv_to_string() (reference §6.4): arguments joined by spaces,
 // quoted if they contain white space, non-printable or non-ASCII
-// characters, or shell metacharacters; ! " $ \ ` are also backslashed.
+// characters, or shell metacharacters; ! " $ \ ` are also backslashed. An
+// empty argument stays empty, as in ch-run (two spaces in a row).
 
 var NEEDS_QUOTES = /[^\x21-\x7e]|[!"$\\`#%&'()*;<=>?[\]^{|}~]/;
 var ESCAPE = /([!"$\\`])/g;
@@ -9,7 +10,12 @@ export function argvToString(argv: string[]): string {
   var out: string[] = [];
   for (var i = 0; i < argv.length; i++) {
     var a = argv[i];
-    out.push(NEEDS_QUOTES.test(a) || a === "" ? "\"" + a.replace(ESCAPE, "\\$1") + "\"" : a);
+    out.push(NEEDS_QUOTES.test(a) ? "\"" + a.replace(ESCAPE, "\\$1") + "\"" : a);
   }
   return out.join(" ");
+}
+
+/** The line ch-run sends to syslog for every invocation (its audit trail). */
+export function invocationLine(uid: number, argv: string[]): string {
+  return "uid=" + uid + " args=" + argv.length + ": " + argvToString(argv);
 }

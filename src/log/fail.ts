@@ -67,6 +67,11 @@ export function fail(message: string, cause?: unknown, options?: FailOptions): n
   throw f;
 }
 
+/** The text of an error line: `MESSAGE[: STRERROR][ (hint: HINT)]`. */
+export function describeFailure(f: Failure): string {
+  return f.message + (f.strerror ? ": " + f.strerror : "") + (f.hint ? " (hint: " + f.hint + ")" : "");
+}
+
 /** Run f; turn a SysError it throws into a Failure with message. */
 export function attempt<T>(message: string, f: () => T, options?: FailOptions): T {
   try {

@@ -47,6 +47,11 @@ export function setColor(on: boolean): void {
   state.sink.color = on;
 }
 
+/** --program-name: argp renames the program, and so its log lines. */
+export function setProg(name: string): void {
+  state.sink.prog = name;
+}
+
 // ANSI colours per level, as the nvidia-cdi branch's --color.
 var COLORS: { [level: string]: string } = {
   "-3": "31;1", "-1": "33", "0": "0", "1": "38;5;245", "2": "38;5;240", "3": "38;5;235",
@@ -65,12 +70,15 @@ export function formatLine(level: number, msg: string): string {
   return state.sink.prog + "[" + state.sink.pid() + "]: " + prefix(level) + msg;
 }
 
-function emit(level: number, msg: string): void {
-  if (level > state.verbosity)
-    return;
-  var line = formatLine(level, msg);
+/** Write a formatted line, in level's colour if colour is on. */
+function writeLine(level: number, line: string): void {
   var color = state.sink.color ? COLORS[String(level)] : undefined;
   state.sink.write(color ? "\x1b[" + color + "m" + line + "\x1b[0m\n" : line + "\n");
+}
+
+function emit(level: number, msg: string): void {
+  if (level <= state.verbosity)
+    writeLine(level, formatLine(level, msg));
 }
 
 export function error(msg: string): void {
@@ -112,5 +120,5 @@ export function reprintWarnings(): void {
     return;
   emit(LL_WARNING, "reprinting first " + lines.length + " warning(s)");
   for (var i = 0; i < lines.length; i++)
-    state.sink.write(lines[i] + "\n");
+    writeLine(LL_WARNING, lines[i]);
 }

@@ -4,6 +4,7 @@
 import { Options } from "../cli/options";
 import { hookAdd, HookLists } from "../hooks/hooks";
 import { Image } from "../image/image";
+import { joinPlan } from "../join/params";
 import { HookAction, Plan, Step } from "./plan";
 
 /** What planning needs to know about the host; gathered by main(). */
@@ -15,6 +16,8 @@ export interface HostFacts {
   /** $TMPDIR or /tmp: the container's /tmp and where passwd/group are made. */
   hostTmp: string;
   environ: string[];
+  /** getppid(): the --join tag when nothing else gives one. */
+  ppid: number;
   passwd: (uid: number) => NativePasswd | null;
   group: (gid: number) => NativeGroup | null;
   /** Default SquashFS mount point. */
@@ -125,5 +128,10 @@ export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
     command: { argv: o.command, cwd: o.cd },
     environ: host.environ,
   };
+  if (o.joinPid !== undefined)
+    plan.joinPid = o.joinPid;
+  var join = joinPlan(o, host.environ, host.ppid);
+  if (join !== undefined)
+    plan.join = join;
   return plan;
 }

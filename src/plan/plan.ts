@@ -46,6 +46,8 @@ export type HookAction =
 export interface JoinPlan {
   tag: string;
   count: number;
+  /** How long each wait for peers may take (SKIFF_JOIN_TIMEOUT). */
+  timeoutMs: number;
 }
 
 export interface Plan {

@@ -1,8 +1,160 @@
-import { fail } from "../log/fail";
-import { Step } from "../plan/plan";
-import { State } from "../exec/state";
+// SquashFS images (reference §3.5), mounted between the seed's two
+// namespace layers. In the outer user namespace we are root, so we mount
+// FUSE ourselves: open /dev/fuse, mount the connection at the mount point,
+// and hand it to squashfuse_ll as /dev/fd/N. The mount needs no
+// fusermount3, and exists before the server starts.
+//
+// The mount is made in a mount namespace of its own, which only the
+// container's process enters (the container's namespace is then copied
+// from it); we and the server stay outside. So nothing holds the mount but
+// the container: it goes away with the container's last process, whatever
+// happens to us, and the server exits then (supervisor.ts).
 
-/** Mount a SquashFS image: not yet implemented. */
-export function mountSquash(_st: State, s: Extract<Step, { op: "squash-mount" }>): void {
-  fail("unknown image type: " + s.image, undefined, { hint: "SquashFS images are not supported yet" });
+import { attempt, EXIT_MISC_ERR, fail, isErrno } from "../log/fail";
+import * as log from "../log/log";
+import { mount } from "../exec/mounts";
+import { State } from "../exec/state";
+import { Step } from "../plan/plan";
+import { isDir, Sys } from "../sys/sys";
+import { findServer, ServerOutput, SERVER, spawnServer } from "./server";
+import { awaitImage, supervise } from "./supervisor";
+
+type SquashStep = Extract<Step, { op: "squash-mount" }>;
+
+/** squashfuse_ll -o options. Debian's build has none that help (see
+    bench/squash-read and the README): it is single-threaded, and its
+    libfuse 3 low-level session takes no cache options. */
+export var SERVER_OPTIONS: string[] = [];
+
+/** mkdir -p for a host path. */
+function makeDirs(sys: Sys, p: string): void {
+  var parts = p.split("/");
+  var cur = "";
+  for (var i = 0; i < parts.length; i++) {
+    if (parts[i] === "")
+      continue;
+    cur += "/" + parts[i];
+    try {
+      sys.mkdir(cur, 493); // 0755
+    } catch (e) {
+      if (!isErrno(e, "EEXIST"))
+        fail("can't mkdir: " + cur, e, { hint: "create the mount point yourself and pass it with -m/--mount" });
+    }
+  }
+}
+
+/** The mount point: -m DIR, which must exist, or the default, created. */
+export function prepareMountpoint(sys: Sys, p: string, create: boolean): void {
+  if (create) {
+    log.verbose("using default mount point: " + p);
+    makeDirs(sys, p);
+  }
+  var st = attempt("can't stat mount point: " + p, function () { return sys.stat(p); },
+                   { hint: "-m/--mount takes an existing directory" });
+  if (!isDir(sys, st.mode))
+    fail("not a directory: " + p, undefined, { hint: "-m/--mount takes an existing directory" });
+}
+
+export function openFuseDevice(sys: Sys): number {
+  try {
+    return sys.open("/dev/fuse", sys.constants.O_RDWR);
+  } catch (e) {
+    if (isErrno(e, "ENOENT", "ENODEV", "ENXIO"))
+      return fail("can't open /dev/fuse", e, {
+        hint: "this kernel has no FUSE device: as root, load the module (modprobe fuse), "
+          + "or run the image unpacked (unsquashfs -d DIR IMAGE; ch-run DIR)",
+      });
+    if (isErrno(e, "EACCES", "EPERM"))
+      return fail("can't open /dev/fuse", e, {
+        hint: "you may not use FUSE: as root, chmod 0666 /dev/fuse (what the fuse3 package's udev rule does), "
+          + "or run the image unpacked (unsquashfs -d DIR IMAGE; ch-run DIR)",
+      });
+    return fail("can't open /dev/fuse", e);
+  }
+}
+
+/** Mount the FUSE connection on fd at p, read-only, for our own (outer
+    namespace) IDs, as libfuse would mount it for squashfuse_ll. */
+export function mountFuse(sys: Sys, fd: number, p: string): void {
+  var data = "fd=" + fd + ",rootmode=40000,user_id=" + sys.getresuid()[1] + ",group_id=" + sys.getresgid()[1];
+  attempt("can't mount SquashFS at " + p, function () {
+    mount(sys, SERVER, p, "fuse." + SERVER, ["MS_RDONLY", "MS_NOSUID", "MS_NODEV"], data);
+  });
+}
+
+function hostPath(sys: Sys): string | undefined {
+  var environ = sys.environ();
+  for (var i = 0; i < environ.length; i++)
+    if (environ[i].indexOf("PATH=") === 0)
+      return environ[i].slice(5);
+  return undefined;
+}
+
+/** The calling process's mount namespace, as an fd for setns(2). */
+function mountNamespace(sys: Sys): number {
+  return sys.open("/proc/self/ns/mnt", sys.constants.O_RDONLY);
+}
+
+/** setns(2) into the mount namespace on fd, keeping the working directory
+    (setns moves it to the namespace's root). */
+function enterMountNamespace(sys: Sys, fd: number, cwd: string): void {
+  sys.setns(fd, sys.constants.CLONE_NEWNS);
+  sys.chdir(cwd);
+}
+
+/** Mount the image at the step's mount point and fork; returns in the
+    child, which goes on to build the container there. */
+export function mountSquash(st: State, s: SquashStep): void {
+  var sys = st.sys;
+  var c = sys.constants;
+  prepareMountpoint(sys, s.mountpoint, s.createMountpoint);
+  var exe = findServer(sys, hostPath(sys));
+  log.verbose("mounting SquashFS " + s.image + " at " + s.mountpoint + " with " + exe);
+  var fuse = openFuseDevice(sys);
+  var cwd = sys.getcwd();
+  var outer = mountNamespace(sys);
+  sys.unshare(c.CLONE_NEWNS);
+  var own = mountNamespace(sys);
+  try {
+    mountFuse(sys, fuse, s.mountpoint);
+  } finally {
+    enterMountNamespace(sys, outer, cwd);
+    sys.close(outer);
+  }
+  // A set-user-ID fusermount3 must gain nothing should libfuse ever run
+  // it; the container gets no_new_privs anyway.
+  sys.prctl(c.PR_SET_NO_NEW_PRIVS, 1);
+  // Started first: its start-up is the longest part of the launch.
+  var out = sys.pipe(c.O_NONBLOCK);
+  var server = spawnServer(sys, exe, s.image, fuse, out[1], SERVER_OPTIONS);
+  // The server's are now the only references to the connection (the
+  // mount's is not one): when it exits, the connection is aborted, and its
+  // output pipe reaches EOF.
+  sys.close(fuse);
+  sys.close(out[1]);
+  var events = sys.pipe();
+  // Blocked before the fork, so that no child's exit goes unseen: the
+  // supervisor takes SIGCHLD with sigtimedwait(). Orphans of the container
+  // come to us, so that we can stop them if the server dies.
+  sys.sigprocmask(c.SIG_BLOCK, [c.SIGCHLD]);
+  sys.prctl(c.PR_SET_CHILD_SUBREAPER, 1);
+  var parent = sys.getpid();
+  var child = sys.fork();
+  if (child === 0) {
+    sys.close(events[0]);
+    sys.close(out[0]);
+    // The container can't outlive its supervisor.
+    sys.prctl(c.PR_SET_PDEATHSIG, c.SIGKILL);
+    if (sys.getppid() !== parent)
+      sys.exit(EXIT_MISC_ERR);
+    sys.sigprocmask(c.SIG_SETMASK, []);
+    enterMountNamespace(sys, own, cwd);
+    sys.close(own);
+    awaitImage(sys, s.image, s.mountpoint, events[1]);
+    return;
+  }
+  sys.close(own);
+  sys.close(events[1]);
+  supervise(sys, { image: s.image, child: child, server: server, ready: events[0],
+                   output: new ServerOutput(sys, out[0]) });
 }

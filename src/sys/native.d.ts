@@ -33,6 +33,18 @@ interface NativeSigInfo {
   status: number;
 }
 
+type NativeSpawnAction =
+  | ["dup2", number, number]
+  | ["open", number, string, number, number]
+  | ["close", number]
+  | ["chdir", string];
+
+interface NativeSpawnAttrs {
+  setsid?: boolean;
+  setsigmask?: number[];
+  setsigdef?: number[];
+}
+
 /** Opaque sem_t pointer. */
 interface NativeSemaphore {
   readonly __brand: "NativeSemaphore";
@@ -94,6 +106,9 @@ interface NativeBinding {
   fork(): number;
   execve(path: string, argv: string[], envp: string[]): never;
   execvpe(file: string, argv: string[], envp: string[]): never;
+  /** As Python's os.posix_spawn; returns the child's PID. */
+  posix_spawn(path: string, argv: string[], envp: string[], fileActions: NativeSpawnAction[],
+              attrs: NativeSpawnAttrs): number;
   waitpid(pid: number, options?: number): [number, number];
   setsid(): void;
   kill(pid: number, sig: number): void;
@@ -120,6 +135,10 @@ interface NativeBinding {
       offset of a mapping shared between processes; both return the old value. */
   atomic_add(buffer: ArrayBuffer, byteOffset: number, delta: number): number;
   atomic_cas(buffer: ArrayBuffer, byteOffset: number, expected: number, desired: number): number;
+  /** Sleep while that int32 is expected, up to timeoutMs (throws EAGAIN if
+      it was not, ETIMEDOUT on time-out); wake up to count sleepers. */
+  futex_wait(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): void;
+  futex_wake(buffer: ArrayBuffer, byteOffset: number, count: number): number;
 
   syslog(priority: number, message: string): void;
   uname(): { sysname: string; release: string; machine: string };

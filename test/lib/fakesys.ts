@@ -1561,6 +1561,18 @@ export class FakeSys implements NativeBinding {
     });
   }
 
+  /** Single-threaded: nobody else can change the word, so a wait that would
+      sleep times out at once. */
+  futex_wait(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): void {
+    this.rec("futex_wait", [buffer, byteOffset, expected, timeoutMs], () => {
+      throw sysError(new Int32Array(buffer, byteOffset, 1)[0] === expected ? "ETIMEDOUT" : "EAGAIN", "futex_wait");
+    });
+  }
+
+  futex_wake(buffer: ArrayBuffer, byteOffset: number, count: number): number {
+    return this.rec("futex_wake", [buffer, byteOffset, count], () => 0);
+  }
+
   //// Miscellaneous //////////////////////////////////////////////////////
 
   syslog(priority: number, message: string): void {

@@ -244,7 +244,7 @@ self_check() {  # self_check IMAGE_DIR
     # shellcheck disable=SC2016  # $1 is expanded by the inner sh
     if ! out=$(cd / && unshare -r --mount sh -c '
                  for d in dev proc sys; do mount --rbind /$d "$1/$d"; done
-                 exec chroot "$1" /mpi/cma' sh "$img" 2>&1); then
+                 exec /usr/sbin/chroot "$1" /mpi/cma' sh "$img" 2>&1); then
         printf '%s\n' "$out" >&2
         die "self-check failed: /mpi/cma in $img"
     fi

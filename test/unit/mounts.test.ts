@@ -103,7 +103,7 @@ describe("whole default run (execute)", () => {
   const f = makeHost();
   f.setStatvfsFlags("/", C.ST_NOSUID | C.ST_NODEV | C.ST_RELATIME);
   const host: HostFacts = {
-    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(),
+    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(), ppid: 1,
     passwd: (uid) => (uid === 1000 ? ALICE : null), group: (gid) => (gid === 1000 ? { name: "alice", gid: 1000 } : null),
     squashMount: "/var/tmp/alice.ch/mnt",
   };
@@ -240,7 +240,7 @@ describe("claim-root and remount-ro", () => {
 describe("default binds", () => {
   const DEFAULTS = buildPlan(defaultOptions(() => undefined), { kind: "directory", ref: NR, path: NR }, {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], passwd: () => null, group: () => null,
-    squashMount: "/x",
+    squashMount: "/x", ppid: 1,
   }).steps.filter((s) => s.op === "bind" && s.why === "default");
 
   test("optional ones are skipped when the source or the destination is missing", () => {
@@ -511,7 +511,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
     o.writeFake = "12%";
     const plan = buildPlan(o, { kind: "directory", ref: NR, path: NR }, {
       euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: ["HOME=/u/alice"],
-      passwd: () => ALICE, group: () => null, squashMount: "/x",
+      passwd: () => ALICE, group: () => null, squashMount: "/x", ppid: 1,
     });
     let exec: ExecCalled | undefined;
     try {

@@ -32,6 +32,7 @@ function hostFacts(over: Partial<HostFacts> = {}): HostFacts & { lookups: string
     user: "alice",
     hostTmp: "/tmp",
     environ: HOST_ENV.slice(),
+    ppid: 1,
     passwd: (uid) => { lookups.push("passwd " + uid); return USERS.filter((u) => u.uid === uid)[0] || null; },
     group: (gid) => { lookups.push("group " + gid); return GROUPS.filter((g) => g.gid === gid)[0] || null; },
     squashMount: "/var/tmp/alice.ch/mnt",

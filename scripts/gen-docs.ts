@@ -1,0 +1,14 @@
+// Render the man page (`man`) or the README's option list (`markdown`) from
+// skiff's option table, on stdout. Used by the Makefile (build/skiff-run.1)
+// and to refresh doc/options.md:
+//   node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --outfile=build/gen-docs.cjs
+//   node build/gen-docs.cjs markdown > doc/options.md
+import { manPage, optionsMarkdown } from "../src/cli/manpage";
+import { VERSION } from "../src/version";
+
+const what = process.argv[2];
+if (what !== "man" && what !== "markdown") {
+  process.stderr.write("usage: gen-docs man|markdown\n");
+  process.exit(64);
+}
+process.stdout.write(what === "man" ? manPage(VERSION) : optionsMarkdown());

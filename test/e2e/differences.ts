@@ -1,0 +1,159 @@
+// Every known difference between skiff and Debian's ch-run 0.31, the
+// oracle of the differential suite (diff-*.test.ts), in one place: what
+// differs, why skiff differs, and the normalisation the suite applies for
+// it. Anything not listed here must be identical. Most differences are
+// where 0.31 predates ch-run HEAD or the seed (reference: "skiff follows
+// the seed and HEAD"); a few are skiff's own, each justified.
+
+export interface Difference {
+  what: string;
+  why: string;
+}
+
+export const DIFFERENCES = {
+  exitStatus: {
+    what: "0.31 exits 1 for each of its own errors; skiff exits 31, or 49 when the command can't be executed",
+    why: "HEAD's EXIT_MISC_ERR and EXIT_CMD (reference §6.1), so callers can tell ch-run's failures from the command's",
+  },
+  home: {
+    what: "0.31 passes the host's $HOME through (or leaves it unset); skiff sets HOME=/root, or / if the image has no /root",
+    why: "HEAD since 0.35 (reference §2.2 step 1, issue #1687: builds broke without HOME)",
+  },
+  pwd: {
+    what: "0.31 passes the host's $PWD through (or leaves it unset) while the cwd is /; skiff sets PWD to the real "
+      + "working directory after --cd, also after --unset-env='*'",
+    why: "the seed (reference §2.6): a $PWD naming a host directory misleads shells and build tools",
+  },
+  usageLine: {
+    what: "IMAGE without COMMAND: skiff prints `usage: ch-run [OPTION...] IMAGE -- COMMAND [ARG...]` on stdout before "
+      + "the error; 0.31 prints nothing there",
+    why: "HEAD (reference §1.1)",
+  },
+  sourcePositions: {
+    what: "0.31 ends each message with its C source position `(FILE:LINE[ ERRNO])`; skiff ends some with "
+      + "`(hint: WHAT TO DO)` instead",
+    why: "source positions of C code skiff doesn't have mean nothing; the project requires a hint for every bad input",
+  },
+  messageWording: {
+    what: "a few messages use HEAD's or the seed's words: `IMAGE and/or CMD not specified` → `IMAGE and/or COMMAND "
+      + "not specified`, `can't execve(2)` → `can't execvpe(3)`, `join: no valid peer group size found` → `join: no "
+      + "peer group size found` (followed by the variables looked at)",
+    why: "HEAD renamed CMD to COMMAND (issue #1695); the seed execs with execvpe(3) so the container's PATH is used; "
+      + "the join message says where the size could have come from",
+  },
+  messageDetail: {
+    what: "some skiff messages go on after ch-run's words with `: DETAIL` naming the offending value, e.g. `can't "
+      + "run directory images from storage: PATH`, `--bind: destination must be absolute: DST`",
+    why: "the project requires every error to name the offending value",
+  },
+  staleErrno: {
+    what: "0.31 appends a stale errno's text to some messages (`--write invalid when running by name: Invalid "
+      + "argument`); skiff doesn't",
+    why: "a bug of 0.31's Tf macro (reference §6.3): that errno has nothing to do with the error",
+  },
+  dumpLines: {
+    what: "-v: skiff's dump adds `seccomp: N` and `unsafe: N` after `private /tmp: N`",
+    why: "HEAD's dump (reference §1.2); 0.31 predates both options",
+  },
+  verboseDetail: {
+    what: "-v and up log different progress lines besides ch-run's dump (verbosity ... private /tmp) and "
+      + "`executing: ARGV`; -vvv's raw `setup_namespaces 435: uids=...` lines are skiff `namespaces: ...` lines",
+    why: "they narrate each implementation's own steps; the dump and `executing:` are the lines ch-run's users "
+      + "and tests rely on, and they are compared",
+  },
+  homeMount: {
+    what: "--home: 0.31 mounts a 4 MiB tmpfs on /home to create /home/$USER; skiff implies --write-fake and "
+      + "creates /home/$USER in its overlay (the overmount shows at /home and /home/.orig)",
+    why: "HEAD and the seed (reference §1.2 --home: implies -W)",
+  },
+  squashFuseType: {
+    what: "a SquashFS image's root is of type fuse in 0.31 (libsquashfuse linked in) and fuse.squashfuse_ll in "
+      + "skiff (Debian's squashfuse_ll run as a child)",
+    why: "skiff links no C library for SquashFS: the C host only binds libc calls (reference §3.5, FACTS.md)",
+  },
+  fileBindDestination: {
+    what: "-b FILE:DST with DST missing from a writable image: 0.31 creates a directory there and fails "
+      + "(`Not a directory`); skiff creates an empty file and binds FILE onto it",
+    why: "the seed's file mount points (reference §4.9; ch-run issues #96, #993)",
+  },
+  options: {
+    what: "0.31 lacks --quiet, --seccomp, --set-env0, --test, --warnings, --write-fake, --color, --dry-run and "
+      + "`--feature` values other than extglob (usage error 64, or `unknown feature` 1); 0.31 accepts --ch-ssh "
+      + "and --no-home, which HEAD removed and skiff rejects (64)",
+    why: "skiff implements HEAD's command line (reference §1.1) plus --color (nvidia-cdi branch) and --dry-run",
+  },
+  version: {
+    what: "-V/--version prints each program's own version (0.31, skiff's 0.1.0)",
+    why: "they are different programs; both print it alone on stderr and exit 0, which is compared",
+  },
+  helpText: {
+    what: "--help and --usage list each version's own options (0.31 also says CMD where HEAD says COMMAND, and "
+      + "uses opt-doc-col=25)",
+    why: "HEAD's help (reference §1.1); skiff's layout is checked against glibc's argp itself in "
+      + "test/unit/cli-argp.test.ts",
+  },
+} satisfies Record<string, Difference>;
+
+export type DifferenceId = keyof typeof DIFFERENCES;
+
+//// Normalisations, each for the difference it names ///////////////////////
+
+/** squashFuseType: mount lines of skiff's SquashFS root as 0.31's. */
+export function squashType(mounts: string): string {
+  return mounts.replace(/^(mount: \/ )fuse\.squashfuse_ll$/m, "$1fuse");
+}
+
+/** exitStatus: the status skiff must give where 0.31 gave status. */
+export function expectedStatus(status: number | null, oracleStderr: string): number | null {
+  if (status !== 1 || !/^ch-run\[\d+\]: error: /m.test(oracleStderr))
+    return status;
+  return /error: can't execve\(2\)/.test(oracleStderr) ? 49 : 31;
+}
+
+/** messageWording and staleErrno: 0.31's words in HEAD's. */
+const REWRITES: Array<[RegExp, string]> = [
+  [/IMAGE and\/or CMD not specified/, "IMAGE and/or COMMAND not specified"],
+  [/can't execve\(2\): /, "can't execvpe(3): "],
+  [/join: no valid peer group size found/, "join: no peer group size found"],
+  [/(--write invalid when running by name): Invalid argument$/, "$1"],
+];
+
+/** A log line without what identifies the process or the implementation:
+    the PID, 0.31's source positions (sourcePositions), skiff's hints
+    (sourcePositions), 0.31's words (messageWording, staleErrno). */
+export function normaliseLogLine(line: string, oracle: boolean): string {
+  let l = line.replace(/^([\w.-]+)\[\d+\]: /, "$1[PID]: ");
+  if (oracle) {
+    l = l.replace(/ \([\w.-]+\.c:\d+( \d+)?\)$/, "");
+    for (const [re, to] of REWRITES) l = l.replace(re, to);
+  }
+  return l.replace(/ \(hint: .*\)$/, "");
+}
+
+/** verboseDetail and dumpLines: the -v lines both print. */
+export function comparableLogLines(stderr: string, oracle: boolean): string[] {
+  const keep = /^ch-run\[PID\]: (error: |warning: |verbosity: |image: |storage: |newroot: |container uid: |container gid: |join: |private \/tmp: |executing: )/;
+  return stderr.split("\n").filter((l) => l !== "")
+    .map((l) => normaliseLogLine(l, oracle))
+    .filter((l) => !/^ch-run\[PID\]: /.test(l) || keep.test(l))
+    // 0.31's -vvv prints raw ID lines, e.g. "setup_namespaces 435: uids=..."
+    .filter((l) => !(oracle && /^\w+ \d+: uids=/.test(l)));
+}
+
+/** messageDetail: skiff's line says what 0.31's does, maybe followed by
+    ": DETAIL". */
+export function sameMessage(ours: string, theirs: string): boolean {
+  return ours === theirs || ours.startsWith(theirs + ": ");
+}
+
+/** usageLine: skiff's stdout as 0.31 would print it. */
+export function withoutUsageLine(stdout: string): string {
+  return stdout.replace(/^usage: ch-run \[OPTION\.\.\.\] IMAGE -- COMMAND \[ARG\.\.\.\]\n/, "");
+}
+
+/** home and pwd: the container environment 0.31 shows, as skiff must show
+    it: HOME as skiff sets it, PWD the real working directory. */
+export function expectedEnvironment(theirs: Record<string, string>, home: string | undefined,
+                                    cwd: string): Record<string, string | undefined> {
+  return { ...theirs, HOME: home, PWD: cwd };
+}

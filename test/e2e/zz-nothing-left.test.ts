@@ -1,0 +1,24 @@
+// Runs last among the e2e files (they run one at a time, in name order):
+// whatever the suite did, it must have left no join IPC objects in
+// /dev/shm, no FUSE mount and no squashfuse_ll process behind.
+
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+
+import { devShmEntries, fuseMounts, processesNamed } from "../lib/harness.js";
+
+// scripts/test.sh exports when this run began, so leftovers of an earlier,
+// interrupted run on a developer's machine don't count against this one.
+const since = Number(process.env.SKIFF_TEST_RUN_START || "0") * 1000;
+
+test("/dev/shm holds no join semaphore or segment made during the suite", () => {
+  const left = devShmEntries(/ch-run_(sem|shm)-/)
+    .filter((n) => fs.statSync(`/dev/shm/${n}`).mtimeMs >= since);
+  assert.deepEqual(left, []);
+});
+
+test("no FUSE mount and no squashfuse_ll process is left", () => {
+  assert.deepEqual(fuseMounts(), []);
+  assert.deepEqual(processesNamed("squashfuse_ll"), []);
+});

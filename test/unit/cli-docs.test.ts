@@ -1,0 +1,31 @@
+// The man page and doc/options.md come from the option table, as --help
+// does: every option is in both, and doc/options.md is up to date.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+
+import { manPage, optionsMarkdown } from "../../src/cli/manpage.ts";
+import { defaultOptions, optionSpecs, ParseContext } from "../../src/cli/options.ts";
+
+const none = (): undefined => undefined;
+const ctx: ParseContext = { version: "", env: none, readHostFile: () => "", exists: () => true, stderr: none,
+                            feature: none, testLog: none, setColor: none };
+const OPTIONS = optionSpecs(defaultOptions(none), ctx);
+
+test("doc/options.md is what scripts/gen-docs.ts renders (regenerate it after changing options)", () => {
+  // scripts/test.sh runs in the repository
+  assert.equal(fs.readFileSync("doc/options.md", "utf8"), optionsMarkdown());
+});
+
+test("the man page and the README list every option with its description", () => {
+  const man = manPage("9.9");
+  const md = optionsMarkdown();
+  for (const s of [...OPTIONS, { long: "help" }, { long: "usage" }]) {
+    assert.ok(man.includes(`\\fB\\-\\-${s.long!.replace(/-/g, "\\-")}\\fR`), `man: --${s.long}`);
+    assert.ok(md.includes(`\`--${s.long}`), `md: --${s.long}`);
+  }
+  for (const s of OPTIONS) if (s.doc) assert.ok(md.includes(s.doc.replace(/\|/g, "\\|")), `md doc: --${s.long}`);
+  assert.match(man, /^\.TH SKIFF\\-RUN 1 "" "skiff 9\.9" "User Commands"\n/);
+  assert.ok(!/^[.'](?!TH|SH|TP|PP|B |br|nf|fi)/m.test(man), "a text line starts with a control character");
+});

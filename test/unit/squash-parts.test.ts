@@ -1,0 +1,197 @@
+// Unit tests for the pure parts of SquashFS support (src/squash) and image
+// detection (src/image): wait statuses, /proc children lists, the server's
+// command line and output, storage names, and image classification against
+// a small stub of the binding.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { describeStatus, exitCodeOf, parseChildren, signalOf } from "../../src/squash/status.ts";
+import {
+  serverArgv, serverEnviron, serverFuseFd, ServerOutput, SERVER_TUNABLES,
+} from "../../src/squash/server.ts";
+import { imageKind, nameToPath, resolveImage } from "../../src/image/image.ts";
+import { Failure, isFailure } from "../../src/log/fail.ts";
+
+function failureOf(f: () => unknown): Failure {
+  try {
+    f();
+  } catch (e) {
+    if (isFailure(e))
+      return e;
+    throw e;
+  }
+  return assert.fail("expected a Failure");
+}
+
+test("exit code of a wait status: code, or 128+signal", () => {
+  assert.equal(exitCodeOf(0), 0);
+  assert.equal(exitCodeOf(7 << 8), 7);
+  assert.equal(exitCodeOf(255 << 8), 255);
+  assert.equal(exitCodeOf(15), 143);        // SIGTERM
+  assert.equal(exitCodeOf(9), 137);         // SIGKILL
+  assert.equal(exitCodeOf(6 | 0x80), 134);  // SIGABRT with core dump
+  assert.equal(signalOf(103 << 8), 0);
+  assert.equal(signalOf(9), 9);
+});
+
+test("wait status described in ch-run's words", () => {
+  assert.equal(describeStatus(7 << 8), "terminated normally with exit code 7");
+  assert.equal(describeStatus(9), "terminated by signal 9");
+});
+
+test("/proc children list parsed", () => {
+  assert.deepEqual(parseChildren(""), []);
+  assert.deepEqual(parseChildren("12 "), [12]);
+  assert.deepEqual(parseChildren("12 3456 7\n"), [12, 3456, 7]);
+});
+
+test("server command line: foreground, options, image, connection fd", () => {
+  assert.deepEqual(serverArgv("/i.sqfs", 3, []), ["squashfuse_ll", "-f", "/i.sqfs", "/dev/fd/3"]);
+  assert.deepEqual(serverArgv("/a b,c.sqfs", 4, ["x", "y=1"]),
+                   ["squashfuse_ll", "-f", "-o", "x,y=1", "/a b,c.sqfs", "/dev/fd/4"]);
+});
+
+test("server environment: ours plus malloc tunables, the user's tunables last", () => {
+  assert.deepEqual(serverEnviron(["PATH=/bin", "HOME=/h"]),
+                   ["PATH=/bin", "HOME=/h", "GLIBC_TUNABLES=" + SERVER_TUNABLES]);
+  assert.deepEqual(serverEnviron(["GLIBC_TUNABLES=glibc.malloc.arena_max=1", "A=b"]),
+                   ["A=b", "GLIBC_TUNABLES=" + SERVER_TUNABLES + ":glibc.malloc.arena_max=1"]);
+  assert.match(SERVER_TUNABLES, /^glibc\.malloc\.mmap_threshold=\d+:glibc\.malloc\.top_pad=\d+$/);
+});
+
+test("server's fd is neither the one we hold nor the output pipe", () => {
+  assert.equal(serverFuseFd(5, 6), 3);
+  assert.equal(serverFuseFd(3, 6), 4);
+  assert.equal(serverFuseFd(4, 3), 5);
+  assert.equal(serverFuseFd(3, 4), 5);
+});
+
+/** A pipe read end that yields chunks, then EAGAIN or EOF. */
+function pipeSys(chunks: string[], eof: boolean): NativeBinding {
+  return {
+    read: () => {
+      if (chunks.length > 0)
+        return chunks.shift() as string;
+      if (eof)
+        return "";
+      throw Object.assign(new Error("read: EAGAIN"), { syscall: "read", code: "EAGAIN", errno: 11,
+                                                       strerror: "Resource temporarily unavailable" });
+    },
+  } as unknown as NativeBinding;
+}
+
+test("server output: drained without blocking, EOF seen, message on one line", () => {
+  const open = new ServerOutput(pipeSys(["Something went wrong\n"], false), 9);
+  assert.equal(open.drain(), true);
+  const out = new ServerOutput(pipeSys(["Something went wrong trying to read\n", "  the image.\n\n"], true), 9);
+  assert.equal(out.drain(), false);
+  assert.equal(out.drain(), false);
+  assert.equal(out.message(), "Something went wrong trying to read the image.");
+  const long = new ServerOutput(pipeSys(["x".repeat(2000)], true), 9);
+  long.drain();
+  assert.equal(long.message().length, 503);
+});
+
+test("storage names: / becomes %, : becomes +, nothing else changes", () => {
+  assert.equal(nameToPath("alpine:3.17", "/s"), "/s/img/alpine+3.17");
+  assert.equal(nameToPath("example.com:5050/foo:1.0", "/s/"), "/s/img/example.com+5050%foo+1.0");
+  assert.equal(nameToPath("busybox", "/var/tmp/u.ch"), "/var/tmp/u.ch/img/busybox");
+});
+
+//// imageKind / resolveImage against a stub file system ////////////////////
+
+const S_IFDIR = 0o040000, S_IFREG = 0o100000;
+
+interface Node { mode: number; content?: string; link?: string }
+
+function sysError(code: string, call: string, p: string) {
+  const text: { [c: string]: string } = {
+    ENOENT: "No such file or directory", EACCES: "Permission denied", ENOTDIR: "Not a directory",
+  };
+  return Object.assign(new Error(call + ": " + p + ": " + text[code]),
+                       { syscall: call, code: code, errno: 1, strerror: text[code], path: p });
+}
+
+/** lstat/stat/open/read/close/realpath over a map of paths; paths under a
+    key listed in `locked` fail with EACCES. */
+function stubSys(files: { [p: string]: Node }, locked: string[] = []): NativeBinding {
+  const fds: { [fd: number]: string } = {};
+  let next = 3;
+  function look(call: string, p: string): Node {
+    for (const l of locked)
+      if (p.startsWith(l + "/"))
+        throw sysError("EACCES", call, p);
+    let n = files[p];
+    if (n && n.link && call !== "lstat")
+      n = files[n.link];
+    if (!n)
+      throw sysError("ENOENT", call, p);
+    return n;
+  }
+  return {
+    constants: { O_RDONLY: 0, S_IFMT: 0o170000, S_IFDIR: S_IFDIR },
+    lstat: (p: string) => ({ mode: look("lstat", p).mode }),
+    stat: (p: string) => ({ mode: look("stat", p).mode }),
+    open: (p: string) => { look("open", p); fds[next] = p; return next++; },
+    read: (fd: number, n: number) => (files[fds[fd]].content || "").slice(0, n),
+    close: () => {},
+    realpath: (p: string) => { look("realpath", p); return files[p].link || p; },
+  } as unknown as NativeBinding;
+}
+
+const FILES: { [p: string]: Node } = {
+  "/st": { mode: S_IFDIR },
+  "/st/img": { mode: S_IFDIR },
+  "/st/img/busybox": { mode: S_IFDIR },
+  "/st/img/linked": { mode: 0o120000, link: "/images/busybox" },
+  "/images/busybox": { mode: S_IFDIR },
+  "/images/b.sqfs": { mode: S_IFREG, content: "hsqs\u0000\u0000" },
+  "/images/note": { mode: S_IFREG, content: "You can't run this" },
+};
+
+test("image kind: name first, then directory, then SquashFS magic", () => {
+  const sys = stubSys(FILES);
+  assert.equal(imageKind(sys, "busybox", "/st"), "name");
+  assert.equal(imageKind(sys, "/images/busybox", "/st"), "directory");
+  assert.equal(imageKind(sys, "/images/b.sqfs", "/st"), "squash");
+  const f = failureOf(() => imageKind(sys, "/images/note", "/st"));
+  assert.equal(f.message, "unknown image type: /images/note");
+});
+
+test("image kind: a name not in storage says can't stat, and where it looked", () => {
+  const f = failureOf(() => imageKind(stubSys(FILES), "nosuch", "/st"));
+  assert.equal(f.message, "can't stat: nosuch");
+  assert.equal(f.strerror, "No such file or directory");
+  assert.match(f.hint || "", /\/st\/img/);
+});
+
+test("image kind: unreadable storage is named as the cause", () => {
+  const f = failureOf(() => imageKind(stubSys(FILES, ["/st"]), "busybox", "/st"));
+  assert.equal(f.message, "can't read storage directory: /st/img");
+  assert.equal(f.strerror, "Permission denied");
+  assert.match(f.hint || "", /-s\/--storage/);
+  // ... but a path still works, as in ch-run
+  assert.equal(imageKind(stubSys(FILES, ["/st"]), "/images/busybox", "/st"), "directory");
+});
+
+test("resolve: names run in place (canonical), -w refused by name without --unsafe", () => {
+  const sys = stubSys(FILES);
+  const o = { storage: "/st", unsafe: false, writable: false };
+  assert.deepEqual(resolveImage(sys, "busybox", o), { kind: "name", ref: "busybox", path: "/st/img/busybox" });
+  assert.equal(resolveImage(sys, "linked", o).path, "/images/busybox");
+  const f = failureOf(() => resolveImage(sys, "busybox", { storage: "/st", unsafe: false, writable: true }));
+  assert.equal(f.message, "--write invalid when running by name");
+  assert.equal(resolveImage(sys, "busybox", { storage: "/st", unsafe: true, writable: true }).kind, "name");
+});
+
+test("resolve: directory images inside storage refused without --unsafe, with the name to use", () => {
+  const sys = stubSys(FILES);
+  const f = failureOf(() => resolveImage(sys, "/st/img/busybox", { storage: "/st", unsafe: false, writable: false }));
+  assert.equal(f.message, "can't run directory images from storage: /st/img/busybox");
+  assert.match(f.hint || "", /run it by name \(busybox\)/);
+  assert.equal(resolveImage(sys, "/st/img/busybox", { storage: "/st", unsafe: true, writable: false }).kind,
+               "directory");
+  assert.equal(resolveImage(sys, "/images/b.sqfs", { storage: "/st", unsafe: false, writable: false }).kind,
+               "squash");
+});
