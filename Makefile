@@ -13,7 +13,7 @@ B = build
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
 NATIVE_SOURCES = native/host.c native/binding.c native/binding.h
 
-.PHONY: all deps demo test install bench clean check
+.PHONY: all deps demo test install bench clean check docs
 
 all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1
 
@@ -64,6 +64,12 @@ $(B)/skiff-run.1: $(TS_SOURCES) scripts/gen-docs.ts | $(B)/.deps
 	node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --log-level=warning \
 	  --outfile=$(B)/gen-docs.cjs
 	node $(B)/gen-docs.cjs man > $@
+
+# README.md's option reference, between its options:begin/end markers.
+docs: $(B)/skiff-run.1
+	node $(B)/gen-docs.cjs markdown > $(B)/options.md
+	sed -i -e '/<!-- options:begin -->/,/<!-- options:end -->/{//!d}' \
+	  -e '/<!-- options:begin -->/r $(B)/options.md' README.md
 
 demo: all
 	bash scripts/demo.sh

@@ -1,8 +1,6 @@
 // Render the man page (`man`) or the README's option list (`markdown`) from
 // skiff's option table, on stdout. Used by the Makefile (build/skiff-run.1)
-// and to refresh doc/options.md:
-//   node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --outfile=build/gen-docs.cjs
-//   node build/gen-docs.cjs markdown > doc/options.md
+// and by `make docs` to refresh the option reference in README.md.
 import { manPage, optionsMarkdown } from "../src/cli/manpage";
 import { VERSION } from "../src/version";
 
