@@ -44,10 +44,6 @@ $(B)/program.js: $(TS_SOURCES) | $(B)/.deps
 	node_modules/.bin/tsc -p tsconfig.json
 	node_modules/.bin/esbuild $(B)/tsc/main.js --bundle --format=iife --target=es5 \
 	  --minify-syntax --minify-whitespace --log-level=warning --outfile=$@
-	@# Duktape gives every strict-mode function two more properties (caller
-	@# and arguments throwers), 6% of a launch's instructions; the program is
-	@# strict-checked TypeScript that never relies on strict mode's errors.
-	sed -i '1s/^"use strict";//' $@
 
 $(B)/program.bc: $(B)/program.js $(B)/dukc
 	$(B)/dukc $< $@

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bench/* scripts: the shared set-up, timing and report.
 #
 #   bench_setup            prepare everything below; call once, first
@@ -41,6 +42,7 @@ bench_setup () {
     chmod 0755 "$BENCH_DIR"
 
     if (( EUID == 0 )); then
+        # shellcheck source=SCRIPTDIR/../test/setup/env.sh
         . "$bench_repo/test/setup/env.sh"
         BENCH_USER=$SKIFF_TEST_USER
         BENCH_IMG=$SKIFF_TEST_IMG_DIR
@@ -51,13 +53,14 @@ bench_setup () {
         BENCH_USER=$(id -un)
         BENCH_IMG=/var/tmp/skiff-test/img/busybox
         if [[ ! -d $BENCH_IMG ]]; then
+            # shellcheck source=SCRIPTDIR/../scripts/busybox-image.sh
             . "$bench_repo/scripts/busybox-image.sh"
             BENCH_IMG=$BENCH_DIR/busybox
             make_busybox_image "$BENCH_IMG" >&2
         fi
     fi
-    BENCH_IMG_SQFS=
-    [[ ! -f $BENCH_IMG.sqfs ]] || BENCH_IMG_SQFS=$BENCH_IMG.sqfs
+    # shellcheck disable=SC2034  # for the scripts that source this
+    if [[ -f $BENCH_IMG.sqfs ]]; then BENCH_IMG_SQFS=$BENCH_IMG.sqfs; else BENCH_IMG_SQFS=; fi
     BENCH_HOME=$(getent passwd "$BENCH_USER" | cut -d: -f6)
 
     local skiff=${SKIFF:-$bench_repo/build/skiff}
@@ -88,7 +91,7 @@ bench_time () {
 
 bench_report () {
     awk -v pairs="$*" '
-        { name[NR] = $1; med[$1] = $3; cpu[$1] = $8; n = $2
+        { med[$1] = $3; cpu[$1] = $8; n = $2
           rows[NR] = sprintf("%-10s %8.3f %8.3f %8.3f   %8.3f", $1, $3 / 1000, $4 / 1000, $5 / 1000, $8 / 1000) }
         END {
             printf "%d interleaved rounds; times in ms\n", n

@@ -41,7 +41,6 @@ extern const char skiff_program[], skiff_program_end[];
    malloc and are freed normally. */
 #define HUGE_PAGE_SIZE (2u << 20)
 #define ARENA_SIZE (4 * HUGE_PAGE_SIZE) // reserved; only what is used costs
-#define ROUND_UP_8(n) (((n) + 7u) & ~(size_t)7u)
 static char *arena;
 static size_t arena_used;
 static char *arena_last; // the newest block can grow in place
@@ -56,6 +55,13 @@ static void arena_init(void)
    (void)madvise(arena, ARENA_SIZE, MADV_HUGEPAGE); // a hint: 4 KiB pages work too
 }
 
+/* Bytes a block of size bytes takes: at least 8, so that no two blocks
+   share an address, even empty ones. */
+static size_t block_bytes(size_t size)
+{
+   return size == 0 ? 8u : (size + 7u) & ~(size_t)7u;
+}
+
 static int in_arena(const void *p)
 {
    return arena != NULL && (const char *)p >= arena && (const char *)p < arena + ARENA_SIZE;
@@ -64,10 +70,10 @@ static int in_arena(const void *p)
 static void *arena_alloc(void *udata, duk_size_t size)
 {
    (void)udata;
-   if (arena == NULL || ROUND_UP_8(size) > ARENA_SIZE - arena_used)
+   if (arena == NULL || block_bytes(size) > ARENA_SIZE - arena_used)
       return malloc(size);
    arena_last = arena + arena_used;
-   arena_used += ROUND_UP_8(size);
+   arena_used += block_bytes(size);
    return arena_last;
 }
 
@@ -80,8 +86,8 @@ static void *arena_realloc(void *udata, void *ptr, duk_size_t size)
    if (!in_arena(ptr))
       return realloc(ptr, size);
    start = (size_t)((char *)ptr - arena);
-   if (ptr == arena_last && ROUND_UP_8(size) <= ARENA_SIZE - start) {
-      arena_used = start + ROUND_UP_8(size);
+   if (ptr == arena_last && block_bytes(size) <= ARENA_SIZE - start) {
+      arena_used = start + block_bytes(size);
       return ptr;
    }
    tail = arena_used - start; // the old block and whatever follows it
