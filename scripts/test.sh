@@ -27,6 +27,10 @@ if (( ${#srcs[@]} == 0 )); then
     exit 1
 fi
 
+# esbuild only strips types: check them first, so a test that no longer
+# matches the code it drives fails here rather than by accident.
+node_modules/.bin/tsc -p test/tsconfig.json --noEmit
+
 # Each entry point becomes its own bundle: OUT/<path under test/>.mjs, in a
 # directory of this run's own so that concurrent runs don't collide.
 mkdir -p build

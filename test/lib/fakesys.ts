@@ -1417,6 +1417,11 @@ export class FakeSys implements NativeBinding {
     return this.rec("fork", [], () => this.forkResult);
   }
 
+  posix_spawn(p: string, argv: string[], envp: string[], fileActions: NativeSpawnAction[],
+              attrs: NativeSpawnAttrs): number {
+    return this.rec("posix_spawn", [p, argv, envp, fileActions, attrs], () => this.forkResult);
+  }
+
   execve(p: string, argv: string[], envp: string[]): never {
     return this.rec("execve", [p, argv, envp], () => {
       throw new ExecCalled(p, argv.slice(), envp.slice());
