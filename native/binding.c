@@ -748,10 +748,11 @@ static duk_ret_t b_execvpe(duk_context *ctx)
 
 /* posix_spawn(path, argv, envp, file_actions, attrs): the child's PID, as
    Python's os.posix_spawn. file_actions is a list of ["dup2", fd, newfd],
-   ["open", fd, path, flags, mode], ["close", fd] or ["chdir", path],
-   applied in order; attrs may hold setsid (boolean), setsigmask and
-   setsigdef (lists of signal numbers). glibc creates the child with
-   CLONE_VM|CLONE_VFORK: nothing of this process is copied. */
+   ["open", fd, path, flags, mode] or ["close", fd], applied in order;
+   attrs may hold setsid (boolean), setpgroup (a process group ID, 0 for a
+   new group), setsigmask and setsigdef (lists of signal numbers). glibc
+   creates the child with CLONE_VM|CLONE_VFORK: nothing of this process is
+   copied. */
 static duk_ret_t b_posix_spawn(duk_context *ctx)
 {
    const char *path = duk_require_string(ctx, 0);
@@ -780,8 +781,6 @@ static duk_ret_t b_posix_spawn(duk_context *ctx)
                                                 duk_require_int(ctx, -2), (mode_t)duk_require_uint(ctx, -1));
       else if (!strcmp(op, "close"))
          err = posix_spawn_file_actions_addclose(&fa, duk_require_int(ctx, -4));
-      else if (!strcmp(op, "chdir"))
-         err = posix_spawn_file_actions_addchdir_np(&fa, duk_require_string(ctx, -4));
       else
          err = EINVAL;
       duk_pop_n(ctx, 5); // strings stay alive in the actions list until spawn
@@ -789,6 +788,11 @@ static duk_ret_t b_posix_spawn(duk_context *ctx)
    duk_get_prop_string(ctx, 4, "setsid");
    if (duk_to_boolean(ctx, -1))
       flags |= POSIX_SPAWN_SETSID;
+   duk_get_prop_string(ctx, 4, "setpgroup");
+   if (!err && !duk_is_undefined(ctx, -1)) {
+      err = posix_spawnattr_setpgroup(&attr, (pid_t)duk_require_int(ctx, -1));
+      flags |= POSIX_SPAWN_SETPGROUP;
+   }
    duk_get_prop_string(ctx, 4, "setsigmask");
    if (!err && !duk_is_undefined(ctx, -1)) {
       signal_set(ctx, duk_normalize_index(ctx, -1), &set);
@@ -801,7 +805,7 @@ static duk_ret_t b_posix_spawn(duk_context *ctx)
       err = posix_spawnattr_setsigdefault(&attr, &set);
       flags |= POSIX_SPAWN_SETSIGDEF;
    }
-   duk_pop_3(ctx);
+   duk_pop_n(ctx, 4);
    if (!err)
       err = posix_spawnattr_setflags(&attr, flags);
    if (!err) {
@@ -833,13 +837,6 @@ static duk_ret_t b_waitpid(duk_context *ctx)
    duk_push_int(ctx, pid); duk_put_prop_index(ctx, -2, 0);
    duk_push_int(ctx, status); duk_put_prop_index(ctx, -2, 1);
    return 1;
-}
-
-static duk_ret_t b_setsid(duk_context *ctx)
-{
-   if (setsid() < 0)
-      FAIL("setsid", NULL, NULL);
-   return 0;
 }
 
 static duk_ret_t b_kill(duk_context *ctx)
@@ -1188,7 +1185,6 @@ static const duk_function_list_entry functions[] = {
    { "execvpe", b_execvpe, 3 },
    { "posix_spawn", b_posix_spawn, 5 },
    { "waitpid", b_waitpid, DUK_VARARGS },
-   { "setsid", b_setsid, 0 },
    { "kill", b_kill, 2 },
    { "exit", b_exit, 1 },
    { "signal", b_signal, 2 },

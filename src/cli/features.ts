@@ -3,7 +3,6 @@
 // overlayfs/tmpfs-xattrs else 1).
 
 import { EXIT_FAILURE, EXIT_MISC_ERR } from "../log/fail";
-import { statOrNull, Sys } from "../sys/sys";
 
 /** Kernel release "6.18.44-foo" at least major.minor? */
 export function kernelAtLeast(release: string, major: number, minor: number): boolean {
@@ -12,17 +11,6 @@ export function kernelAtLeast(release: string, major: number, minor: number): bo
     return false;
   var a = Number(m[1]), b = Number(m[2]);
   return a > major || (a === major && b >= minor);
-}
-
-/** Path of an executable found on $PATH, or null. */
-export function which(sys: Sys, name: string, pathVar: string | undefined): string | null {
-  var dirs = (pathVar || "/usr/local/bin:/usr/bin:/bin").split(":");
-  for (var i = 0; i < dirs.length; i++) {
-    var p = (dirs[i] || ".") + "/" + name;
-    if (statOrNull(sys, p, true) !== null)
-      return p;
-  }
-  return null;
 }
 
 /** What the answers depend on, found out by the caller. */

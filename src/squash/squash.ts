@@ -21,11 +21,6 @@ import { awaitImage, supervise } from "./supervisor";
 
 type SquashStep = Extract<Step, { op: "squash-mount" }>;
 
-/** squashfuse_ll -o options. Debian's build has none that help (see
-    bench/squash-read and the README): it is single-threaded, and its
-    libfuse 3 low-level session takes no cache options. */
-export var SERVER_OPTIONS: string[] = [];
-
 /** mkdir -p for a host path. */
 function makeDirs(sys: Sys, p: string): void {
   var parts = p.split("/");
@@ -82,14 +77,6 @@ export function mountFuse(sys: Sys, fd: number, p: string): void {
   });
 }
 
-function hostPath(sys: Sys): string | undefined {
-  var environ = sys.environ();
-  for (var i = 0; i < environ.length; i++)
-    if (environ[i].indexOf("PATH=") === 0)
-      return environ[i].slice(5);
-  return undefined;
-}
-
 /** The calling process's mount namespace, as an fd for setns(2). */
 function mountNamespace(sys: Sys): number {
   return sys.open("/proc/self/ns/mnt", sys.constants.O_RDONLY);
@@ -108,7 +95,7 @@ export function mountSquash(st: State, s: SquashStep): void {
   var sys = st.sys;
   var c = sys.constants;
   prepareMountpoint(sys, s.mountpoint, s.createMountpoint);
-  var exe = findServer(sys, hostPath(sys));
+  var exe = findServer(sys, st.env.get("PATH")); // the host's, before any hook ran
   log.verbose("mounting SquashFS " + s.image + " at " + s.mountpoint + " with " + exe);
   var fuse = openFuseDevice(sys);
   var cwd = sys.getcwd();
@@ -126,7 +113,7 @@ export function mountSquash(st: State, s: SquashStep): void {
   sys.prctl(c.PR_SET_NO_NEW_PRIVS, 1);
   // Started first: its start-up is the longest part of the launch.
   var out = sys.pipe(c.O_NONBLOCK);
-  var server = spawnServer(sys, exe, s.image, fuse, out[1], SERVER_OPTIONS);
+  var server = spawnServer(sys, exe, s.image, fuse, out[1]);
   // The server's are now the only references to the connection (the
   // mount's is not one): when it exits, the connection is aborted, and its
   // output pipe reaches EOF.

@@ -1,14 +1,17 @@
 // The SquashFS supervisor: the process that set up the mount stays behind,
-// small and single-threaded, relays the container's exit status and exits
-// only when the last process of the container has exited.
+// small and single-threaded, relays the container's exit status (128+N for
+// signal N), and exits only when the last process of the container has
+// exited: the direct child and every orphan it left (which come to us, a
+// child subreaper).
 //
-// The mount exists only in the container's mount namespaces (squash.ts),
-// so the kernel keeps it exactly as long as any process of the container
-// lives: the direct child, its orphans, and processes that joined the
-// namespace. When the last one exits, the file system is
-// unmounted, the server's connection ends and it exits. Its exit is
-// therefore the end of the container, and unlike ch-run (its issue #1161)
-// the image can't go away under a process still using it.
+// It unmounts nothing: the mount exists only in the container's mount
+// namespaces (squash.ts), so the kernel keeps it exactly as long as any
+// process of the container lives, including processes that joined the
+// container's namespaces, and unmounts it when the last one exits. The
+// server's connection then ends and it exits by itself; we reap it and
+// exit. So unlike ch-run (its issue #1161) the image can't go away under a
+// process still using it, and nothing is left when we are gone, even if
+// we are SIGKILLed.
 
 import { Exit } from "../cli/options";
 import { EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno } from "../log/fail";
@@ -219,6 +222,7 @@ class Supervisor {
       this.failOpen();
     sys.close(this.s.ready);
   }
+
   run(): never {
     var sys = this.sys;
     var c = sys.constants;
@@ -239,18 +243,29 @@ class Supervisor {
           this.awaitChild();
         if (this.childStatus === null || killed)
           this.serverDied();
-      }
-      if (this.childStatus !== null && this.serverStatus !== null)
         break;
-      var info = sys.sigtimedwait(waited, -1) as NativeSigInfo;
-      if (info.signo !== c.SIGCHLD) {
-        var targets = this.childStatus === null ? [this.s.child] : containerChildren(sys, this.s.server) || [];
-        for (var i = 0; i < targets.length; i++)
-          killQuietly(sys, targets[i], info.signo);
       }
+      var info = sys.sigtimedwait(waited, -1) as NativeSigInfo;
+      if (info.signo !== c.SIGCHLD)
+        this.forward(info.signo);
     }
-    log.verbose("container and " + SERVER + " done");
+    log.verbose("container done");
     throw new Exit(exitCodeOf(this.childStatus as number));
+  }
+
+  /** Pass sig on to the container: its direct child, else the orphans it
+      left. If none is left, the server only waits for processes that
+      joined the container, or for a reference to its file system from
+      outside: a request to terminate is then for the server (SIGTERM: it
+      exits cleanly). */
+  private forward(sig: number): void {
+    var targets = this.childStatus === null ? [this.s.child] : containerChildren(this.sys, this.s.server) || [];
+    if (targets.length === 0) {
+      log.verbose("no process of the container left; stopping " + SERVER);
+      killQuietly(this.sys, this.s.server, this.sys.constants.SIGTERM);
+    }
+    for (var i = 0; i < targets.length; i++)
+      killQuietly(this.sys, targets[i], sig);
   }
 
   /** The server exited while the container was running: its root is gone. */

@@ -36,11 +36,12 @@ interface NativeSigInfo {
 type NativeSpawnAction =
   | ["dup2", number, number]
   | ["open", number, string, number, number]
-  | ["close", number]
-  | ["chdir", string];
+  | ["close", number];
 
 interface NativeSpawnAttrs {
   setsid?: boolean;
+  /** Process group to join; 0: a new one. */
+  setpgroup?: number;
   setsigmask?: number[];
   setsigdef?: number[];
 }
@@ -110,7 +111,6 @@ interface NativeBinding {
   posix_spawn(path: string, argv: string[], envp: string[], fileActions: NativeSpawnAction[],
               attrs: NativeSpawnAttrs): number;
   waitpid(pid: number, options?: number): [number, number];
-  setsid(): void;
   kill(pid: number, sig: number): void;
   exit(status: number): never;
 

@@ -52,11 +52,21 @@ function marked(pid: number | "self"): boolean {
   }
 }
 
+/** A zombie: its environment can't be read any more, but it is still a
+    process left behind (an orphan waits for init to reap it). */
+function zombie(pid: number): boolean {
+  try {
+    return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /** Ours: the server's processes and the mounts it serves (ch-run's own
     in-process mounts have type "fuse"). */
 function leftovers(): string[] {
   const procs = processesNamed("squashfuse_ll")
-    .filter((p) => marked(p.pid))
+    .filter((p) => marked(p.pid) || zombie(p.pid))
     .map((p) => `process ${p.pid}: ${p.cmdline.join(" ")}`);
   const mounts = fuseMounts(true)
     .filter((m) => m.fsType === "fuse.squashfuse_ll" && marked(m.pid))
@@ -65,8 +75,10 @@ function leftovers(): string[] {
 }
 
 afterEach(() => {
-  // PDEATHSIG and namespace teardown are asynchronous: allow a moment.
-  waitFor(() => leftovers().length === 0, 3000);
+  // PDEATHSIG and namespace teardown are asynchronous, and after a SIGKILL
+  // of the supervisor the server's zombie is init's to reap, which takes
+  // init here (a firecracker agent) up to seconds: allow for that.
+  waitFor(() => leftovers().length === 0, 10_000);
   assert.deepEqual(leftovers(), [], "left behind after the test");
 });
 
@@ -190,7 +202,7 @@ function containerProcess(supervisor: number, name: string): number {
 }
 
 function alive(pid: number): boolean {
-  return comm(pid) !== null && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return comm(pid) !== null && !zombie(pid);
 }
 
 //// Tests ///////////////////////////////////////////////////////////////////
