@@ -11,9 +11,10 @@ import { fnmatch } from "../../src/env/glob.ts";
 import {
   applyDefaultsFirst, applyDefaultsLast, applyDelta, EnvDelta, parseSetEnvArg,
 } from "../../src/env/container.ts";
-import { Failure, isFailure, SysError } from "../../src/log/fail.ts";
+import { SysError } from "../../src/log/fail.ts";
 import { configure, setVerbosity } from "../../src/log/log.ts";
 import { FNMATCH_GLIBC } from "./env-fnmatch-table.ts";
+import { failureOf } from "../lib/failure.ts";
 
 // Capture log lines.
 var logged: string[] = [];
@@ -25,16 +26,6 @@ function logAt(verbosity: number): string[] {
   return logged;
 }
 
-function failureOf(f: () => unknown): Failure {
-  try {
-    f();
-  } catch (e) {
-    if (isFailure(e))
-      return e;
-    throw e;
-  }
-  return assert.fail("expected a Failure");
-}
 
 function enoent(path: string): SysError {
   return { message: "open: " + path, syscall: "open", code: "ENOENT", errno: 2,

@@ -10,10 +10,11 @@ import { ExecCalled, FakeSys, LINUX_CONSTANTS, msFlagNames } from "../lib/fakesy
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { execute, newState, runStep } from "../../src/exec/executor.js";
 import { State } from "../../src/exec/state.js";
-import { Failure, isFailure } from "../../src/log/fail.js";
+import { Failure } from "../../src/log/fail.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
 import { BindFlag, Plan, Step } from "../../src/plan/plan.js";
 import { MountFlag } from "../../src/sys/sys.js";
+import { failureOf } from "../lib/failure.ts";
 
 const C = LINUX_CONSTANTS;
 const NR = "/var/tmp/img";
@@ -79,16 +80,6 @@ function mounts(f: FakeSys): unknown[][] {
   return f.callsOf("mount").map((a) => [a[0], a[1], a[2], msFlagNames(a[3] as number), a[4]]);
 }
 
-function failure(fn: () => void): Failure {
-  try {
-    fn();
-  } catch (e) {
-    if (isFailure(e))
-      return e;
-    throw e;
-  }
-  assert.fail("expected a Failure");
-}
 
 /** As main() prints it. */
 function printed(f: Failure): string {
@@ -225,14 +216,14 @@ describe("claim-root and remount-ro", () => {
   test("an unknown statvfs bit fails", () => {
     const f = makeHost();
     f.setStatvfsFlags("/", C.ST_NOSUID | 0x80);
-    const e = failure(() => run(state(f), [{ op: "claim-root" }, { op: "remount-ro" }]));
+    const e = failureOf(() => run(state(f), [{ op: "claim-root" }, { op: "remount-ro" }]));
     assert.equal(e.message, "unknown mount flags: 0x80 " + NR);
   });
 
   test("a remount the kernel refuses fails with the image named", () => {
     const f = makeHost();
     f.inject({ call: "mount", code: "EPERM", match: (a) => ((a[3] as number) & C.MS_REMOUNT) !== 0 });
-    const e = failure(() => run(state(f), [{ op: "claim-root" }, { op: "remount-ro" }]));
+    const e = failureOf(() => run(state(f), [{ op: "claim-root" }, { op: "remount-ro" }]));
     assert.equal(printed(e), "can't remount image read-only: " + NR + ": Operation not permitted");
   });
 });
@@ -256,14 +247,14 @@ describe("default binds", () => {
   test("required /proc missing in the image fails", () => {
     const f = makeHost();
     f.rmdir(NR + "/proc");
-    const e = failure(() => run(state(f), DEFAULTS));
+    const e = failureOf(() => run(state(f), DEFAULTS));
     assert.equal(e.message, "can't bind: destination not found: " + NR + "/proc");
     assert.deepEqual(mounts(f).map((m) => m[0]), ["/dev"]);
   });
 
   test("required source missing on the host fails", () => {
     const f = makeHost();
-    const e = failure(() => run(state(f), [bindStep("/nope", "/dev", [])]));
+    const e = failureOf(() => run(state(f), [bindStep("/nope", "/dev", [])]));
     assert.equal(e.message, "can't bind: source not found: /nope");
   });
 
@@ -313,7 +304,7 @@ describe("bind destinations", () => {
 
   test("a missing destination without dst-create fails", () => {
     const f = makeHost();
-    const e = failure(() => run(state(f), [bindStep("/data/dir", "/nope", [])]));
+    const e = failureOf(() => run(state(f), [bindStep("/data/dir", "/nope", [])]));
     assert.equal(e.message, "can't bind: destination not found: " + NR + "/nope");
     assert.equal(mounts(f).length, 0);
   });
@@ -322,7 +313,7 @@ describe("bind destinations", () => {
     const f = makeHost();
     const st = state(f);
     run(st, [{ op: "claim-root" }, { op: "remount-ro" }]);
-    const e = failure(() => run(st, [bindStep("/data/dir", "/newdir")]));
+    const e = failureOf(() => run(st, [bindStep("/data/dir", "/newdir")]));
     assert.equal(e.message, "can't mkdir: " + NR + "/newdir");
     assert.equal(e.strerror, "Read-only file system");
     assert.match(printed(e), /Read-only file system \(hint: .*-W/);
@@ -332,7 +323,7 @@ describe("bind destinations", () => {
     const f = makeHost();
     const st = state(f);
     run(st, [{ op: "claim-root" }, { op: "remount-ro" }]);
-    const e = failure(() => run(st, [bindStep("/data/file", "/etc/new.conf")]));
+    const e = failureOf(() => run(st, [bindStep("/data/file", "/etc/new.conf")]));
     assert.equal(e.message, "can't create bind destination: " + NR + "/etc/new.conf");
     assert.equal(e.strerror, "Read-only file system");
     assert.match(e.hint || "", /-W/);
@@ -342,7 +333,7 @@ describe("bind destinations", () => {
   for (const dst of ["/..", "/../x", "/mnt/../../etc"]) {
     test("destination escaping the image is refused: " + dst, () => {
       const f = makeHost();
-      const e = failure(() => run(state(f), [bindStep("/data/dir", dst)]));
+      const e = failureOf(() => run(state(f), [bindStep("/data/dir", dst)]));
       assert.equal(e.message, "can't bind: destination escapes the image: " + dst);
       assert.deepEqual(f.callsOf("mkdir"), []);
       assert.deepEqual(mounts(f), []);
@@ -383,9 +374,9 @@ describe("bind destinations", () => {
     const f = makeHost();
     const st = state(f);
     run(st, [bindStep("/data/dir", "/mnt/0")]);
-    const e = failure(() => run(st, [bindStep("/data/other", "/mnt/0/sub/x")]));
+    const e = failureOf(() => run(st, [bindStep("/data/other", "/mnt/0/sub/x")]));
     assert.equal(e.message, "can't mkdir: " + NR + "/mnt/0/sub under existing bind-mount " + NR + "/mnt/0");
-    const g = failure(() => run(st, [bindStep("/data/file", "/mnt/0/new.conf")]));
+    const g = failureOf(() => run(st, [bindStep("/data/file", "/mnt/0/new.conf")]));
     assert.match(g.message, /under existing bind-mount/);
     assert.deepEqual(f.entries("/data/dir"), ["content"]); // the host directory is untouched
     assert.equal(mounts(f).length, 1);
@@ -401,7 +392,7 @@ describe("bind destinations", () => {
   test("unwritable parent without -W: EACCES", () => {
     const f = makeHost();
     f.addDir(NR + "/foo", { uid: 0, gid: 0, mode: 0o755 });
-    const e = failure(() => run(state(f), [bindStep("/data/dir", "/foo/bar")]));
+    const e = failureOf(() => run(state(f), [bindStep("/data/dir", "/foo/bar")]));
     assert.equal(printed(e), "can't mkdir: " + NR + "/foo/bar: Permission denied");
   });
 });
@@ -434,7 +425,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
 
   test("a bad size fails as ch-run does", () => {
     const f = makeHost();
-    const e = failure(() => run(state(f), [{ op: "write-fake", size: "lots" }]));
+    const e = failureOf(() => run(state(f), [{ op: "write-fake", size: "lots" }]));
     assert.equal(e.message, "cannot mount tmpfs for overlay (size=lots)");
     assert.equal(e.strerror, "Invalid argument");
   });
@@ -442,7 +433,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
   test("an image under /srv is hidden by the tmpfs", () => {
     const f = makeHost();
     f.addDir("/srv/img/dev");
-    const e = failure(() => run(state(f, "/srv/img"), [{ op: "write-fake", size: "1m" }]));
+    const e = failureOf(() => run(state(f, "/srv/img"), [{ op: "write-fake", size: "1m" }]));
     assert.equal(printed(e), "can't stat new root; overmounted by tmpfs for -W?: /srv/img: No such file or directory");
   });
 
@@ -587,7 +578,7 @@ describe("passwd/group file binds", () => {
   test("unlinked even when the destination is missing", () => {
     const f = makeHost();
     f.unlink(NR + "/etc/passwd");
-    const e = failure(() => run(state(f), [FILE]));
+    const e = failureOf(() => run(state(f), [FILE]));
     assert.equal(e.message, "can't bind: destination not found: " + NR + "/etc/passwd");
     assert.equal(f.callsOf("unlink").length, 2); // ours above, then the executor's
     assert.deepEqual(f.entries("/tmp"), ["host-file"]);
@@ -596,7 +587,7 @@ describe("passwd/group file binds", () => {
   test("unlinked even when mount(2) fails", () => {
     const f = makeHost();
     f.inject({ call: "mount", code: "EPERM" });
-    const e = failure(() => run(state(f), [FILE]));
+    const e = failureOf(() => run(state(f), [FILE]));
     assert.match(printed(e), /^can't bind \/tmp\/ch-run_passwd\.\w{6} at \/var\/tmp\/img\/etc\/passwd: Operation not permitted$/);
     assert.deepEqual(f.entries("/tmp"), ["host-file"]);
   });
@@ -604,7 +595,7 @@ describe("passwd/group file binds", () => {
   test("an unwritable tmpDir fails with a hint", () => {
     const f = makeHost();
     f.addDir("/tmp", { mode: 0o755, uid: 0 });
-    const e = failure(() => run(state(f), [FILE]));
+    const e = failureOf(() => run(state(f), [FILE]));
     assert.equal(printed(e), "can't create temporary file in /tmp: Permission denied "
       + "(hint: check that $TMPDIR (or /tmp) exists and is writable)");
     assert.deepEqual(f.callsOf("mount"), []);
@@ -648,7 +639,7 @@ describe("tmpfs and pivot", () => {
   test("pivot with only the parent claimed fails in pivot_root(2)", () => {
     const f = makeHost();
     f.mount("/var/tmp", "/var/tmp", null, C.MS_BIND | C.MS_REC, null);
-    const e = failure(() => run(state(f), [{ op: "pivot" }]));
+    const e = failureOf(() => run(state(f), [{ op: "pivot" }]));
     assert.equal(printed(e), "can't pivot_root(2): Invalid argument");
   });
 });

@@ -11,18 +11,8 @@ import {
   serverArgv, serverEnviron, serverFuseFd, ServerOutput, SERVER_TUNABLES,
 } from "../../src/squash/server.ts";
 import { imageKind, nameToPath, resolveImage } from "../../src/image/image.ts";
-import { Failure, isFailure } from "../../src/log/fail.ts";
+import { failureOf } from "../lib/failure.ts";
 
-function failureOf(f: () => unknown): Failure {
-  try {
-    f();
-  } catch (e) {
-    if (isFailure(e))
-      return e;
-    throw e;
-  }
-  return assert.fail("expected a Failure");
-}
 
 test("exit code of a wait status: code, or 128+signal", () => {
   assert.equal(exitCodeOf(0), 0);
