@@ -24,14 +24,11 @@ import {
   skiff,
   skiffChRun,
   testUser,
+  status,
 } from "../lib/harness.js";
 
 after(cleanupScratch);
 
-function status(r: RunResult, code: number): RunResult {
-  assert.equal(r.status, code, describeResult(r));
-  return r;
-}
 
 describe("PROG[PID]: the name skiff was invoked by", () => {
   for (const as of AS_BOTH) {

@@ -24,14 +24,11 @@ import {
   skiffChRun,
   testUser,
   userCopyOfImage,
+  status,
 } from "../lib/harness.js";
 
 after(cleanupScratch);
 
-function status(r: RunResult, code: number): RunResult {
-  assert.equal(r.status, code, describeResult(r));
-  return r;
-}
 
 const TRY = "Try `ch-run --help' or `ch-run --usage' for more information.\n";
 

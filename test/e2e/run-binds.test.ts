@@ -21,14 +21,11 @@ import {
   skiffSh,
   testUser,
   userCopyOfImage,
+  ok,
 } from "../lib/harness.js";
 
 after(cleanupScratch);
 
-function ok(r: RunResult): string {
-  assert.equal(r.status, 0, describeResult(r));
-  return r.stdout;
-}
 
 /** A host directory holding file "f" ("hello") and subdirectory "sub". */
 function srcDir(as: As): string {

@@ -17,14 +17,11 @@ import {
   skiffChRun,
   skiffSh,
   userCopyOfImage,
+  ok,
 } from "../lib/harness.js";
 
 after(cleanupScratch);
 
-function ok(r: RunResult): string {
-  assert.equal(r.status, 0, describeResult(r));
-  return r.stdout;
-}
 
 /** The environment env(1) sees when skiff execs it directly (no shell to
     add variables of its own), as a name → value record. */

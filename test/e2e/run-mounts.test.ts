@@ -19,6 +19,7 @@ import {
   skiffSh,
   testUser,
   userCopyOfImage,
+  ok,
 } from "../lib/harness.js";
 
 /** Host files the optional default binds need; created if the host lacks
@@ -60,10 +61,6 @@ function untouchedCopy(as: As): string {
   return (untouchedCopies[as] ??= userCopyOfImage(as));
 }
 
-function ok(r: ReturnType<typeof skiff>): string {
-  assert.equal(r.status, 0, describeResult(r));
-  return r.stdout;
-}
 
 describe("image writability", () => {
   for (const as of AS_BOTH) {

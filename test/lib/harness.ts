@@ -3,6 +3,7 @@
 // setpriv(1), as the unprivileged user created by test/setup/setup.sh.
 // Paths mirror test/setup/env.sh; keep the two in step.
 
+import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -157,6 +158,17 @@ export function getent(database: "passwd" | "group", key: string | number): stri
 /** Human-readable summary of a result, for assertion messages. */
 export function describeResult(r: RunResult): string {
   return `status=${r.status} signal=${r.signal}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+}
+
+/** Assert r exited with code; returns r. */
+export function status(r: RunResult, code: number): RunResult {
+  assert.equal(r.status, code, describeResult(r));
+  return r;
+}
+
+/** Assert r succeeded; returns its stdout. */
+export function ok(r: RunResult): string {
+  return status(r, 0).stdout;
 }
 
 /** Block for MS milliseconds (tests here are synchronous). */
