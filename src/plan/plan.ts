@@ -3,7 +3,7 @@
 // --dry-run prints it; unit tests check it.
 
 import { EnvDelta } from "../env/container";
-import { Hook, HookLists } from "../hooks/hooks";
+import { HookLists } from "../hooks/hooks";
 import { MountFlag } from "../sys/sys";
 
 /** One user namespace level: map uidOut→uidIn and gidOut→gidIn. */
@@ -67,4 +67,3 @@ export interface Plan {
   environ: string[];
 }
 
-export type PlanHook = Hook<HookAction>;
