@@ -21,6 +21,8 @@
 // Test set-up helpers (addDir, addFile, addLink, readOnly, tree, ...) are
 // not recorded and ignore permissions.
 
+import { SysError } from "../../src/log/fail.ts";
+
 export const LINUX_CONSTANTS: { [name: string]: number } = {
   // Linux x86-64 values, checked against a C program compiled with the
   // same headers as native/binding.c (see fakesys.test.ts for cross-checks).
@@ -142,15 +144,8 @@ export const ERRNOS: { [code: string]: [number, string] } = {
   ETIMEDOUT: [110, "Connection timed out"],
 };
 
-/** The binding's error object (native/binding.c throw_errno()). */
-export interface FakeSysError extends Error {
-  syscall: string;
-  errno: number;
-  code: string;
-  strerror: string;
-  path?: string;
-  path2?: string;
-}
+/** The binding's error object (native/binding.c throw_errno()), as an Error. */
+export type FakeSysError = Error & SysError;
 
 /** An error as the binding throws it: message "CALL[: PATH[ -> PATH2]]: STRERROR". */
 export function sysError(code: string, syscall: string, path?: string | null, path2?: string | null): FakeSysError {
@@ -173,6 +168,18 @@ export function sysError(code: string, syscall: string, path?: string | null, pa
 /** Thrown by execvpe()/execve(): the process would have been replaced. */
 export class ExecCalled {
   constructor(public file: string, public argv: string[], public env: string[]) {}
+}
+
+/** Run f, which must end in execvpe()/execve(): what it exec'd. */
+export function execOf(f: () => unknown): ExecCalled {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ExecCalled)
+      return e;
+    throw e;
+  }
+  throw new Error("expected an exec");
 }
 
 /** Thrown by exit(). */

@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 
-import { ExecCalled, FakeSys, LINUX_CONSTANTS, msFlagNames } from "../lib/fakesys.js";
+import { ExecCalled, execOf, FakeSys, LINUX_CONSTANTS, msFlagNames } from "../lib/fakesys.js";
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { execute, newState, runStep } from "../../src/exec/executor.js";
 import { State } from "../../src/exec/state.js";
@@ -101,14 +101,7 @@ describe("whole default run (execute)", () => {
   const o: Options = defaultOptions(() => undefined);
   o.command = ["/bin/sh", "-c", "true"];
   const plan = buildPlan(o, { kind: "directory", ref: NR, path: NR }, host);
-  let exec: ExecCalled | undefined;
-  try {
-    execute(f, plan);
-  } catch (e) {
-    if (!(e instanceof ExecCalled))
-      throw e;
-    exec = e;
-  }
+  const exec = execOf(() => execute(f, plan));
 
   test("ends in execvpe of the command", () => {
     assert.ok(exec instanceof ExecCalled);
@@ -170,7 +163,7 @@ describe("whole default run (execute)", () => {
   });
 
   test("the container environment: HOME=/root (exists), PATH, PWD, CH_RUNNING", () => {
-    const env = (exec as ExecCalled).env;
+    const env = exec.env;
     assert.ok(env.indexOf("HOME=/root") >= 0, env.join(" "));
     assert.ok(env.indexOf("PWD=/") >= 0, env.join(" "));
     assert.ok(env.indexOf("CH_RUNNING=Weird Al Yankovic") >= 0, env.join(" "));
@@ -504,15 +497,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
       euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: ["HOME=/u/alice"],
       passwd: () => ALICE, group: () => null, squashMount: "/x", ppid: 1,
     });
-    let exec: ExecCalled | undefined;
-    try {
-      execute(f, plan);
-    } catch (e) {
-      if (!(e instanceof ExecCalled))
-        throw e;
-      exec = e;
-    }
-    assert.ok(exec);
+    const exec = execOf(() => execute(f, plan));
     assert.deepEqual(f.entries("/home"), [".orig", "bob", "alice"]);
     assert.equal(f.readText("/home/alice/.profile"), "P");
     assert.ok(exec.env.indexOf("HOME=/home/alice") >= 0, exec.env.join(" "));
