@@ -222,8 +222,9 @@ start_munge() {
     chown munge:munge "$MUNGE_KEY"
     chmod 0400 "$MUNGE_KEY"
     rm -f /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
+    # 8>&-: daemons must not inherit the lock (fd 8), or it is never free.
     setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged \
-        --pid-file="$MUNGE_PID" \
+        --pid-file="$MUNGE_PID" 8>&- \
         || die "munged failed to start (see /var/log/munge/munged.log)"
     wait_until "$START_TIMEOUT" "munge to answer" munge_ok
 }
@@ -231,7 +232,7 @@ start_munge() {
 start_slurmctld() {
     if pid_alive "$CTLD_PID" "$CTLD_EXE"; then return 0; fi
     # -c: start with clean state (no stale jobs from an earlier run).
-    /usr/sbin/slurmctld -c -f "$CONF" \
+    /usr/sbin/slurmctld -c -f "$CONF" 8>&- \
         || die "slurmctld failed to start (see $STATE/slurmctld.log)"
     wait_until "$START_TIMEOUT" "slurmctld to answer" ctld_ok \
         || { tail -n 20 "$STATE/slurmctld.log" >&2; exit 1; }
@@ -239,7 +240,7 @@ start_slurmctld() {
 
 start_slurmd() {
     if pid_alive "$SLURMD_PID" "$SLURMD_EXE"; then return 0; fi
-    /usr/sbin/slurmd -f "$CONF" -N "$NODE" \
+    /usr/sbin/slurmd -f "$CONF" -N "$NODE" 8>&- \
         || die "slurmd failed to start (see $STATE/slurmd.log)"
     wait_until 10 "slurmd pid file" pid_alive "$SLURMD_PID" "$SLURMD_EXE" \
         || { tail -n 20 "$STATE/slurmd.log" >&2; exit 1; }
