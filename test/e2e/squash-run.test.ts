@@ -52,11 +52,14 @@ function marked(pid: number | "self"): boolean {
   }
 }
 
-/** A zombie: its environment can't be read any more, but it is still a
-    process left behind (an orphan waits for init to reap it). */
+/** A zombie still ours to reap: its environment can't be read any more,
+    but it is a process left behind. One already handed to init (PPid 1,
+    after a SIGKILL of the supervisor) holds nothing and is init's to reap,
+    which init here (a firecracker agent) may put off for many seconds. */
 function zombie(pid: number): boolean {
   try {
-    return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    return /^State:\s+Z/m.test(status) && !/^PPid:\s+1$/m.test(status);
   } catch {
     return false;
   }

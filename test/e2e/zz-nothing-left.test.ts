@@ -20,5 +20,15 @@ test("/dev/shm holds no join semaphore or segment made during the suite", () => 
 
 test("no FUSE mount and no squashfuse_ll process is left", () => {
   assert.deepEqual(fuseMounts(), []);
-  assert.deepEqual(processesNamed("squashfuse_ll"), []);
+  // A zombie handed to init (after a test SIGKILLs a supervisor) holds
+  // nothing; reaping it is init's business, however slow.
+  const initsZombie = (pid: number): boolean => {
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+      return /^State:\s+Z/m.test(status) && /^PPid:\s+1$/m.test(status);
+    } catch {
+      return true; // gone meanwhile
+    }
+  };
+  assert.deepEqual(processesNamed("squashfuse_ll").filter((p) => !initsZombie(p.pid)), []);
 });
