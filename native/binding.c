@@ -1124,6 +1124,13 @@ static duk_ret_t b_monotonic(duk_context *ctx)
    return 1;
 }
 
+/* duk_gc(): the program decides when (see native/duk_custom.h). */
+static duk_ret_t b_gc(duk_context *ctx)
+{
+   duk_gc(ctx, 0);
+   return 0;
+}
+
 static duk_ret_t b_nanosleep(duk_context *ctx)
 {
    double ms = duk_require_number(ctx, 0);
@@ -1209,6 +1216,7 @@ static const duk_function_list_entry functions[] = {
    { "syslog", b_syslog, 2 },
    { "uname", b_uname, 0 },
    { "monotonic", b_monotonic, 0 },
+   { "gc", b_gc, 0 },
    { "nanosleep", b_nanosleep, 1 },
    { NULL, NULL, 0 }
 };

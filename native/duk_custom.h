@@ -13,3 +13,15 @@
    full objects, so creating the heap allocates far fewer objects. They still
    behave as functions; they just have no own properties. */
 #define DUK_USE_LIGHTFUNC_BUILTINS
+
+/* No reference counting: garbage is left for mark-and-sweep, which runs only
+   when the program asks (native.gc()) or an allocation fails. A launch is
+   short and its garbage small, and the arena never reuses freed blocks
+   anyway, so counting references was pure cost: every push, pop and property
+   access wrote the counted object's header. Those writes also made the
+   container process, forked from the supervisor, copy on write most heap
+   pages it read (bench/squash-launch: CPU -10%). The long-running loops
+   (the SquashFS supervisor) collect their own garbage with native.gc(). */
+#undef DUK_USE_REFERENCE_COUNTING
+#undef DUK_USE_DOUBLE_LINKED_HEAP
+#undef DUK_USE_VOLUNTARY_GC

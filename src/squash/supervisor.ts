@@ -26,6 +26,11 @@ export var READY_TIMEOUT_MS = 30000;
     the container's last process to be reaped once the server saw it go. */
 var EXIT_TIMEOUT_MS = 2000;
 
+/** Signals handled between collections of our garbage: a container can
+    send us any number (each orphan it leaves is a SIGCHLD), and Duktape
+    collects only when told (native/duk_custom.h). */
+var SIGNALS_PER_GC = 64;
+
 var CORRUPT_HINT = "is it a complete, uncorrupted SquashFS image? check with: unsquashfs -s IMAGE";
 
 /** What the supervisor watches. */
@@ -235,7 +240,9 @@ class Supervisor {
     sys.signal(c.SIGHUP, 1);
     sys.signal(c.SIGPIPE, 1);
     var waited = [c.SIGCHLD].concat(forwarded);
-    for (;;) {
+    for (var handled = 1; ; handled++) {
+      if (handled % SIGNALS_PER_GC === 0)
+        sys.gc();
       this.reap(false);
       if (this.serverStatus !== null) {
         var killed = signalOf(this.serverStatus) !== 0;

@@ -143,6 +143,8 @@ interface NativeBinding {
   syslog(priority: number, message: string): void;
   uname(): { sysname: string; release: string; machine: string };
   monotonic(): number;
+  /** Collect garbage now (Duktape's mark-and-sweep). */
+  gc(): void;
   nanosleep(ms: number): void;
 }
 

@@ -1595,6 +1595,10 @@ export class FakeSys implements NativeBinding {
     return this.rec("uname", [], () => ({ sysname: "Linux", release: "6.18.0-fake", machine: "x86_64" }));
   }
 
+  gc(): void {
+    this.rec("gc", [], () => undefined);
+  }
+
   monotonic(): number {
     return this.rec("monotonic", [], () => this.clock);
   }
