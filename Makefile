@@ -37,19 +37,33 @@ $(B)/dukc: native/dukc.c $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) $^ -o $@ -lm
 
 # TypeScript → ES5 (tsc type-checks against ES5 + Duktape's extras and lowers
-# classes, iteration, ...) → one IIFE bundle → Duktape bytecode. tsc emits ES
+# classes, iteration, ...) → bundles → Duktape bytecode. tsc emits ES
 # modules, which esbuild merges into one scope: no per-module wrapper and
-# exports object to create and look names up in at every start.
-$(B)/program.js: $(TS_SOURCES) | $(B)/.deps
+# exports object to create and look names up in at every start. Rarely used
+# code is bundled apart, as units the program loads only when it needs them
+# (src/unit/unit.ts): UNIT=ENTRY, ENTRY being the unit's module under src/.
+UNITS = format=plan/format help=cli/help join=join/unit seccomp=exec/seccomp squash=squash/unit
+UNIT_NAMES = $(foreach u,$(UNITS),$(firstword $(subst =, ,$(u))))
+UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
+
+$(B)/program.js: $(TS_SOURCES) scripts/bundle.mjs Makefile | $(B)/.deps
 	node_modules/.bin/tsc -p tsconfig.json
-	node_modules/.bin/esbuild $(B)/tsc/main.js --bundle --format=iife --target=es5 \
-	  --minify-syntax --minify-whitespace --log-level=warning --outfile=$@
+	node scripts/bundle.mjs $(UNITS)
+
+$(B)/units.h: $(B)/program.js
+	@test -f $@
+
+$(B)/unit-%.js: $(B)/program.js
+	@test -f $@
 
 $(B)/program.bc: $(B)/program.js $(B)/dukc
 	$(B)/dukc $< $@
 
-$(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(B)/duktape.o
-	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' \
+$(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc
+	$(B)/dukc --function $< $@
+
+$(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
+	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
 	  native/host.c native/binding.c $(B)/duktape.o -o $@ -lm
 
 $(B)/ch-run: | $(B)/skiff

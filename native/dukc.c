@@ -1,16 +1,18 @@
 /* Build-time tool: compile a JavaScript program with Duktape and write its
    bytecode (duk_dump_function), so the skiff binary loads bytecode at start
    instead of compiling source, which is several times slower.
-   Usage: dukc PROGRAM.js OUTPUT.bc */
+   Usage: dukc PROGRAM.js OUTPUT.bc
+          dukc --function UNIT.js OUTPUT.bc   (UNIT.js is one function
+          expression: a unit, see src/unit/unit.ts) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "duktape.h"
 
 static duk_ret_t compile(duk_context *ctx, void *udata)
 {
-   (void)udata;
-   // program source at -2, file name at -1
-   duk_compile(ctx, 0);
+   // program source at -2, file name at -1; udata: the compile flags
+   duk_compile(ctx, *(duk_uint_t *)udata);
    duk_dump_function(ctx);
    return 1;
 }
@@ -24,8 +26,14 @@ int main(int argc, char **argv)
    duk_size_t bc_len;
    void *bc;
 
+   duk_uint_t flags = 0;
+   if (argc == 4 && strcmp(argv[1], "--function") == 0) {
+      flags = DUK_COMPILE_FUNCTION;
+      argv++;
+      argc--;
+   }
    if (argc != 3) {
-      fprintf(stderr, "usage: dukc PROGRAM.js OUTPUT.bc\n");
+      fprintf(stderr, "usage: dukc [--function] PROGRAM.js OUTPUT.bc\n");
       return 2;
    }
    if ((in = fopen(argv[1], "rb")) == NULL
@@ -39,7 +47,7 @@ int main(int argc, char **argv)
    ctx = duk_create_heap_default();
    duk_push_lstring(ctx, src, (duk_size_t)len);
    duk_push_string(ctx, argv[1]);
-   if (duk_safe_call(ctx, compile, NULL, 2, 1) != DUK_EXEC_SUCCESS) {
+   if (duk_safe_call(ctx, compile, &flags, 2, 1) != DUK_EXEC_SUCCESS) {
       fprintf(stderr, "%s: %s\n", argv[1], duk_safe_to_string(ctx, -1));
       return 1;
    }

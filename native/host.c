@@ -29,6 +29,30 @@ __asm__(".section .rodata\n"
         ".previous\n");
 extern const char skiff_program[], skiff_program_end[];
 
+/* The units (src/unit/unit.ts), likewise: units.h (made by
+   scripts/bundle.mjs) lists them as UNIT(name), each compiled to
+   UNIT_DIR/unit-name.bc. */
+#define UNIT(name)                                                      \
+   __asm__(".section .rodata\n"                                         \
+           ".balign 16\n"                                               \
+           "skiff_unit_" #name ":\n"                                    \
+           ".incbin \"" UNIT_DIR "/unit-" #name ".bc\"\n"               \
+           "skiff_unit_" #name "_end:\n"                                \
+           ".previous\n");                                              \
+   extern const char skiff_unit_##name[] __asm__("skiff_unit_" #name);  \
+   extern const char skiff_unit_##name##_end[] __asm__("skiff_unit_" #name "_end");
+#include "units.h"
+#undef UNIT
+
+static const struct unit {
+   const char *name;
+   const char *start, *end;
+} units[] = {
+#define UNIT(name) { #name, skiff_unit_##name, skiff_unit_##name##_end },
+#include "units.h"
+#undef UNIT
+};
+
 /* Duktape's memory comes from an arena whose blocks are never reused: skiff
    lives for milliseconds before it execs, so a bump pointer serves it better
    than malloc(). The arena asks for transparent huge pages: one page fault
@@ -113,15 +137,33 @@ static void fatal_handler(void *udata, const char *msg)
    _exit(31);
 }
 
+/* Load bytecode as a function: the program's, or a unit's. The loader reads
+   it in place (an external buffer) and copies what it keeps. */
+static void load_bytecode(duk_context *ctx, const char *start, const char *end)
+{
+   duk_push_external_buffer(ctx);
+   duk_config_buffer(ctx, -1, (void *)start, (duk_size_t)(end - start));
+   duk_load_function(ctx);
+}
+
+/* native.load_unit(name): the unit's function (src/unit/unit.ts). */
+static duk_ret_t load_unit(duk_context *ctx)
+{
+   const char *name = duk_require_string(ctx, 0);
+   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+      if (strcmp(units[i].name, name) == 0) {
+         load_bytecode(ctx, units[i].start, units[i].end);
+         return 1;
+      }
+   return duk_error(ctx, DUK_ERR_RANGE_ERROR, "no unit named %s in this binary", name);
+}
+
 /* An exception that escapes the program is a bug in skiff: report its
-   stack so it can be fixed. The loader reads the bytecode in place (an
-   external buffer): it copies what it keeps. */
+   stack so it can be fixed. */
 static duk_ret_t run_program(duk_context *ctx, void *udata)
 {
    (void)udata;
-   duk_push_external_buffer(ctx);
-   duk_config_buffer(ctx, -1, (void *)skiff_program, (duk_size_t)(skiff_program_end - skiff_program));
-   duk_load_function(ctx);
+   load_bytecode(ctx, skiff_program, skiff_program_end);
    duk_call(ctx, 0);
    return 0;
 }
@@ -136,6 +178,10 @@ int main(int argc, char **argv)
       return 31;
    }
    binding_install(ctx, argc, argv);
+   duk_get_global_string(ctx, "native");
+   duk_push_c_function(ctx, load_unit, 1);
+   duk_put_prop_string(ctx, -2, "load_unit");
+   duk_pop(ctx);
    if (duk_safe_call(ctx, run_program, NULL, 0, 1) != DUK_EXEC_SUCCESS) {
       duk_get_prop_string(ctx, -1, "stack");
       dprintf(2, "skiff: internal error: %s\n",

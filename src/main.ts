@@ -3,7 +3,6 @@
 
 import { ArgpIO } from "./cli/argp";
 import { featureStatus } from "./cli/features";
-import { helpFormat } from "./cli/help";
 import { ARGS_DOC, Exit, Options, ParseContext, parseOptions } from "./cli/options";
 import { execute } from "./exec/executor";
 import { resolveImage } from "./image/image";
@@ -13,10 +12,9 @@ import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
 import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
-import { formatPlan } from "./plan/format";
 import { Plan } from "./plan/plan";
-import { findServer } from "./squash/server";
 import { linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
+import { formatUnit, helpUnit, squashUnit } from "./unit/unit";
 import { VERSION } from "./version";
 
 var sys: Sys = linuxSys();
@@ -68,7 +66,7 @@ function logEachLevel(): void {
     /dev/fuse open to us? */
 function squashUsable(env: (name: string) => string | undefined): boolean {
   try {
-    findServer(sys, env("PATH"));
+    squashUnit(sys).findServer(sys, env("PATH"));
     sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
     return true;
   } catch (e) {
@@ -150,8 +148,10 @@ function argpIO(argv0: string, name: string, env: (name: string) => string | und
     name: name,
     stdout: function (t) { out(1, t); },
     stderr: function (t) { out(2, t); },
-    helpFormat: function () {
-      return helpFormat(env("ARGP_HELP_FMT"), function (msg) { out(2, io.name + ": " + msg + "\n"); });
+    renderHelp: function (doc, flags) {
+      var help = helpUnit(sys);
+      return help.argpHelp(doc, io.name, flags,
+                           help.helpFormat(env("ARGP_HELP_FMT"), function (msg) { out(2, io.name + ": " + msg + "\n"); }));
     },
     rename: log.setProg,
     sleep: function (seconds) { sys.nanosleep(seconds * 1000); },
@@ -186,7 +186,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) 
   var plan = buildPlan(o, image, host);
   verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
-    out(1, formatPlan(plan, o.dryRun === "json"));
+    out(1, formatUnit(sys).formatPlan(plan, o.dryRun === "json"));
     return exit(0);
   }
   return execute(sys, plan);

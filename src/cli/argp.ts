@@ -9,7 +9,7 @@
 // getopt's messages, prefixed with argv[0] as typed, then argp's "Try ..."
 // line, and exit 64.
 
-import { argpHelp, HELP_SEE, HELP_STD_HELP, HELP_USAGE, HelpDoc, HelpFormat } from "./help";
+import { HELP_SEE, HELP_STD_HELP, HELP_USAGE, HelpDoc } from "./helpdoc";
 import { EX_USAGE } from "../log/fail";
 
 export type ArgKind = "none" | "required" | "optional";
@@ -45,8 +45,9 @@ export interface ArgpIO {
   name: string;
   stdout(text: string): void;
   stderr(text: string): void;
-  /** argp's help format: from ARGP_HELP_FMT, else the program's default. */
-  helpFormat(): HelpFormat;
+  /** argp's help text (flags: HELP_*) for doc, laid out as ARGP_HELP_FMT
+      says, else in the program's default format. */
+  renderHelp(doc: HelpDoc, flags: number): string;
   /** --program-name=NAME: argp renames the program for its messages. */
   rename(name: string): void;
   sleep(seconds: number): void;
@@ -87,7 +88,7 @@ function atoi(s: string): number {
 /** Print argp help (flags) for the program to write, then end parsing. */
 export function exitWithHelp(doc: HelpDoc, io: ArgpIO, flags: number, write: (text: string) => void,
                              code: number): never {
-  write(argpHelp(doc, io.name, flags, io.helpFormat()));
+  write(io.renderHelp(doc, flags));
   throw new Exit(code);
 }
 

@@ -16,7 +16,7 @@ function documentedOptions(): OptionSpec[] {
   };
   var io: ArgpIO = {
     argv0: "ch-run", name: "ch-run", stdout: none, stderr: none,
-    helpFormat: function () { throw new Error("not for help"); }, rename: none, sleep: none,
+    renderHelp: function () { throw new Error("not for help"); }, rename: none, sleep: none,
   };
   var all = withArgpOptions(helpDoc("ch-run", optionSpecs(defaultOptions(none), ctx)), io).options;
   var shown: OptionSpec[] = [];

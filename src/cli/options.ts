@@ -5,7 +5,7 @@
 // parsing by throwing an Exit.
 
 import { argpParse, ArgpIO, Exit, exitWithHelp, OptionSpec, withArgpOptions } from "./argp";
-import { HELP_STD_HELP, HelpDoc } from "./help";
+import { HELP_STD_HELP, HelpDoc } from "./helpdoc";
 import { parseInt10 } from "./int";
 import { EnvDelta, parseSetEnvArg } from "../env/container";
 import { parseJoinCount, parseJoinPid } from "../join/params";

@@ -4,18 +4,15 @@
 import { applyDefaultsFirst, applyDefaultsLast, applyDelta } from "../env/container";
 import { Environment } from "../env/environment";
 import { Hook } from "../hooks/hooks";
-import { joinBegin } from "../join/group";
-import { joinProcess } from "../join/pid";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
 import { HookAction, Plan, Step } from "../plan/plan";
-import { mountSquash } from "../squash/squash";
 import { readFile, statOrNull, Sys } from "../sys/sys";
+import { joinUnit, seccompUnit, squashUnit } from "../unit/unit";
 import { runCommand } from "./command";
 import { bind, bindFile, claimRoot, remountReadOnly, tmpfs, writeFake } from "./mounts";
 import { enterUserNamespace } from "./namespaces";
 import { pivot } from "./pivot";
-import { installSeccomp } from "./seccomp";
 import { State } from "./state";
 
 export function newState(sys: Sys, plan: Plan): State {
@@ -50,7 +47,7 @@ function runHook(st: State, a: HookAction): void {
       applyDefaultsLast(st.env);
       return;
     case "seccomp":
-      installSeccomp(st.sys);
+      seccompUnit(st.sys).installSeccomp(st.sys);
       return;
   }
 }
@@ -71,7 +68,7 @@ export function runStep(st: State, plan: Plan, s: Step): void {
     case "userns":
       return enterUserNamespace(st.sys, s.map);
     case "squash-mount":
-      return mountSquash(st, s);
+      return squashUnit(st.sys).mountSquash(st, s);
     case "claim-root":
       log.verbose("creating container filesystem tree");
       return claimRoot(st);
@@ -104,13 +101,13 @@ export function execute(sys: Sys, plan: Plan): never {
     fail("IMAGE and/or COMMAND not specified");
   var st = newState(sys, plan);
   if (plan.joinPid !== undefined) {
-    joinProcess(sys, plan.joinPid);
+    joinUnit(sys).joinProcess(sys, plan.joinPid);
     runEnvironmentHooks(st, plan);
     runHooks(st, plan, "all");
   } else if (plan.join !== undefined) {
     // The peer group's end runs in the process that goes on to exec: after
     // a SquashFS fork, the child.
-    var group = joinBegin(sys, plan.join);
+    var group = joinUnit(sys).joinBegin(sys, plan.join);
     group.guard(function () {
       if (group.winner)
         buildContainer(st, plan);

@@ -145,6 +145,9 @@ interface NativeBinding {
   monotonic(): number;
   /** Collect garbage now (Duktape's mark-and-sweep). */
   gc(): void;
+  /** The unit's bytecode, loaded (src/unit/unit.ts). Throws if this binary
+      has no unit of that name. */
+  load_unit(name: string): (core: (path: string) => { [name: string]: unknown }) => unknown;
   nanosleep(ms: number): void;
 }
 

@@ -21,7 +21,12 @@
 // Test set-up helpers (addDir, addFile, addLink, readOnly, tree, ...) are
 // not recorded and ignore permissions.
 
+import * as helpUnit from "../../src/cli/help.ts";
+import * as seccompUnit from "../../src/exec/seccomp.ts";
+import * as joinUnit from "../../src/join/unit.ts";
 import { SysError } from "../../src/log/fail.ts";
+import * as formatUnit from "../../src/plan/format.ts";
+import * as squashUnit from "../../src/squash/unit.ts";
 
 export const LINUX_CONSTANTS: { [name: string]: number } = {
   // Linux x86-64 values, checked against a C program compiled with the
@@ -1593,6 +1598,15 @@ export class FakeSys implements NativeBinding {
 
   uname(): { sysname: string; release: string; machine: string } {
     return this.rec("uname", [], () => ({ sysname: "Linux", release: "6.18.0-fake", machine: "x86_64" }));
+  }
+
+  /** Tests run the units' modules as node loads them: one copy, all there.
+      Not a system call: not recorded. */
+  load_unit(name: string): (core: (path: string) => { [name: string]: unknown }) => unknown {
+    const units: { [name: string]: unknown } = {
+      format: formatUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
+    };
+    return () => units[name];
   }
 
   gc(): void {

@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { argpParse, ArgpIO, Exit, exitWithHelp, OptionSpec, withArgpOptions } from "../../src/cli/argp.ts";
-import { helpFormat, HELP_STD_HELP, HelpDoc } from "../../src/cli/help.ts";
+import { argpHelp, helpFormat } from "../../src/cli/help.ts";
+import { HELP_STD_HELP, HelpDoc } from "../../src/cli/helpdoc.ts";
 import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "../../src/cli/options.ts";
 
 // The real table, with handlers that only record.
@@ -116,7 +117,8 @@ function skiff(args: string[], env: Record<string, string> = {}): Outcome {
     argv0: ORACLE, name: "ch-run",
     stdout: (t) => { o.stdout += t; },
     stderr: (t) => { o.stderr += t; },
-    helpFormat: () => helpFormat(env.ARGP_HELP_FMT, (m) => { o.stderr += `${io.name}: ${m}\n`; }),
+    renderHelp: (d, flags) =>
+      argpHelp(d, io.name, flags, helpFormat(env.ARGP_HELP_FMT, (m) => { o.stderr += `${io.name}: ${m}\n`; })),
     rename: () => {},
     sleep: () => {},
   };

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 
 import { ArgpIO, Exit } from "../../src/cli/argp.ts";
 import { featureStatus, FeatureFacts, kernelAtLeast } from "../../src/cli/features.ts";
-import { helpFormat } from "../../src/cli/help.ts";
+import { argpHelp, helpFormat } from "../../src/cli/help.ts";
 import { parseInt10 } from "../../src/cli/int.ts";
 import { Options, ParseContext, parseBind, parseOptions } from "../../src/cli/options.ts";
 import { EXIT_FAILURE, EXIT_MISC_ERR, Failure, isFailure } from "../../src/log/fail.ts";
@@ -48,14 +48,15 @@ function context(w: World): ParseContext {
 }
 
 function io(w: World): ArgpIO {
-  return {
+  const argpIO: ArgpIO = {
     argv0: "/usr/bin/ch-run", name: "ch-run",
     stdout: (t) => { w.stdout += t; },
     stderr: (t) => { w.stderr += t; },
-    helpFormat: () => helpFormat(undefined, () => {}),
+    renderHelp: (doc, flags) => argpHelp(doc, argpIO.name, flags, helpFormat(undefined, () => {})),
     rename: () => {},
     sleep: (s) => { w.slept.push(s); },
   };
+  return argpIO;
 }
 
 function parse(args: string[], w: World = world()): Options {

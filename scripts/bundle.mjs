@@ -1,0 +1,101 @@
+// Bundles tsc's output (build/tsc) into the core program and the units
+// (src/unit/unit.ts). Usage, from the Makefile:
+//   node scripts/bundle.mjs NAME=ENTRY...   (ENTRY: a module under src/, e.g. join/unit)
+// writes build/program.js, build/unit-NAME.js for each unit and
+// build/units.h (the list host.c embeds).
+//
+// A unit is bundled with its imports of core modules (those the program
+// reaches from main.ts) bound to its argument, `__core`, so it shares the
+// core's copy of each: `__core("log/log")` returns that module's exports as
+// values, taken when the unit loads. Exported variables must therefore be
+// constants (state lives behind functions, as in log/log.ts). Plain values,
+// not ES module namespaces: those cost a getter function per export at
+// every start. The build fails if a unit would not be lazy (the core
+// imports one of its modules) or if two units would each carry a copy of
+// the same module.
+import * as esbuild from "esbuild";
+import fs from "node:fs";
+import path from "node:path";
+
+const B = path.resolve("build");
+const TSC = path.join(B, "tsc");
+const COMMON = { bundle: true, format: "iife", target: "es5", minifySyntax: true, minifyWhitespace: true,
+                 logLevel: "warning", write: false, metafile: true };
+
+function die(message) {
+  console.error(`bundle: ${message}`);
+  process.exit(1);
+}
+
+function inputs(result) {
+  return Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("core:")).map((f) => path.resolve(f));
+}
+
+/** Module path as units name it: relative to build/tsc, no extension. */
+function modName(file) {
+  return path.relative(TSC, file).replace(/\.js$/, "");
+}
+
+const units = process.argv.slice(2).map((arg) => {
+  const [name, entry] = arg.split("=");
+  if (!name || !entry)
+    die(`bad argument ${JSON.stringify(arg)}: expected NAME=ENTRY`);
+  return { name, entry: path.join(TSC, entry + ".js") };
+});
+
+const core = new Set(inputs(await esbuild.build({ ...COMMON, entryPoints: [path.join(TSC, "main.js")] })));
+const coreExports = new Map(); // core module a unit uses → its export names
+const owner = new Map(); // module → the unit that carries it
+
+async function exportsOf(mod) {
+  if (!coreExports.has(mod)) {
+    const r = await esbuild.build({ entryPoints: [path.join(TSC, mod + ".js")], format: "esm", bundle: false,
+                                    write: false, metafile: true, logLevel: "warning" });
+    coreExports.set(mod, Object.values(r.metafile.outputs)[0].exports.sort());
+  }
+  return coreExports.get(mod);
+}
+
+for (const u of units) {
+  const bindCore = {
+    name: "core",
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path.endsWith(".js") ? args.path : args.path + ".js");
+        if (!core.has(file))
+          return undefined;
+        return { path: modName(file), namespace: "core" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "core" }, async (args) => {
+        const names = await exportsOf(args.path);
+        return { contents: `var m = __core(${JSON.stringify(args.path)});\n`
+                   + names.map((n) => `export var ${n} = m.${n};\n`).join(""), loader: "js" };
+      });
+    },
+  };
+  const result = await esbuild.build({ ...COMMON, entryPoints: [u.entry], globalName: "__unit", plugins: [bindCore] });
+  for (const file of inputs(result)) {
+    if (owner.has(file))
+      die(`${modName(file)} is in both the ${owner.get(file)} and the ${u.name} unit; import it from one only`);
+    owner.set(file, u.name);
+  }
+  fs.writeFileSync(path.join(B, `unit-${u.name}.js`),
+                   `function (__core) {\n${result.outputFiles[0].text}return __unit;\n}\n`);
+}
+
+const registered = [...coreExports.keys()].sort();
+fs.writeFileSync(path.join(B, "core-registry.js"),
+  `import { setCore } from ${JSON.stringify(path.join(TSC, "unit/unit.js"))};\n`
+  + registered.map((m, i) => `import { ${coreExports.get(m).map((n) => `${n} as m${i}_${n}`).join(", ")} } from `
+                   + `${JSON.stringify(path.join(TSC, m + ".js"))};\n`).join("")
+  + "setCore(function (path) {\n  switch (path) {\n"
+  + registered.map((m, i) => `  case ${JSON.stringify(m)}: return { ${coreExports.get(m).map((n) => `${n}: m${i}_${n}`).join(", ")} };\n`).join("")
+  + "  }\n  throw new Error(\"no core module \" + path + \" for units\");\n});\n");
+fs.writeFileSync(path.join(B, "core-entry.js"),
+  `import "./core-registry.js";\nimport ${JSON.stringify(path.join(TSC, "main.js"))};\n`);
+const program = await esbuild.build({ ...COMMON, entryPoints: [path.join(B, "core-entry.js")] });
+for (const file of inputs(program))
+  if (owner.has(file))
+    die(`the core imports ${modName(file)} of the ${owner.get(file)} unit: call it through src/unit/unit.ts`);
+fs.writeFileSync(path.join(B, "program.js"), program.outputFiles[0].text);
+fs.writeFileSync(path.join(B, "units.h"), units.map((u) => `UNIT(${u.name})\n`).join(""));
