@@ -154,6 +154,28 @@ function joinOpts(count: number, tag: string): string[] {
   return [`--join-ct=${count}`, `--join-tag=${tag}`];
 }
 
+/** The winner of a group of count on a gated image, held mid-setup. */
+function heldWinner(as: As, tag: string, count: number,
+                    env: Record<string, string> = {}): { image: string; fifo: string; winner: Started } {
+  const g = gatedImage(as);
+  const winner = startSh(as, [...joinOpts(count, tag), "--set-env"], "true", env, g.image);
+  waitPublished(tag);
+  waitGated(winner.pid);
+  return { image: g.image, fifo: g.fifo, winner };
+}
+
+/** A group of 3 whose winner is held mid-setup, one loser waiting for it;
+    and a late third peer, run to the end once called. */
+async function heldGroup(as: As, tag: string): Promise<{ fifo: string; winner: Started; loser: Started;
+                                                          late: () => RunResult }> {
+  const env = { SKIFF_JOIN_TIMEOUT: "20" };
+  const { image, fifo, winner } = heldWinner(as, tag, 3, env);
+  const loser = startSh(as, joinOpts(3, tag), "true", env, image);
+  await new Promise((r) => setTimeout(r, 300)); // the loser waits for the winner
+  return { fifo, winner, loser,
+           late: () => skiff(["run", ...joinOpts(3, tag), image, "--", "/bin/true"], { as, env }) };
+}
+
 //// Peer groups ////////////////////////////////////////////////////////////
 
 for (const as of AS_BOTH) {
@@ -247,14 +269,8 @@ for (const as of AS_BOTH) {
 
     test("a winner that fails before its container is complete fails the group at once", async () => {
       const tag = newTag();
-      const g = gatedImage(as);
-      const env = { SKIFF_JOIN_TIMEOUT: "20" };
-      const winner = startSh(as, [...joinOpts(3, tag), "--set-env"], "true", env, g.image);
-      waitPublished(tag);
-      waitGated(winner.pid);
-      const loser = startSh(as, joinOpts(3, tag), "true", env, g.image);
-      await new Promise((r) => setTimeout(r, 300)); // the loser waits for the winner
-      gate(g.fifo, "=bar\n"); // not a valid variable: the winner fails
+      const { fifo, winner, loser, late } = await heldGroup(as, tag);
+      gate(fifo, "=bar\n"); // not a valid variable: the winner fails
       const [w, l] = await Promise.all([winner.done, loser.done]);
       assert.equal(w.status, 31, describeResult(w));
       assert.match(errorLine(w), /error: can't parse variable: empty name: \/ch\/environment:1$/);
@@ -264,30 +280,24 @@ for (const as of AS_BOTH) {
       assert.ok(l.ms < 10_000, `the loser took ${l.ms} ms`);
       // A late peer of that group is told too, at once; being the last of
       // the 3, it removes the IPC objects.
-      const late = skiff(["run", ...joinOpts(3, tag), g.image, "--", "/bin/true"], { as, env });
-      assert.equal(late.status, 31, describeResult(late));
-      assert.match(errorLine(late), new RegExp(`error: join: winner pid ${winner.pid} failed: can't parse`));
+      const third = late();
+      assert.equal(third.status, 31, describeResult(third));
+      assert.match(errorLine(third), new RegExp(`error: join: winner pid ${winner.pid} failed: can't parse`));
       assertClean(tag);
     });
 
     test("a winner killed mid-setup fails the group at once; nothing left behind", async () => {
       const tag = newTag();
-      const g = gatedImage(as);
-      const env = { SKIFF_JOIN_TIMEOUT: "20" };
-      const winner = startSh(as, [...joinOpts(3, tag), "--set-env"], "true", env, g.image);
-      waitPublished(tag);
-      waitGated(winner.pid);
-      const loser = startSh(as, joinOpts(3, tag), "true", env, g.image);
-      await new Promise((r) => setTimeout(r, 300));
+      const { winner, loser, late } = await heldGroup(as, tag);
       process.kill(winner.pid, "SIGKILL"); // setpriv has exec'd skiff: same PID
       const l = await loser.done;
       assert.equal(l.status, 31, describeResult(l));
       assert.match(errorLine(l), new RegExp(`error: join: winner pid ${winner.pid} died before its container was `
                                             + "complete$"));
       assert.ok(l.ms < 10_000, `the loser took ${l.ms} ms`);
-      const late = skiff(["run", ...joinOpts(3, tag), g.image, "--", "/bin/true"], { as, env });
-      assert.equal(late.status, 31, describeResult(late));
-      assert.match(errorLine(late), /died before its container was complete$/);
+      const third = late();
+      assert.equal(third.status, 31, describeResult(third));
+      assert.match(errorLine(third), /died before its container was complete$/);
       assertClean(tag);
       await winner.done;
     });
@@ -312,15 +322,12 @@ for (const as of AS_BOTH) {
 
     test("a stuck winner: losers time out naming it; the winner then fails too", async () => {
       const tag = newTag();
-      const g = gatedImage(as);
-      const winner = startSh(as, [...joinOpts(2, tag), "--set-env"], "true", {}, g.image);
-      waitPublished(tag);
-      waitGated(winner.pid);
-      const l = await startSh(as, joinOpts(2, tag), "true", { SKIFF_JOIN_TIMEOUT: "1" }, g.image).done;
+      const { image, fifo, winner } = heldWinner(as, tag, 2);
+      const l = await startSh(as, joinOpts(2, tag), "true", { SKIFF_JOIN_TIMEOUT: "1" }, image).done;
       assert.equal(l.status, 31, describeResult(l));
       assert.match(errorLine(l), new RegExp(`error: join: timed out after 1 s waiting for winner pid ${winner.pid} `
                                             + "to build the container \\(hint: "));
-      gate(g.fifo, "A=1\n");
+      gate(fifo, "A=1\n");
       const w = await winner.done;
       assert.equal(w.status, 31, describeResult(w));
       assert.match(errorLine(w), /error: join: timed out after 1 s waiting for winner pid \d+ to build the container/);
@@ -329,10 +336,7 @@ for (const as of AS_BOTH) {
 
     test("a stale group (winner gone, unchanged for a timeout) is replaced, with a warning", async () => {
       const tag = newTag();
-      const g = gatedImage(as);
-      const winner = startSh(as, [...joinOpts(3, tag), "--set-env"], "true", {}, g.image);
-      waitPublished(tag);
-      waitGated(winner.pid);
+      const { winner } = heldWinner(as, tag, 3);
       process.kill(winner.pid, "SIGKILL");
       await winner.done;
       assert.equal(ipcOf(tag).length, 2, "the killed group left no IPC objects to replace");
@@ -348,10 +352,7 @@ for (const as of AS_BOTH) {
 
     test("a recycled winner PID (alive, but another process) counts as gone", async () => {
       const tag = newTag();
-      const g = gatedImage(as);
-      const winner = startSh(as, [...joinOpts(2, tag), "--set-env"], "true", {}, g.image);
-      waitPublished(tag);
-      waitGated(winner.pid);
+      const { winner } = heldWinner(as, tag, 2);
       process.kill(winner.pid, "SIGKILL");
       await winner.done;
       // Make the segment name a live process that is not its winner: this
