@@ -55,6 +55,8 @@ $(B)/units.h: $(B)/program.js
 
 $(B)/unit-%.js: $(B)/program.js
 	@test -f $@
+# Kept for reading: make would delete them as intermediate files.
+.SECONDARY: $(UNIT_NAMES:%=$(B)/unit-%.js)
 
 $(B)/program.bc: $(B)/program.js $(B)/dukc
 	$(B)/dukc $< $@
