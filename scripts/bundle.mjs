@@ -47,11 +47,28 @@ const core = new Set(inputs(await esbuild.build({ ...COMMON, entryPoints: [path.
 const coreExports = new Map(); // core module a unit uses → its export names
 const owner = new Map(); // module → the unit that carries it
 
+/** A unit sees a core module's exports as they were when it loaded: none
+    may be assigned after its declaration (a conservative textual check:
+    a local of the same name that is assigned twice fails it too). */
+function assertConstant(mod, names) {
+  const text = fs.readFileSync(path.join(TSC, mod + ".js"), "utf8");
+  for (const n of names) {
+    const id = n.replace(/\$/g, "\\$");
+    const writes = text.match(new RegExp(`(^|[^.\\w$])${id}\\s*([-+*/%&|^]|<<|>>>?)?=(?!=)|(\\+\\+|--)\\s*${id}\\b|`
+                                         + `\\b${id}\\s*(\\+\\+|--)`, "gm")) || [];
+    if (writes.length > 1)
+      die(`${mod} assigns its export ${n} after declaring it; a unit would not see the change: `
+          + "export a function that returns it instead");
+  }
+}
+
 async function exportsOf(mod) {
   if (!coreExports.has(mod)) {
     const r = await esbuild.build({ entryPoints: [path.join(TSC, mod + ".js")], format: "esm", bundle: false,
                                     write: false, metafile: true, logLevel: "warning" });
-    coreExports.set(mod, Object.values(r.metafile.outputs)[0].exports.sort());
+    const names = Object.values(r.metafile.outputs)[0].exports.sort();
+    assertConstant(mod, names);
+    coreExports.set(mod, names);
   }
   return coreExports.get(mod);
 }
