@@ -28,7 +28,7 @@
 #undef DUK_USE_DOUBLE_LINKED_HEAP
 #undef DUK_USE_VOLUNTARY_GC
 
-/* A string table big enough for everything a run interns (~3000 strings), so
+/* A string table big enough for everything a run interns (about 2000 strings), so
    it never grows: growing reallocates and rehashes the whole table, and when
    that happened in the container process, right after fork, every page it
    touched was a copy-on-write fault (bench/squash-launch: 1.09 -> 0.98 of
