@@ -12,6 +12,7 @@ import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
 import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
+import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
 import { linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
 import { formatUnit, helpUnit, squashUnit } from "./unit/unit";
@@ -179,14 +180,12 @@ function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) 
     hostTmp: env("TMPDIR") || "/tmp",
     environ: environ,
     ppid: sys.getppid(),
-    passwd: function (uid) { return sys.getpwuid(uid); },
-    group: function (gid) { return sys.getgrgid(gid); },
     squashMount: "/var/tmp/" + user + ".ch/mnt",
   };
   var plan = buildPlan(o, image, host);
   verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
-    out(1, formatUnit(sys).formatPlan(plan, o.dryRun === "json"));
+    out(1, formatUnit(sys).formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
     return exit(0);
   }
   return execute(sys, plan);

@@ -6,6 +6,7 @@ import { Environment } from "../env/environment";
 import { Hook } from "../hooks/hooks";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
+import { renderFile } from "../plan/files";
 import { HookAction, Plan, Step } from "../plan/plan";
 import { readFile, statOrNull, Sys } from "../sys/sys";
 import { joinUnit, seccompUnit, squashUnit } from "../unit/unit";
@@ -79,7 +80,7 @@ export function runStep(st: State, plan: Plan, s: Step): void {
     case "bind":
       return bind(st, s.src, s.dst, s.flags, s.mountFlags);
     case "file":
-      return bindFile(st, s.dst, s.content, s.tmpDir, s.tmpName);
+      return bindFile(st, s.dst, renderFile(s.content, st.sys), s.tmpDir, s.tmpName);
     case "tmpfs":
       return tmpfs(st, s.dst);
     case "hooks":

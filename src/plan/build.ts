@@ -18,8 +18,6 @@ export interface HostFacts {
   environ: string[];
   /** getppid(): the --join tag when nothing else gives one. */
   ppid: number;
-  passwd: (uid: number) => NativePasswd | null;
-  group: (gid: number) => NativeGroup | null;
   /** Default SquashFS mount point. */
   squashMount: string;
 }
@@ -43,26 +41,6 @@ export var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
   { path: "/var/opt/cray/alps", optional: true },
   { path: "/var/spool/slurmd", optional: true },
 ];
-
-/** /etc/passwd for the container: root, nobody and the container user,
-    copied from the host's NSS entry or the dummy "charlie" (#649). */
-export function passwdContent(uid: number, gid: number, pw: NativePasswd | null): string {
-  var s = "";
-  if (uid !== 0)
-    s += "root:x:0:0:root:/root:/bin/sh\n";
-  if (uid !== 65534)
-    s += "nobody:x:65534:65534:nobody:/:/bin/false\n";
-  return s + (pw ? pw.name : "charlie") + ":x:" + uid + ":" + gid + ":" + (pw ? pw.gecos : "Charlie") + ":/:/bin/sh\n";
-}
-
-export function groupContent(gid: number, gr: NativeGroup | null): string {
-  var s = "";
-  if (gid !== 0)
-    s += "root:x:0:\n";
-  if (gid !== 65534)
-    s += "nogroup:x:65534:\n";
-  return s + (gr ? gr.name : "charliegroup") + ":x:" + gid + ":\n";
-}
 
 export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
   var uid = o.uid !== undefined ? o.uid : host.euid;
@@ -91,9 +69,9 @@ export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
                  flags: b.optional ? ["src-optional", "dst-optional"] : [], mountFlags: ["MS_RDONLY"] });
   }
   if (!o.noPasswd) {
-    steps.push({ op: "file", dst: "/etc/passwd", content: passwdContent(uid, gid, host.passwd(uid)),
+    steps.push({ op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: uid, gid: gid },
                  tmpDir: host.hostTmp, tmpName: "ch-run_passwd" });
-    steps.push({ op: "file", dst: "/etc/group", content: groupContent(gid, host.group(gid)),
+    steps.push({ op: "file", dst: "/etc/group", content: { kind: "group", gid: gid },
                  tmpDir: host.hostTmp, tmpName: "ch-run_group" });
   }
   if (o.privateTmp)

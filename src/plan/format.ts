@@ -1,9 +1,10 @@
 // --dry-run output: the plan as a person reads it, or as JSON.
 
 import { argvToString } from "../log/argv";
+import { GeneratedFile } from "./files";
 import { Plan, Step } from "./plan";
 
-function describe(s: Step): string {
+function describe(s: Step, render: (f: GeneratedFile) => string): string {
   switch (s.op) {
     case "userns":
       return "user+mount namespace: uid " + s.map.uidOut + " -> " + s.map.uidIn
@@ -21,7 +22,8 @@ function describe(s: Step): string {
         + (s.flags.length ? "; " + s.flags.join(", ") : "")
         + (s.mountFlags.length ? "; " + s.mountFlags.join("|") : "") + ")";
     case "file":
-      return "bind generated file -> " + s.dst + ":\n      " + s.content.replace(/\n$/, "").split("\n").join("\n      ");
+      return "bind generated file -> " + s.dst + ":\n      "
+        + render(s.content).replace(/\n$/, "").split("\n").join("\n      ");
     case "tmpfs":
       return "tmpfs -> " + s.dst;
     case "hooks":
@@ -31,7 +33,8 @@ function describe(s: Step): string {
   }
 }
 
-export function formatPlan(plan: Plan, json: boolean): string {
+/** render: a generated file's content as the step would write it now. */
+export function formatPlan(plan: Plan, json: boolean, render: (f: GeneratedFile) => string): string {
   if (json)
     return JSON.stringify(plan, null, 2) + "\n";
   var lines: string[] = ["image root: " + plan.newroot];
@@ -41,7 +44,7 @@ export function formatPlan(plan: Plan, json: boolean): string {
     lines.push("join peer group " + plan.join.tag + " of " + plan.join.count
                + " (first arrival runs the steps, the others join it)");
   for (var i = 0; i < plan.steps.length; i++)
-    lines.push("  " + (i + 1) + ". " + describe(plan.steps[i]));
+    lines.push("  " + (i + 1) + ". " + describe(plan.steps[i], render));
   var tags: Array<"host" | "guest" | "all"> = ["host", "guest", "all"];
   for (var t = 0; t < tags.length; t++) {
     var list = plan.hooks[tags[t]];

@@ -4,6 +4,7 @@
 
 import { EnvDelta } from "../env/container";
 import { HookLists } from "../hooks/hooks";
+import { GeneratedFile } from "./files";
 import { MountFlag } from "../sys/sys";
 
 /** One user namespace level: map uidOut→uidIn and gidOut→gidIn. */
@@ -29,8 +30,8 @@ export type Step =
   /** tmpfs at /srv and overlayfs at /srv/merged; the new root moves there. */
   | { op: "write-fake"; size: string }
   | { op: "bind"; src: string; dst: string; flags: BindFlag[]; mountFlags: MountFlag[]; why: string }
-  /** Write content to a temp file in tmpDir, bind it at dst, unlink it. */
-  | { op: "file"; dst: string; content: string; tmpDir: string; tmpName: string }
+  /** Write the file to a temp file in tmpDir, bind it at dst, unlink it. */
+  | { op: "file"; dst: string; content: GeneratedFile; tmpDir: string; tmpName: string }
   | { op: "tmpfs"; dst: string }
   | { op: "hooks"; list: "host" | "guest" | "all" }
   | { op: "pivot" };

@@ -186,7 +186,7 @@ describe("plan", () => {
   const host: HostFacts = {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", ppid: 99,
     environ: ["PATH=/bin", "SLURM_STEP_TASKS_PER_NODE=4(x2)", "SLURM_STEP_ID=1", "SLURM_JOB_ID=12"],
-    passwd: () => null, group: () => null, squashMount: "/var/tmp/alice.ch/mnt",
+    squashMount: "/var/tmp/alice.ch/mnt",
   };
   const image: Image = { kind: "directory", ref: "./img", path: "/var/tmp/img" };
   function options(change: (o: Options) => void): Options {

@@ -95,7 +95,6 @@ describe("whole default run (execute)", () => {
   f.setStatvfsFlags("/", C.ST_NOSUID | C.ST_NODEV | C.ST_RELATIME);
   const host: HostFacts = {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(), ppid: 1,
-    passwd: (uid) => (uid === 1000 ? ALICE : null), group: (gid) => (gid === 1000 ? { name: "alice", gid: 1000 } : null),
     squashMount: "/var/tmp/alice.ch/mnt",
   };
   const o: Options = defaultOptions(() => undefined);
@@ -223,8 +222,7 @@ describe("claim-root and remount-ro", () => {
 
 describe("default binds", () => {
   const DEFAULTS = buildPlan(defaultOptions(() => undefined), { kind: "directory", ref: NR, path: NR }, {
-    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], passwd: () => null, group: () => null,
-    squashMount: "/x", ppid: 1,
+    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], squashMount: "/x", ppid: 1,
   }).steps.filter((s) => s.op === "bind" && s.why === "default");
 
   test("optional ones are skipped when the source or the destination is missing", () => {
@@ -495,7 +493,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
     o.writeFake = "12%";
     const plan = buildPlan(o, { kind: "directory", ref: NR, path: NR }, {
       euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: ["HOME=/u/alice"],
-      passwd: () => ALICE, group: () => null, squashMount: "/x", ppid: 1,
+      squashMount: "/x", ppid: 1,
     });
     const exec = execOf(() => execute(f, plan));
     assert.deepEqual(f.entries("/home"), [".orig", "bob", "alice"]);
@@ -540,7 +538,7 @@ describe("guest hooks", () => {
 });
 
 describe("passwd/group file binds", () => {
-  const FILE: Step = { op: "file", dst: "/etc/passwd", content: "root:x:0:0:root:/root:/bin/sh\nme:x:1:1::/:/bin/sh\n",
+  const FILE: Step = { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: 1000, gid: 1000 },
                        tmpDir: "/tmp", tmpName: "ch-run_passwd" };
 
   test("temp file in tmpDir with the exact content, bound, then unlinked", () => {
@@ -551,7 +549,9 @@ describe("passwd/group file binds", () => {
     const made = mounts(f)[0][0] as string;
     assert.match(made, /^\/tmp\/ch-run_passwd\.\w{6}$/);
     assert.deepEqual(mounts(f), [[made, NR + "/etc/passwd", null, BIND, null]]);
-    assert.equal(f.readText(NR + "/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nme:x:1:1::/:/bin/sh\n");
+    assert.equal(f.readText(NR + "/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n"
+      + "nobody:x:65534:65534:nobody:/:/bin/false\n" + "alice:x:1000:1000:" + ALICE.gecos + ":/:/bin/sh\n");
+    assert.deepEqual(f.callsOf("getpwuid"), [[1000]]); // the host's entry, asked for when written
     assert.deepEqual(f.callsOf("unlink"), [[made]]);
     assert.deepEqual(f.entries("/tmp"), ["host-file"]);
     const names = f.callNames();

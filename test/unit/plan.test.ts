@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { Image } from "../../src/image/image.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
+import { NameLookups, renderFile } from "../../src/plan/files.js";
 import { Plan, Step } from "../../src/plan/plan.js";
 import { EnvDelta } from "../../src/env/container.js";
 
@@ -24,21 +25,27 @@ const GROUPS: NativeGroup[] = [
 
 const HOST_ENV = ["PATH=/usr/bin:/bin", "HOME=/u/alice", "USER=alice"];
 
-function hostFacts(over: Partial<HostFacts> = {}): HostFacts & { lookups: string[] } {
-  const lookups: string[] = [];
-  const h: HostFacts & { lookups: string[] } = {
+function hostFacts(over: Partial<HostFacts> = {}): HostFacts {
+  const h: HostFacts = {
     euid: 1000,
     egid: 1000,
     user: "alice",
     hostTmp: "/tmp",
     environ: HOST_ENV.slice(),
     ppid: 1,
-    passwd: (uid) => { lookups.push("passwd " + uid); return USERS.filter((u) => u.uid === uid)[0] || null; },
-    group: (gid) => { lookups.push("group " + gid); return GROUPS.filter((g) => g.gid === gid)[0] || null; },
     squashMount: "/var/tmp/alice.ch/mnt",
-    lookups: lookups,
   };
   return Object.assign(h, over);
+}
+
+/** The host's NSS, as renderFile() asks it; records what was asked. */
+function hostNames(): NameLookups & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    getpwuid: (uid) => { asked.push("passwd " + uid); return USERS.filter((u) => u.uid === uid)[0] || null; },
+    getgrgid: (gid) => { asked.push("group " + gid); return GROUPS.filter((g) => g.gid === gid)[0] || null; },
+  };
 }
 
 const DIR_IMAGE: Image = { kind: "directory", ref: "./img", path: "/var/tmp/img" };
@@ -66,15 +73,10 @@ const DEFAULT_BIND_STEPS: Step[] = [
   flags: optional ? ["src-optional", "dst-optional"] : [], mountFlags: ["MS_RDONLY"],
 } as Step));
 
-const PASSWD_1000 = "root:x:0:0:root:/root:/bin/sh\n"
-  + "nobody:x:65534:65534:nobody:/:/bin/false\n"
-  + "alice:x:1000:1000:Alice Liddell,,,:/:/bin/sh\n";
-const GROUP_1000 = "root:x:0:\nnogroup:x:65534:\nwonderland:x:1000:\n";
-
-function fileSteps(passwd: string, group: string, tmp = "/tmp"): Step[] {
+function fileSteps(uid: number, gid: number, tmp = "/tmp"): Step[] {
   return [
-    { op: "file", dst: "/etc/passwd", content: passwd, tmpDir: tmp, tmpName: "ch-run_passwd" },
-    { op: "file", dst: "/etc/group", content: group, tmpDir: tmp, tmpName: "ch-run_group" },
+    { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid, gid }, tmpDir: tmp, tmpName: "ch-run_passwd" },
+    { op: "file", dst: "/etc/group", content: { kind: "group", gid }, tmpDir: tmp, tmpName: "ch-run_group" },
   ];
 }
 
@@ -89,10 +91,11 @@ function stepsOf<K extends Step["op"]>(p: Plan, op: K): Array<Extract<Step, { op
   return p.steps.filter((s) => s.op === op) as Array<Extract<Step, { op: K }>>;
 }
 
+/** The content the plan's file step for dst writes, given the host's NSS. */
 function file(p: Plan, dst: string): string {
   const f = stepsOf(p, "file").filter((s) => s.dst === dst);
   assert.equal(f.length, 1, "file steps for " + dst);
-  return f[0].content;
+  return renderFile(f[0].content, hostNames());
 }
 
 describe("buildPlan defaults", () => {
@@ -105,7 +108,7 @@ describe("buildPlan defaults", () => {
       { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
       { op: "claim-root" },
       { op: "remount-ro" },
-    ] as Step[]).concat(DEFAULT_BIND_STEPS, fileSteps(PASSWD_1000, GROUP_1000), [TMP_BIND], TAIL);
+    ] as Step[]).concat(DEFAULT_BIND_STEPS, fileSteps(1000, 1000), [TMP_BIND], TAIL);
     assert.deepEqual(plan.steps, expected);
   });
 
@@ -127,8 +130,13 @@ describe("buildPlan defaults", () => {
     });
   });
 
-  test("passwd/group use the host's NSS entries for the container IDs", () => {
-    assert.deepEqual(host.lookups, ["passwd 1000", "group 1000"]);
+  test("passwd/group: the host's NSS entries for the container IDs, asked for only when written", () => {
+    const names = hostNames();
+    assert.equal(renderFile(stepsOf(plan, "file")[0].content, names),
+                 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
+                 + "alice:x:1000:1000:Alice Liddell,,,:/:/bin/sh\n");
+    assert.equal(renderFile(stepsOf(plan, "file")[1].content, names), "root:x:0:\nnogroup:x:65534:\nwonderland:x:1000:\n");
+    assert.deepEqual(names.asked, ["passwd 1000", "group 1000"]);
   });
 });
 
@@ -168,11 +176,9 @@ describe("buildPlan /etc/passwd and /etc/group", () => {
                      [{ op: "bind", src: "/scratch/t", dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" }]);
   });
 
-  test("--no-passwd: no file steps and no lookups", () => {
-    const host = hostFacts();
-    const p = buildPlan(options((o) => { o.noPasswd = true; }), DIR_IMAGE, host);
+  test("--no-passwd: no file steps", () => {
+    const p = buildPlan(options((o) => { o.noPasswd = true; }), DIR_IMAGE, hostFacts());
     assert.equal(stepsOf(p, "file").length, 0);
-    assert.deepEqual(host.lookups, []);
     assert.deepEqual(p.steps.slice(4 + 15), ([TMP_BIND] as Step[]).concat(TAIL));
   });
 });

@@ -1,0 +1,40 @@
+// The files skiff makes for the container, /etc/passwd and /etc/group: the
+// plan says which (plain data), the executor renders them when it runs the
+// step, so that a --join peer that enters its group's container, as all but
+// one per node do, never asks NSS (LDAP, SSSD, ...) for anything.
+
+import { Sys } from "../sys/sys";
+
+export type GeneratedFile =
+  /** root, nobody and the container user (uid, with gid as its group) */
+  | { kind: "passwd"; uid: number; gid: number }
+  /** root, nogroup and the container group */
+  | { kind: "group"; gid: number };
+
+/** Where the host's names come from: NSS, through the binding. */
+export type NameLookups = Pick<Sys, "getpwuid" | "getgrgid">;
+
+/** /etc/passwd for the container: root, nobody and the container user,
+    copied from the host's NSS entry or the dummy "charlie" (#649). */
+export function passwdContent(uid: number, gid: number, pw: NativePasswd | null): string {
+  var s = "";
+  if (uid !== 0)
+    s += "root:x:0:0:root:/root:/bin/sh\n";
+  if (uid !== 65534)
+    s += "nobody:x:65534:65534:nobody:/:/bin/false\n";
+  return s + (pw ? pw.name : "charlie") + ":x:" + uid + ":" + gid + ":" + (pw ? pw.gecos : "Charlie") + ":/:/bin/sh\n";
+}
+
+export function groupContent(gid: number, gr: NativeGroup | null): string {
+  var s = "";
+  if (gid !== 0)
+    s += "root:x:0:\n";
+  if (gid !== 65534)
+    s += "nogroup:x:65534:\n";
+  return s + (gr ? gr.name : "charliegroup") + ":x:" + gid + ":\n";
+}
+
+export function renderFile(f: GeneratedFile, names: NameLookups): string {
+  return f.kind === "passwd" ? passwdContent(f.uid, f.gid, names.getpwuid(f.uid))
+    : groupContent(f.gid, names.getgrgid(f.gid));
+}
