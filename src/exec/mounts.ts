@@ -12,9 +12,10 @@ import { State } from "./state";
 /** mount(2), logged at -vv with source, target and flags. */
 export function mount(sys: Sys, src: string | null, dst: string, type: string | null,
                       flags: MountFlag[], data: string | null): void {
-  log.debug("mount: " + (src === null ? "none" : src) + " -> " + dst
-            + (type ? " type " + type : "") + (flags.length ? " flags " + flags.join("|") : "")
-            + (data ? " data " + data : ""));
+  if (log.enabled(log.LL_DEBUG))
+    log.debug("mount: " + (src === null ? "none" : src) + " -> " + dst
+              + (type ? " type " + type : "") + (flags.length ? " flags " + flags.join("|") : "")
+              + (data ? " data " + data : ""));
   sys.mount(src, dst, type, mountFlags(sys, flags), data);
 }
 
