@@ -43,10 +43,16 @@ function envLookup(environ: string[]): (name: string) => string | undefined {
   };
 }
 
+/** Our [real, effective, saved] UIDs and GIDs, read once at start. */
+interface Ids {
+  u: number[];
+  g: number[];
+}
+
 /** Refuse setuid/setgid invocation (reference §6.5): skiff needs no
     privilege and must not be given any. Root with all-zero IDs is fine. */
-function checkPrivileges(): void {
-  var u = sys.getresuid(), g = sys.getresgid();
+function checkPrivileges(ids: Ids): void {
+  var u = ids.u, g = ids.g;
   if (u.concat(g).join() === "0,0,0,0,0,0")
     return;
   if (u[1] === 0 || g[1] === 0 || u[0] !== u[1] || u[1] !== u[2] || g[0] !== g[1] || g[1] !== g[2])
@@ -160,7 +166,8 @@ function argpIO(argv0: string, name: string, env: (name: string) => string | und
   return io;
 }
 
-function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) => string | undefined): never {
+function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) => string | undefined,
+             ids: Ids): never {
   var o = parseOptions(args, parseContext(env), io);
   if (o.command.length === 0) {
     out(1, "usage: " + io.name + " [OPTION...] " + ARGS_DOC + "\n");
@@ -174,8 +181,8 @@ function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) 
     o.mount = realpathOr(o.mount);
   var user = env("USER") as string;
   var host: HostFacts = {
-    euid: sys.getresuid()[1],
-    egid: sys.getresgid()[1],
+    euid: ids.u[1],
+    egid: ids.g[1],
     user: user,
     hostTmp: env("TMPDIR") || "/tmp",
     environ: environ,
@@ -210,9 +217,9 @@ function main(): never {
   log.configure({ prog: prog, pid: sys.getpid, write: function (l) { out(2, l); }, color: sys.isatty(2) },
                 sharedWarningStore(sys.mmap(-1, WARNINGS_SIZE)));
   try {
-    checkPrivileges();
-    sys.syslog(sys.constants.LOG_USER | sys.constants.LOG_INFO,
-               invocationLine(sys.getresuid()[0], argv));
+    var ids: Ids = { u: sys.getresuid(), g: sys.getresgid() };
+    checkPrivileges(ids);
+    sys.syslog(sys.constants.LOG_USER | sys.constants.LOG_INFO, invocationLine(ids.u[0], argv));
     if (env("USER") === undefined)
       fail("$USER not set", undefined, { hint: "set USER to your user name" });
     var args = argv.slice(1);
@@ -232,7 +239,7 @@ function main(): never {
       prog = "skiff run";
       argv0 += " run";
     }
-    return run(argpIO(argv0, prog, env), args, environ, env);
+    return run(argpIO(argv0, prog, env), args, environ, env, ids);
   } catch (e) {
     if (e instanceof Exit)
       return exit(e.code);
