@@ -3,25 +3,20 @@
 // characters, or shell metacharacters; ! " $ \ ` are also backslashed. An
 // empty argument stays empty, as in ch-run (two spaces in a row).
 
-var SHELL_SPECIAL = "!\"$\\`#%&'()*;<=>?[]^{|}~";
+/** A character that is not printable ASCII, or is one of the shell's
+    !"#$%&'()*;<=>?[\]^`{|}~ (the complement of the characters that need no
+    quotes). One negated class: for Duktape's regexp engine, an alternation
+    of two classes cost twice the instructions, an anchored match of the
+    safe characters 5% more, and a loop calling charCodeAt and indexOf per
+    character three times as many. */
+var NEEDS_QUOTES = /[^+,\-./0-9:@A-Z_a-z]/;
 var ESCAPE = /([!"$\\`])/g;
-
-/** A loop, not a regular expression: Duktape's regexp engine made this
-    2% of a launch's instructions. */
-function needsQuotes(a: string): boolean {
-  for (var i = 0; i < a.length; i++) {
-    var c = a.charCodeAt(i);
-    if (c < 0x21 || c > 0x7e || SHELL_SPECIAL.indexOf(a.charAt(i)) >= 0)
-      return true;
-  }
-  return false;
-}
 
 export function argvToString(argv: string[]): string {
   var out: string[] = [];
   for (var i = 0; i < argv.length; i++) {
     var a = argv[i];
-    out.push(needsQuotes(a) ? "\"" + a.replace(ESCAPE, "\\$1") + "\"" : a);
+    out.push(NEEDS_QUOTES.test(a) ? "\"" + a.replace(ESCAPE, "\\$1") + "\"" : a);
   }
   return out.join(" ");
 }
