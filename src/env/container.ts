@@ -1,12 +1,12 @@
 // ch-run's fix_environment() (reference §2.2) as pure steps over an
 // Environment: defaults first, then the --set-env*/--unset-env deltas in
-// command-line order, then CH_RUNNING. File and image reads are injected.
+// command-line order, then CH_RUNNING. File and image reads, and fnmatch,
+// are injected.
 
 import { fail } from "../log/fail";
 import { verbose, warning } from "../log/log";
 import { Environment } from "./environment";
 import { expandValue } from "./expand";
-import { fnmatch } from "./glob";
 import { parseEnvAssignment, parseEnvRecords } from "./parse";
 
 /** One --set-env, --set-env0 or --unset-env, in command-line order. */
@@ -65,14 +65,22 @@ function setVars(env: Environment, vars: Array<[string, string]>, expand: boolea
   }
 }
 
+/** What applying a delta needs from outside the environment. */
+export interface DeltaIO {
+  /** A file of the image's, read inside the container. */
+  readImageFile: (path: string) => string;
+  /** fnmatch(3) with FNM_EXTMATCH (env/glob.ts: a unit, as only
+      --unset-env needs it). */
+  fnmatch: (pattern: string, name: string) => boolean;
+}
+
 /** One delta of fix_environment() step 4 (§2.2–2.5). `set` assigns its
     variables; `set-image-file` reads and parses the image file now (inside
     the container), failing with `can't open: /ch/environment: STRERROR`;
     `unset` removes every variable whose name fnmatch()es the glob with
     FNM_EXTMATCH (ch-run env_unset()). expand is false under
     --env-no-expand, which applies to all deltas. */
-export function applyDelta(env: Environment, delta: EnvDelta, expand: boolean,
-                           readImageFile: (path: string) => string): void {
+export function applyDelta(env: Environment, delta: EnvDelta, expand: boolean, io: DeltaIO): void {
   switch (delta.kind) {
     case "set":
       setVars(env, delta.vars, expand);
@@ -80,7 +88,7 @@ export function applyDelta(env: Environment, delta: EnvDelta, expand: boolean,
     case "set-image-file":
       var text: string;
       try {
-        text = readImageFile(delta.path);
+        text = io.readImageFile(delta.path);
       } catch (e) {
         return fail("can't open: " + delta.path, e);
       }
@@ -89,7 +97,7 @@ export function applyDelta(env: Environment, delta: EnvDelta, expand: boolean,
     case "unset":
       var names = env.names();
       for (var i = 0; i < names.length; i++)
-        if (fnmatch(delta.glob, names[i])) {
+        if (io.fnmatch(delta.glob, names[i])) {
           verbose("environment: unset " + names[i]);
           env.unset(names[i]);
         }

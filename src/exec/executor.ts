@@ -9,7 +9,7 @@ import * as log from "../log/log";
 import { renderFile } from "../plan/files";
 import { HookAction, Plan, Step } from "../plan/plan";
 import { readFile, statOrNull, Sys } from "../sys/sys";
-import { joinUnit, seccompUnit, squashUnit } from "../unit/unit";
+import { globUnit, joinUnit, seccompUnit, squashUnit } from "../unit/unit";
 import { runCommand } from "./command";
 import { bind, bindFile, claimRoot, remountReadOnly, tmpfs, writeFake } from "./mounts";
 import { enterUserNamespace } from "./namespaces";
@@ -42,7 +42,10 @@ function runHook(st: State, a: HookAction): void {
       return;
     }
     case "env-delta":
-      applyDelta(st.env, a.delta, a.expand, function (p) { return readFile(st.sys, p); });
+      applyDelta(st.env, a.delta, a.expand, {
+        readImageFile: function (p) { return readFile(st.sys, p); },
+        fnmatch: function (pattern, name) { return globUnit(st.sys).fnmatch(pattern, name); },
+      });
       return;
     case "env-defaults-last":
       applyDefaultsLast(st.env);

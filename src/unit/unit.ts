@@ -1,5 +1,5 @@
 // Units: code that most runs never need (SquashFS, --join, argp's help,
-// --seccomp, --dry-run) is compiled to bytecode of its own, which the host
+// --seccomp, --dry-run, --unset-env's globs) is compiled to bytecode of its own, which the host
 // loads only when the program first asks for it (native.load_unit). Loading
 // bytecode and creating its functions was half of a launch's instructions;
 // a plain launch now loads about 60% of the program.
@@ -11,6 +11,7 @@
 // log level, the Failure class, ...).
 
 import type * as FormatUnit from "../plan/format";
+import type * as GlobUnit from "../env/glob";
 import type * as HelpUnit from "../cli/help";
 import type * as JoinUnit from "../join/unit";
 import type * as SeccompUnit from "../exec/seccomp";
@@ -35,6 +36,10 @@ function load(sys: Sys, name: string): unknown {
 
 export function formatUnit(sys: Sys): typeof FormatUnit {
   return load(sys, "format") as typeof FormatUnit;
+}
+
+export function globUnit(sys: Sys): typeof GlobUnit {
+  return load(sys, "glob") as typeof GlobUnit;
 }
 
 export function helpUnit(sys: Sys): typeof HelpUnit {

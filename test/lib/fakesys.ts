@@ -22,6 +22,7 @@
 // not recorded and ignore permissions.
 
 import * as helpUnit from "../../src/cli/help.ts";
+import * as globUnit from "../../src/env/glob.ts";
 import * as seccompUnit from "../../src/exec/seccomp.ts";
 import * as joinUnit from "../../src/join/unit.ts";
 import { SysError } from "../../src/log/fail.ts";
@@ -1604,7 +1605,7 @@ export class FakeSys implements NativeBinding {
       Not a system call: not recorded. */
   load_unit(name: string): (core: (path: string) => { [name: string]: unknown }) => unknown {
     const units: { [name: string]: unknown } = {
-      format: formatUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
+      format: formatUnit, glob: globUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
     };
     return () => units[name];
   }

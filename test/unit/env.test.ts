@@ -48,7 +48,7 @@ function files(map: { [path: string]: string }): (path: string) => string {
 function applyAll(env: Environment, deltas: EnvDelta[], expand = true,
                   image: (path: string) => string = noFile): Environment {
   for (var d of deltas)
-    applyDelta(env, d, expand, image);
+    applyDelta(env, d, expand, { readImageFile: image, fnmatch: fnmatch });
   return env;
 }
 
