@@ -918,6 +918,16 @@ static duk_ret_t b_environ(duk_context *ctx)
    return 1;
 }
 
+/* getenv(3): the value, or undefined if NAME is not set. */
+static duk_ret_t b_getenv(duk_context *ctx)
+{
+   const char *value = getenv(duk_require_string(ctx, 0));
+   if (value == NULL)
+      return 0;
+   duk_push_string(ctx, value);
+   return 1;
+}
+
 static duk_ret_t b_setenv(duk_context *ctx)
 {
    const char *name = duk_require_string(ctx, 0);
@@ -1198,6 +1208,7 @@ static const duk_function_list_entry functions[] = {
    { "sigprocmask", b_sigprocmask, 2 },
    { "sigtimedwait", b_sigtimedwait, 2 },
    { "environ", b_environ, 0 },
+   { "getenv", b_getenv, 1 },
    { "setenv", b_setenv, 2 },
    { "unsetenv", b_unsetenv, 1 },
    { "sem_open", b_sem_open, 4 },

@@ -14,7 +14,7 @@ import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
-import { linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
+import { Getenv, linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
 import { formatUnit, helpUnit, squashUnit } from "./unit/unit";
 import { VERSION } from "./version";
 
@@ -28,19 +28,6 @@ function out(fd: number, text: string): void {
 function exit(code: number): never {
   log.reprintWarnings();
   return sys.exit(code);
-}
-
-/** Environment lookup over our own environ. */
-function envLookup(environ: string[]): (name: string) => string | undefined {
-  var index: { [key: string]: string } = {};
-  for (var i = environ.length - 1; i >= 0; i--) {
-    var eq = environ[i].indexOf("=");
-    if (eq > 0)
-      index["%" + environ[i].slice(0, eq)] = environ[i].slice(eq + 1);
-  }
-  return function (name) {
-    return Object.prototype.hasOwnProperty.call(index, "%" + name) ? index["%" + name] : undefined;
-  };
 }
 
 /** Our [real, effective, saved] UIDs and GIDs, read once at start. */
@@ -71,7 +58,7 @@ function logEachLevel(): void {
 
 /** Can this user mount SquashFS images: is the FUSE server installed and
     /dev/fuse open to us? */
-function squashUsable(env: (name: string) => string | undefined): boolean {
+function squashUsable(env: Getenv): boolean {
   try {
     squashUnit(sys).findServer(sys, env("PATH"));
     sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
@@ -89,7 +76,7 @@ function seccompUsable(): boolean {
   return sys.constants.SYS_kexec_load !== undefined && /^Seccomp:/m.test(readFile(sys, "/proc/self/status"));
 }
 
-function parseContext(env: (name: string) => string | undefined): ParseContext {
+function parseContext(env: Getenv): ParseContext {
   return {
     version: VERSION,
     env: env,
@@ -149,7 +136,7 @@ function realpathOr(p: string): string {
 
 /** How argp meets this process: its names, output, and ARGP_HELP_FMT
     (ch-run's own layout unless the user set one). */
-function argpIO(argv0: string, name: string, env: (name: string) => string | undefined): ArgpIO {
+function argpIO(argv0: string, name: string, env: Getenv): ArgpIO {
   var io: ArgpIO = {
     argv0: argv0,
     name: name,
@@ -166,7 +153,7 @@ function argpIO(argv0: string, name: string, env: (name: string) => string | und
   return io;
 }
 
-function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) => string | undefined,
+function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
              ids: Ids): never {
   var o = parseOptions(args, parseContext(env), io);
   if (o.command.length === 0) {
@@ -186,6 +173,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: (name: string) 
     user: user,
     hostTmp: env("TMPDIR") || "/tmp",
     environ: environ,
+    getenv: env,
     ppid: sys.getppid(),
     squashMount: "/var/tmp/" + user + ".ch/mnt",
   };
@@ -213,7 +201,7 @@ function main(): never {
   var argv = native.argv;
   var prog = path.basename(argv[0] || "skiff");
   var environ = sys.environ();
-  var env = envLookup(environ);
+  var env: Getenv = function (name) { return sys.getenv(name); };
   log.configure({ prog: prog, pid: sys.getpid, write: function (l) { out(2, l); }, color: sys.isatty(2) },
                 sharedWarningStore(sys.mmap(-1, WARNINGS_SIZE)));
   try {

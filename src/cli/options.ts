@@ -11,6 +11,7 @@ import { EnvDelta, parseSetEnvArg } from "../env/container";
 import { parseJoinCount, parseJoinPid } from "../join/params";
 import { EXIT_FAILURE, fail } from "../log/fail";
 import * as log from "../log/log";
+import { Getenv } from "../sys/sys";
 
 export interface Bind {
   src: string;
@@ -50,7 +51,7 @@ export { Exit };
 /** What parsing needs from the outside world. */
 export interface ParseContext {
   version: string;
-  env: (name: string) => string | undefined;
+  env: Getenv;
   readHostFile: (path: string) => string;
   /** lstat() succeeds. */
   exists: (path: string) => boolean;
@@ -331,7 +332,7 @@ export function parseBind(arg: string): Bind {
   return { src: src, dst: dst };
 }
 
-export function defaultOptions(env: (name: string) => string | undefined): Options {
+export function defaultOptions(env: Getenv): Options {
   return {
     command: [],
     binds: [],

@@ -2,10 +2,10 @@
 // how long peers wait for each other, from the command line, else from what
 // Open MPI and Slurm put in the environment.
 
-import { Environment } from "../env/environment";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
 import { JoinPlan } from "../plan/plan";
+import { Getenv } from "../sys/sys";
 
 /** Largest peer group: bounds the shared segment (16 bytes a peer). */
 export var MAX_PEERS = 65536;
@@ -94,14 +94,14 @@ export function slurmTasksOnThisNode(value: string, nodeId: string | undefined):
   return counts[Number(nodeId)];
 }
 
-function countFromEnvironment(env: Environment): number {
+function countFromEnvironment(env: Getenv): number {
   for (var i = 0; i < COUNT_VARIABLES.length; i++) {
     var name = COUNT_VARIABLES[i];
-    var value = env.get(name);
+    var value = env(name);
     if (value === undefined)
       continue;
     log.verbose("join: peer group size from " + name);
-    var n = name === "SLURM_STEP_TASKS_PER_NODE" ? slurmTasksOnThisNode(value, env.get("SLURM_NODEID"))
+    var n = name === "SLURM_STEP_TASKS_PER_NODE" ? slurmTasksOnThisNode(value, env("SLURM_NODEID"))
       : leadingInt(value);
     if (isNaN(n))
       fail("join: " + name + ": invalid peer group size: '" + value + "': no digits", undefined,
@@ -131,15 +131,15 @@ function checkTag(tag: string, from: string): string {
     IDs alone repeat in every job, so two jobs sharing a node would share a
     container under ch-run's SLURM_STEP_ID), else our parent's PID (the
     launcher that started all peers, e.g. mpirun). */
-function tagFrom(o: { joinTag?: string }, env: Environment, ppid: number): string {
+function tagFrom(o: { joinTag?: string }, env: Getenv, ppid: number): string {
   if (o.joinTag !== undefined) {
     log.verbose("join: peer group tag from command line");
     return checkTag(o.joinTag, "--join-tag");
   }
-  var step = env.get("SLURM_STEP_ID");
+  var step = env("SLURM_STEP_ID");
   if (step !== undefined) {
     checkTag(step, "join: SLURM_STEP_ID");
-    var job = env.get("SLURM_JOB_ID");
+    var job = env("SLURM_JOB_ID");
     log.verbose("join: peer group tag from " + (job ? "SLURM_JOB_ID and " : "") + "SLURM_STEP_ID");
     return checkTag(job ? job + "." + step : step, "join: SLURM_JOB_ID");
   }
@@ -148,8 +148,8 @@ function tagFrom(o: { joinTag?: string }, env: Environment, ppid: number): strin
 }
 
 /** SKIFF_JOIN_TIMEOUT: seconds each wait of the protocol may take. */
-export function timeoutMs(env: Environment): number {
-  var value = env.get("SKIFF_JOIN_TIMEOUT");
+export function timeoutMs(env: Getenv): number {
+  var value = env("SKIFF_JOIN_TIMEOUT");
   if (value === undefined)
     return DEFAULT_TIMEOUT_S * 1000;
   if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || Number(value) <= 0 || Number(value) > 86400)
@@ -162,12 +162,11 @@ export function timeoutMs(env: Environment): number {
 /** The peer group to join, or undefined without --join (or with
     --join-pid, which joins one process and needs no group). */
 export function joinPlan(o: { join: boolean; joinCt?: number; joinTag?: string; joinPid?: number },
-                         environ: string[], ppid: number): JoinPlan | undefined {
+                         env: Getenv, ppid: number): JoinPlan | undefined {
   if (!o.join || o.joinPid !== undefined)
     return undefined;
   if (o.joinTag !== undefined)
     checkTag(o.joinTag, "--join-tag");
-  var env = Environment.fromList(environ);
   var count: number;
   if (o.joinCt !== undefined) {
     log.verbose("join: peer group size from command line");

@@ -5,6 +5,7 @@ import { Options } from "../cli/options";
 import { hookAdd, HookLists } from "../hooks/hooks";
 import { Image } from "../image/image";
 import { joinPlan } from "../join/params";
+import { Getenv } from "../sys/sys";
 import { HookAction, Plan, Step } from "./plan";
 
 /** What planning needs to know about the host; gathered by main(). */
@@ -15,7 +16,11 @@ export interface HostFacts {
   user: string;
   /** $TMPDIR or /tmp: the container's /tmp and where passwd/group are made. */
   hostTmp: string;
+  /** The environment, whole (the container's starts from it)... */
   environ: string[];
+  /** ...and by name, without indexing all of it (a job's environment has
+      hundreds of variables; planning reads a few). */
+  getenv: Getenv;
   /** getppid(): the --join tag when nothing else gives one. */
   ppid: number;
   /** Default SquashFS mount point. */
@@ -108,7 +113,7 @@ export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
   };
   if (o.joinPid !== undefined)
     plan.joinPid = o.joinPid;
-  var join = joinPlan(o, host.environ, host.ppid);
+  var join = joinPlan(o, host.getenv, host.ppid);
   if (join !== undefined)
     plan.join = join;
   return plan;

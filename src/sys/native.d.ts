@@ -119,6 +119,8 @@ interface NativeBinding {
   sigtimedwait(signals: number[], timeoutMs: number): NativeSigInfo | null;
 
   environ(): string[];
+  /** The first NAME=VALUE's value (as glibc), undefined if none. */
+  getenv(name: string): string | undefined;
   setenv(name: string, value: string): void;
   unsetenv(name: string): void;
 

@@ -10,6 +10,10 @@ export function linuxSys(): Sys {
   return native;
 }
 
+/** An environment variable's value by name, undefined if unset: the
+    process's (getenv(3)), or a test's. */
+export type Getenv = (name: string) => string | undefined;
+
 /** Mount flags by name, so plans stay readable data. */
 export type MountFlag = "MS_RDONLY" | "MS_NOSUID" | "MS_NODEV" | "MS_NOEXEC" | "MS_SYNCHRONOUS"
   | "MS_REMOUNT" | "MS_MANDLOCK" | "MS_NOATIME" | "MS_NODIRATIME" | "MS_BIND" | "MS_MOVE"

@@ -1487,6 +1487,13 @@ export class FakeSys implements NativeBinding {
     return this.rec("environ", [], () => this.env.slice());
   }
 
+  getenv(name: string): string | undefined {
+    return this.rec("getenv", [name], () => {
+      const e = this.env.find((e) => e.indexOf("=") >= 0 && e.slice(0, e.indexOf("=")) === name);
+      return e === undefined ? undefined : e.slice(e.indexOf("=") + 1);
+    });
+  }
+
   setenv(name: string, value: string): void {
     this.rec("setenv", [name, value], () => {
       if (name === "" || name.indexOf("=") >= 0)

@@ -10,7 +10,7 @@ import { Image } from "../../src/image/image.js";
 import {
   expandSlurmList, joinPlan, MAX_PEERS, parseJoinCount, parseJoinPid, slurmTasksOnThisNode, timeoutMs,
 } from "../../src/join/params.js";
-import { Environment } from "../../src/env/environment.js";
+import { getenvOf } from "../lib/environ.ts";
 import { Failure, isFailure } from "../../src/log/fail.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
 
@@ -28,7 +28,7 @@ function failure(f: () => unknown): Failure {
 interface JoinOpts { join: boolean; joinCt?: number; joinTag?: string; joinPid?: number }
 
 function plan(o: JoinOpts, env: string[] = [], ppid = 777) {
-  return joinPlan(o, env, ppid);
+  return joinPlan(o, getenvOf(env), ppid);
 }
 
 describe("--join-ct", () => {
@@ -162,7 +162,7 @@ describe("peer group tag", () => {
 });
 
 describe("timeout", () => {
-  const env = (v?: string) => Environment.fromList(v === undefined ? [] : ["SKIFF_JOIN_TIMEOUT=" + v]);
+  const env = (v?: string) => getenvOf(v === undefined ? [] : ["SKIFF_JOIN_TIMEOUT=" + v]);
   test("default 30 s", () => assert.equal(timeoutMs(env()), 30000));
   test("SKIFF_JOIN_TIMEOUT seconds", () => {
     assert.equal(timeoutMs(env("2")), 2000);
@@ -186,6 +186,7 @@ describe("plan", () => {
   const host: HostFacts = {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", ppid: 99,
     environ: ["PATH=/bin", "SLURM_STEP_TASKS_PER_NODE=4(x2)", "SLURM_STEP_ID=1", "SLURM_JOB_ID=12"],
+    getenv: getenvOf(["PATH=/bin", "SLURM_STEP_TASKS_PER_NODE=4(x2)", "SLURM_STEP_ID=1", "SLURM_JOB_ID=12"]),
     squashMount: "/var/tmp/alice.ch/mnt",
   };
   const image: Image = { kind: "directory", ref: "./img", path: "/var/tmp/img" };

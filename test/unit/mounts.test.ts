@@ -14,6 +14,7 @@ import { Failure } from "../../src/log/fail.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
 import { BindFlag, Plan, Step } from "../../src/plan/plan.js";
 import { MountFlag } from "../../src/sys/sys.js";
+import { getenvOf } from "../lib/environ.ts";
 import { failureOf } from "../lib/failure.ts";
 
 const C = LINUX_CONSTANTS;
@@ -94,8 +95,8 @@ describe("whole default run (execute)", () => {
   const f = makeHost();
   f.setStatvfsFlags("/", C.ST_NOSUID | C.ST_NODEV | C.ST_RELATIME);
   const host: HostFacts = {
-    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(), ppid: 1,
-    squashMount: "/var/tmp/alice.ch/mnt",
+    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(), getenv: getenvOf(f.env),
+    ppid: 1, squashMount: "/var/tmp/alice.ch/mnt",
   };
   const o: Options = defaultOptions(() => undefined);
   o.command = ["/bin/sh", "-c", "true"];
@@ -222,7 +223,8 @@ describe("claim-root and remount-ro", () => {
 
 describe("default binds", () => {
   const DEFAULTS = buildPlan(defaultOptions(() => undefined), { kind: "directory", ref: NR, path: NR }, {
-    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], squashMount: "/x", ppid: 1,
+    euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], getenv: getenvOf([]), squashMount: "/x",
+    ppid: 1,
   }).steps.filter((s) => s.op === "bind" && s.why === "default");
 
   test("optional ones are skipped when the source or the destination is missing", () => {
@@ -493,7 +495,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
     o.writeFake = "12%";
     const plan = buildPlan(o, { kind: "directory", ref: NR, path: NR }, {
       euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: ["HOME=/u/alice"],
-      squashMount: "/x", ppid: 1,
+      getenv: getenvOf(["HOME=/u/alice"]), squashMount: "/x", ppid: 1,
     });
     const exec = execOf(() => execute(f, plan));
     assert.deepEqual(f.entries("/home"), [".orig", "bob", "alice"]);

@@ -11,6 +11,7 @@ import { buildPlan, HostFacts } from "../../src/plan/build.js";
 import { NameLookups, renderFile } from "../../src/plan/files.js";
 import { Plan, Step } from "../../src/plan/plan.js";
 import { EnvDelta } from "../../src/env/container.js";
+import { getenvOf } from "../lib/environ.ts";
 
 const USERS: NativePasswd[] = [
   { name: "root", uid: 0, gid: 0, gecos: "root", dir: "/root", shell: "/bin/bash" },
@@ -32,6 +33,7 @@ function hostFacts(over: Partial<HostFacts> = {}): HostFacts {
     user: "alice",
     hostTmp: "/tmp",
     environ: HOST_ENV.slice(),
+    getenv: getenvOf(HOST_ENV),
     ppid: 1,
     squashMount: "/var/tmp/alice.ch/mnt",
   };
