@@ -73,6 +73,38 @@ async function exportsOf(mod) {
   return coreExports.get(mod);
 }
 
+/** The text of a unit: its ES module bundle made a function of __core,
+    returning its exports as a plain object (no namespace object, getters
+    or interop helpers: each would cost at every load). Its core imports
+    come from stubs (bindCore below), whose bindings esbuild keeps even
+    unused, as it can't tell that reading them has no side effects; those
+    the unit never names are dropped here. */
+function unitFunction(name, esm) {
+  const stubs = /var ([\w$]+)=__core\(("[^"]+")\)((?:,[\w$]+=[\w$]+\.[\w$]+)*);/g;
+  // Named as a variable: not as part of a longer name, nor after a "." (a property).
+  const uses = (id, text) => new RegExp(`(^|[^\\w$.])${id.replace(/\$/g, "\\$")}([^\\w$]|$)`).test(text);
+  let body = esm;
+  for (;;) {
+    stubs.lastIndex = 0;
+    const before = body;
+    body = body.replace(stubs, (stub, m, mod, list, at) => {
+      const rest = body.slice(0, at) + body.slice(at + stub.length);
+      const kept = list.split(",").slice(1).filter((d) => uses(d.split("=")[0], rest));
+      return kept.length === 0 ? "" : `var ${m}=__core(${mod}),${kept.join(",")};`;
+    });
+    if (body === before)
+      break;
+  }
+  const exported = /export\s*\{([^}]*)\};?\s*$/.exec(body);
+  if (exported === null || /\b(import|export)\b\s*[{*"]/.test(body.slice(0, exported.index)))
+    die(`unit ${name}: unexpected import or export statements in esbuild's output`);
+  const object = exported[1].split(",").map((x) => x.trim()).filter(Boolean).map((spec) => {
+    const [local, as] = spec.split(/\s+as\s+/);
+    return `${JSON.stringify(as || local)}:${local}`;
+  });
+  return `function (__core) {\n"use strict";${body.slice(0, exported.index)}return {${object.join(",")}};\n}\n`;
+}
+
 for (const u of units) {
   const bindCore = {
     name: "core",
@@ -90,14 +122,13 @@ for (const u of units) {
       });
     },
   };
-  const result = await esbuild.build({ ...COMMON, entryPoints: [u.entry], globalName: "__unit", plugins: [bindCore] });
+  const result = await esbuild.build({ ...COMMON, format: "esm", entryPoints: [u.entry], plugins: [bindCore] });
   for (const file of inputs(result)) {
     if (owner.has(file))
       die(`${modName(file)} is in both the ${owner.get(file)} and the ${u.name} unit; import it from one only`);
     owner.set(file, u.name);
   }
-  fs.writeFileSync(path.join(B, `unit-${u.name}.js`),
-                   `function (__core) {\n${result.outputFiles[0].text}return __unit;\n}\n`);
+  fs.writeFileSync(path.join(B, `unit-${u.name}.js`), unitFunction(u.name, result.outputFiles[0].text));
 }
 
 const registered = [...coreExports.keys()].sort();
