@@ -17,6 +17,9 @@
    duktape.o, with the same configuration: native/duk_custom.h leaves out
    function names, file names and line tables, so the dump has none). A
    dump of any other layout fails the build. */
+#if DUK_VERSION != 20700L
+#error "the flag and opcode numbers below are Duktape 2.7.0's: check them against duktape.c's DUK_OP_* and DUK_HOBJECT_FLAG_*"
+#endif
 #define DUMP_MARKER 0xbf
 #define FLAG_CONSTRUCTABLE (1u << (7 + 1)) // DUK_HOBJECT_FLAG_CONSTRUCTABLE
 #define FLAG_STRICT (1u << (7 + 9))        // DUK_HOBJECT_FLAG_STRICT
