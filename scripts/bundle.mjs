@@ -83,18 +83,12 @@ function unitFunction(name, esm) {
   const stubs = /var ([\w$]+)=__core\(("[^"]+")\)((?:,[\w$]+=[\w$]+\.[\w$]+)*);/g;
   // Named as a variable: not as part of a longer name, nor after a "." (a property).
   const uses = (id, text) => new RegExp(`(^|[^\\w$.])${id.replace(/\$/g, "\\$")}([^\\w$]|$)`).test(text);
-  let body = esm;
-  for (;;) {
-    stubs.lastIndex = 0;
-    const before = body;
-    body = body.replace(stubs, (stub, m, mod, list, at) => {
-      const rest = body.slice(0, at) + body.slice(at + stub.length);
-      const kept = list.split(",").slice(1).filter((d) => uses(d.split("=")[0], rest));
-      return kept.length === 0 ? "" : `var ${m}=__core(${mod}),${kept.join(",")};`;
-    });
-    if (body === before)
-      break;
-  }
+  // A stub's bindings name only its own module variable: one pass prunes all.
+  const body = esm.replace(stubs, (stub, m, mod, list, at) => {
+    const rest = esm.slice(0, at) + esm.slice(at + stub.length);
+    const kept = list.split(",").slice(1).filter((d) => uses(d.split("=")[0], rest));
+    return kept.length === 0 ? "" : `var ${m}=__core(${mod}),${kept.join(",")};`;
+  });
   const exported = /export\s*\{([^}]*)\};?\s*$/.exec(body);
   if (exported === null || /\b(import|export)\b\s*[{*"]/.test(body.slice(0, exported.index)))
     die(`unit ${name}: unexpected import or export statements in esbuild's output`);
