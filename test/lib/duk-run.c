@@ -21,6 +21,7 @@ int main(int argc, char **argv)
       fprintf(stderr, "usage: duk-run FILE.bc\n");
       return 2;
    }
+   fclose(f);
    ctx = duk_create_heap_default();
    duk_push_c_function(ctx, print, 1);
    duk_put_global_string(ctx, "print");

@@ -28,6 +28,7 @@ import * as joinUnit from "../../src/join/unit.ts";
 import { SysError } from "../../src/log/fail.ts";
 import * as formatUnit from "../../src/plan/format.ts";
 import * as squashUnit from "../../src/squash/unit.ts";
+import { getenvOf } from "./environ.ts";
 
 export const LINUX_CONSTANTS: { [name: string]: number } = {
   // Linux x86-64 values, checked against a C program compiled with the
@@ -1488,10 +1489,7 @@ export class FakeSys implements NativeBinding {
   }
 
   getenv(name: string): string | undefined {
-    return this.rec("getenv", [name], () => {
-      const e = this.env.find((e) => e.indexOf("=") >= 0 && e.slice(0, e.indexOf("=")) === name);
-      return e === undefined ? undefined : e.slice(e.indexOf("=") + 1);
-    });
+    return this.rec("getenv", [name], () => getenvOf(this.env)(name));
   }
 
   setenv(name: string, value: string): void {
