@@ -1,8 +1,9 @@
 // Units: code that most runs never need (SquashFS, --join, argp's help,
-// --seccomp, --dry-run, --unset-env's globs) is compiled to bytecode of its own, which the host
-// loads only when the program first asks for it (native.load_unit). Loading
-// bytecode and creating its functions was half of a launch's instructions;
-// a plain launch now loads about 60% of the program.
+// --seccomp, --dry-run, --unset-env's globs) is compiled to bytecode of its
+// own, which the host loads only when the program first asks for it
+// (native.load_unit). Loading bytecode and creating its functions was half
+// of a launch's instructions; a plain launch now loads about 60% of the
+// program.
 //
 // A unit's bytecode is a function of the core modules it imports:
 // scripts/bundle.mjs builds each unit with its imports of core modules bound
