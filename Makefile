@@ -14,6 +14,8 @@ TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
 NATIVE_SOURCES = native/host.c native/binding.c native/binding.h
 
 .PHONY: all deps demo test install bench clean check docs
+# A recipe that fails leaves no half-made target for the next make to trust.
+.DELETE_ON_ERROR:
 
 all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1
 
@@ -58,11 +60,19 @@ $(B)/unit-%.js: $(B)/program.js
 # Kept for reading: make would delete them as intermediate files.
 .SECONDARY: $(UNIT_NAMES:%=$(B)/unit-%.js)
 
-$(B)/program.bc: $(B)/program.js $(B)/dukc
-	$(B)/dukc $< $@
+# dukc's bytecode, each function's flags then cut to what its code needs
+# (scripts/bytecode.ts).
+$(B)/fix-bytecode-flags.cjs: scripts/fix-bytecode-flags.ts scripts/bytecode.ts | $(B)/.deps
+	node_modules/.bin/esbuild scripts/fix-bytecode-flags.ts --bundle --platform=node --log-level=warning \
+	  --outfile=$@
 
-$(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc
+$(B)/program.bc: $(B)/program.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
+	$(B)/dukc $< $@
+	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
+
+$(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 	$(B)/dukc --function $< $@
+	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
 
 $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \

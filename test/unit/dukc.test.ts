@@ -1,7 +1,7 @@
-// build/dukc rewrites each function's flags in the bytecode it writes
-// (native/dukc.c, needed_flags()): constructable only if it uses `this` or
-// is empty (class constructors), strict unless strictness cannot change what
-// it does. Checked on the dump itself and by running it in skiff's Duktape.
+// Each function of dukc's bytecode gets only the flags its code needs
+// (scripts/bytecode.ts): constructable only if it uses `this` or is empty
+// (class constructors), strict unless strictness cannot change what it does.
+// Checked on the dump itself and by running it in skiff's Duktape.
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,49 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-const CONSTRUCTABLE = 1 << (7 + 1);
-const STRICT = 1 << (7 + 9);
-
-interface Fn {
-  flags: number;
-  strings: string[];
-}
-
-/** The functions of a dump (Duktape 2's layout, as dukc.c walks it). */
-function functionsOf(dump: Buffer): Fn[] {
-  const out: Fn[] = [];
-  let p = 1;
-  const u32 = () => { const v = dump.readUInt32BE(p); p += 4; return v; };
-  const walk = () => {
-    const nInstr = u32(), nConst = u32(), nFuncs = u32();
-    p += 2 + 2 + 8;
-    const fn: Fn = { flags: u32(), strings: [] };
-    out.push(fn);
-    p += 4 * nInstr;
-    for (let i = 0; i < nConst; i++) {
-      if (dump[p++] === 0) {
-        const len = u32();
-        fn.strings.push(dump.toString("utf8", p, p + len));
-        p += len;
-      } else {
-        p += 8;
-      }
-    }
-    for (let i = 0; i < nFuncs; i++)
-      walk();
-    p += 4;
-    for (let len = u32(); len !== 0; len = u32())
-      p += len + 4;
-    const formals = u32();
-    if (formals !== 0xffffffff)
-      for (let i = 0; i < formals; i++)
-        p += u32();
-  };
-  assert.equal(dump[0], 0xbf);
-  walk();
-  assert.equal(p, dump.length, "the walk ends where the dump does");
-  return out;
-}
+import { FLAG_CONSTRUCTABLE, FLAG_STRICT, functionsOf, neededFlags } from "../../scripts/bytecode.ts";
 
 const SOURCE = `"use strict";
 (function () {
@@ -78,6 +36,8 @@ describe("dukc's bytecode flags", () => {
   fs.writeFileSync(js, SOURCE);
   const dukc = spawnSync("build/dukc", [js, bc], { encoding: "utf8" });
   assert.equal(dukc.status, 0, dukc.stderr);
+  const fix = spawnSync("node", ["build/fix-bytecode-flags.cjs", "build/duktape/duktape.h", bc], { encoding: "utf8" });
+  assert.equal(fix.status, 0, fix.stderr);
   const fns = functionsOf(fs.readFileSync(bc));
   const named = (s: string) => {
     const f = fns.find((f) => f.strings.includes(s));
@@ -86,17 +46,17 @@ describe("dukc's bytecode flags", () => {
   };
 
   test("only functions that use this, and empty ones, stay constructable", () => {
-    assert.ok(named("klass").flags & CONSTRUCTABLE, "Klass");
-    assert.ok(fns.some((f) => f.strings.length === 0 && f.flags & CONSTRUCTABLE), "Empty");
+    assert.ok(named("klass").flags & FLAG_CONSTRUCTABLE, "Klass");
+    assert.ok(fns.some((f) => f.strings.length === 0 && f.flags & FLAG_CONSTRUCTABLE), "Empty");
     for (const s of ["plain:", "storer", "counter", ":args", "method"])
-      assert.equal(named(s).flags & CONSTRUCTABLE, 0, s);
+      assert.equal(named(s).flags & FLAG_CONSTRUCTABLE, 0, s);
   });
 
   test("strict stays where it matters: this, arguments, property stores", () => {
     for (const s of ["klass", "storer", "counter", ":args"])
-      assert.ok(named(s).flags & STRICT, s);
+      assert.ok(named(s).flags & FLAG_STRICT, s);
     for (const s of ["plain:", "method"])
-      assert.equal(named(s).flags & STRICT, 0, s);
+      assert.equal(named(s).flags & FLAG_STRICT, 0, s);
   });
 
   test("the rewritten program runs as the source says", () => {
@@ -106,4 +66,22 @@ describe("dukc's bytecode flags", () => {
     const run = spawnSync(runner, [bc], { encoding: "utf8" });
     assert.equal(run.stdout, "plain:1 klass2 method true 2:args TypeError TypeError TypeError\n", run.stderr);
   });
+
+  test("another Duktape's bytecode is refused, and left as dukc wrote it", () => {
+    const header = path.join(dir, "duktape.h");
+    fs.writeFileSync(header, "#define DUK_VERSION                       20800L\n");
+    const before = fs.readFileSync(bc, "hex");
+    const r = spawnSync("node", ["build/fix-bytecode-flags.cjs", header, bc], { encoding: "utf8" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /is Duktape 20800; .* knows the opcode and flag numbers of 20700 only: check them against/);
+    assert.equal(fs.readFileSync(bc, "hex"), before);
+  });
+});
+
+test("the build's bytecode has been through it: every function has only the flags it needs", () => {
+  for (const file of fs.readdirSync("build").filter((f) => f.endsWith(".bc"))) {
+    const fns = functionsOf(fs.readFileSync(path.join("build", file)));
+    for (const f of fns)
+      assert.equal(f.flags, neededFlags(f.flags, f.ops), `${file}: a function with constants ${f.strings.slice(0, 3)}`);
+  }
 });

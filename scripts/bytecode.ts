@@ -1,0 +1,123 @@
+// Duktape 2.7's bytecode dump (duk_api_bytecode.c, doc/bytecode.rst), as
+// build/dukc writes it, and the flags each of its functions needs.
+//
+// Every function Duktape compiles from our ES5 is constructable and strict,
+// and a closure costs for each: a constructable function gets a fresh
+// `prototype` object (with `constructor`) when its template loads and again
+// for every closure of it; a strict closure gets `caller` and `arguments`
+// properties that throw. Together 14% of the instructions of a --join peer,
+// for what almost no function needs:
+// - Only class constructors are called with `new`, and each uses `this` or
+//   is empty (a class whose constructor has nothing to do). `new` on any
+//   other function is a TypeError, which would show at once in tests.
+// - Strictness, once compiled, changes what a function does only through
+//   `this` (not coerced), `arguments` (not mapped to the parameters) and
+//   stores to properties (a failed one throws) or to undeclared variables
+//   (TypeScript rejects those). A function with none of these behaves the
+//   same without it; its nested functions keep their own flags.
+//
+// The dump is big endian: a marker byte, then the top function. The flag and
+// opcode numbers are Duktape 2.7.0's (duktape.c's DUK_HOBJECT_FLAG_* and
+// DUK_OP_*): scripts/fix-bytecode-flags.ts refuses any other version. The
+// layout has no function names, file names or line tables, which
+// native/duk_custom.h leaves out; a dump of any other layout is refused.
+
+export var DUKTAPE_VERSION = 20700;
+export var FLAG_CONSTRUCTABLE = 1 << (7 + 1);
+export var FLAG_STRICT = 1 << (7 + 9);
+var FLAG_CREATEARGS = 1 << (7 + 13); // the function uses `arguments`
+var DUMP_MARKER = 0xbf;
+var OP_LDTHIS = 6;
+var OP_PUTPROP_FIRST = 112; // DUK_OP_PUTPROP_RR ... DELPROP_CC_UNUSED
+var OP_PUTPROP_LAST = 119;
+var OP_INCDECP_FIRST = 128; // DUK_OP_PREINCP_RR ... POSTDECP_CC
+var OP_INCDECP_LAST = 143;
+var OP_RETUNDEF = 158; // all an empty function has
+var CONST_STRING = 0;
+var CONST_NUMBER = 1;
+var NO_FORMALS = 0xffffffff;
+
+export interface DumpFunction {
+  /** Offset of the function's flags word. */
+  flagsAt: number;
+  flags: number;
+  /** Opcodes of its instructions, in order. */
+  ops: number[];
+  /** Its string constants. */
+  strings: string[];
+}
+
+/** The functions of a dump, outer before inner; throws if the dump is not
+    in the layout described above. */
+export function functionsOf(dump: Buffer): DumpFunction[] {
+  var out: DumpFunction[] = [];
+  var p = 1;
+  function take(n: number): number {
+    if (p + n > dump.length)
+      throw new Error("bytecode dump ends early, at byte " + p);
+    p += n;
+    return p - n;
+  }
+  function u32(): number {
+    return dump.readUInt32BE(take(4));
+  }
+  function walk(): void {
+    var nInstr = u32(), nConst = u32(), nFuncs = u32();
+    take(2 + 2 + 8); // registers, arguments, lines
+    var fn: DumpFunction = { flagsAt: p, flags: u32(), ops: [], strings: [] };
+    out.push(fn);
+    var code = take(4 * nInstr);
+    for (var i = 0; i < nInstr; i++)
+      fn.ops.push(dump[code + 4 * i + 3]); // the opcode is an instruction's low byte
+    for (var c = 0; c < nConst; c++) {
+      var type = dump[take(1)];
+      if (type === CONST_STRING) {
+        var len = u32();
+        fn.strings.push(dump.toString("utf8", take(len), p));
+      } else if (type === CONST_NUMBER) {
+        take(8);
+      } else {
+        throw new Error("unknown constant type " + type + " at byte " + (p - 1));
+      }
+    }
+    for (var f = 0; f < nFuncs; f++)
+      walk();
+    take(4); // length
+    for (var name = u32(); name !== 0; name = u32()) // _Varmap: name, register
+      take(name + 4);
+    var formals = u32();
+    if (formals !== NO_FORMALS)
+      for (var k = 0; k < formals; k++)
+        take(u32());
+  }
+  if (dump[0] !== DUMP_MARKER)
+    throw new Error("not a Duktape bytecode dump");
+  walk();
+  if (p !== dump.length)
+    throw new Error("bytecode dump has " + (dump.length - p) + " bytes after its functions");
+  return out;
+}
+
+/** The flags a function needs, from what its code does (see the top). */
+export function neededFlags(flags: number, ops: number[]): number {
+  var usesThis = false, stores = false, bare = true;
+  for (var i = 0; i < ops.length; i++) {
+    var op = ops[i];
+    usesThis = usesThis || op === OP_LDTHIS;
+    stores = stores || (op >= OP_PUTPROP_FIRST && op <= OP_PUTPROP_LAST)
+      || (op >= OP_INCDECP_FIRST && op <= OP_INCDECP_LAST);
+    bare = bare && op === OP_RETUNDEF;
+  }
+  if (!usesThis && !bare)
+    flags &= ~FLAG_CONSTRUCTABLE;
+  if (!usesThis && !stores && !(flags & FLAG_CREATEARGS))
+    flags &= ~FLAG_STRICT;
+  return flags >>> 0;
+}
+
+/** Rewrite each function's flags in dump to neededFlags(). */
+export function fixFlags(dump: Buffer): void {
+  var fns = functionsOf(dump);
+  for (var i = 0; i < fns.length; i++)
+    dump.writeUInt32BE(neededFlags(fns[i].flags, fns[i].ops), fns[i].flagsAt);
+}
