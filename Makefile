@@ -11,7 +11,7 @@ DUK_CFLAGS = -O2 -g -std=gnu11 -w
 
 B = build
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
-NATIVE_SOURCES = native/host.c native/binding.c native/binding.h
+NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/duk_math.c
 
 .PHONY: all deps demo test install bench clean check docs
 # A recipe that fails leaves no half-made target for the next make to trust.
@@ -35,8 +35,8 @@ $(B)/duktape/duk_config.h: $(DUKTAPE_DIR)/duk_config.h $(DUKTAPE_DIR)/duktape.c 
 $(B)/duktape.o: $(B)/duktape/duk_config.h
 	$(CC) $(DUK_CFLAGS) -c $(B)/duktape/duktape.c -o $@
 
-$(B)/dukc: native/dukc.c $(B)/duktape.o
-	$(CC) $(HOST_CFLAGS) $^ -o $@ -lm
+$(B)/dukc: native/dukc.c native/duk_math.c $(B)/duktape.o
+	$(CC) $(HOST_CFLAGS) $^ -o $@
 
 # TypeScript → ES5 (tsc type-checks against ES5 + Duktape's extras and lowers
 # classes, iteration, ...) → bundles → Duktape bytecode. tsc emits ES
@@ -76,7 +76,7 @@ $(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 
 $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
-	  native/host.c native/binding.c $(B)/duktape.o -o $@ -lm
+	  native/host.c native/binding.c native/duk_math.c $(B)/duktape.o -o $@
 
 $(B)/ch-run: | $(B)/skiff
 	ln -sf skiff $@

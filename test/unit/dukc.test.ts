@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { FLAG_CONSTRUCTABLE, FLAG_STRICT, functionsOf, neededFlags } from "../../scripts/bytecode.ts";
+import { buildDukRun, dukc } from "../lib/duktape.ts";
 
 const SOURCE = `"use strict";
 (function () {
@@ -32,10 +33,9 @@ const SOURCE = `"use strict";
 describe("dukc's bytecode flags", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dukc-test."));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const js = path.join(dir, "t.js"), bc = path.join(dir, "t.bc"), runner = path.join(dir, "duk-run");
+  const js = path.join(dir, "t.js"), bc = path.join(dir, "t.bc");
   fs.writeFileSync(js, SOURCE);
-  const dukc = spawnSync("build/dukc", [js, bc], { encoding: "utf8" });
-  assert.equal(dukc.status, 0, dukc.stderr);
+  dukc(js, bc);
   const fix = spawnSync("node", ["build/fix-bytecode-flags.cjs", "build/duktape/duktape.h", bc], { encoding: "utf8" });
   assert.equal(fix.status, 0, fix.stderr);
   const fns = functionsOf(fs.readFileSync(bc));
@@ -60,10 +60,7 @@ describe("dukc's bytecode flags", () => {
   });
 
   test("the rewritten program runs as the source says", () => {
-    const cc = spawnSync("cc", ["-O1", "-Ibuild/duktape", "-o", runner, "test/lib/duk-run.c", "build/duktape.o", "-lm"],
-                        { encoding: "utf8" });
-    assert.equal(cc.status, 0, cc.stderr);
-    const run = spawnSync(runner, [bc], { encoding: "utf8" });
+    const run = spawnSync(buildDukRun(dir), [bc], { encoding: "utf8" });
     assert.equal(run.stdout, "plain:1 klass2 method true 2:args TypeError TypeError TypeError\n", run.stderr);
   });
 
