@@ -61,8 +61,12 @@ export function serverArgv(image: string, fd: number): string[] {
     the kernel on free, so every block read page-faults a new buffer in.
     Serving blocks (at most 1 MiB) from the heap and keeping 2 MiB at its
     top cut the server's page faults for a busybox launch from ~890 to ~250
-    and the first exec through FUSE by half (bench/squash-launch, README). */
-export var SERVER_TUNABLES = "glibc.malloc.mmap_threshold=2097152:glibc.malloc.top_pad=2097152";
+    and the first exec through FUSE by half (bench/squash-launch, README).
+    Transparent huge pages for that heap (glibc 2.35 and later; older ones
+    ignore the name), with 4 MiB kept so that it holds a whole aligned huge
+    page, halved the faults again (~210 to ~100): launch -2%, reads +1%. */
+export var SERVER_TUNABLES =
+  "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304:glibc.malloc.top_pad=4194304";
 
 /** The server's environment: ours, with SERVER_TUNABLES ahead of any
     GLIBC_TUNABLES of the user's (later entries win, so theirs still do). */

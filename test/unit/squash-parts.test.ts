@@ -46,7 +46,7 @@ test("server environment: ours plus malloc tunables, the user's tunables last", 
                    ["PATH=/bin", "HOME=/h", "GLIBC_TUNABLES=" + SERVER_TUNABLES]);
   assert.deepEqual(serverEnviron(["GLIBC_TUNABLES=glibc.malloc.arena_max=1", "A=b"]),
                    ["A=b", "GLIBC_TUNABLES=" + SERVER_TUNABLES + ":glibc.malloc.arena_max=1"]);
-  assert.match(SERVER_TUNABLES, /^glibc\.malloc\.mmap_threshold=\d+:glibc\.malloc\.top_pad=\d+$/);
+  assert.match(SERVER_TUNABLES, /^glibc\.malloc\.hugetlb=1:glibc\.malloc\.mmap_threshold=\d+:glibc\.malloc\.top_pad=\d+$/);
 });
 
 test("server's fd is neither the one we hold nor the output pipe", () => {
