@@ -126,6 +126,7 @@ function verboseDump(o: Options, newroot: string | null, plan: Plan): void {
   log.verbose("unsafe: " + (o.unsafe ? 1 : 0));
 }
 
+/** p canonical, or as given where it can't be (it need not exist yet). */
 function realpathOr(p: string): string {
   try {
     return sys.realpath(p);

@@ -89,6 +89,8 @@ function canonical(sys: Sys, p: string): string {
 }
 
 export interface ImageOptions {
+  /** Canonical where it exists (main.ts realpaths it once, for this and
+      for its other uses), else as given: nothing exists under it then. */
   storage: string;
   unsafe: boolean;
   writable: boolean;
@@ -106,19 +108,8 @@ export function resolveImage(sys: Sys, ref: string, o: ImageOptions): Image {
   if (kind === "squash")
     return { kind: kind, ref: ref, path: canonical(sys, ref) };
   var root = canonical(sys, ref);
-  var storage = realpathOrNull(sys, o.storage);
-  if (!o.unsafe && storage !== null && path.isWithin(storage, root))
+  if (!o.unsafe && path.isWithin(o.storage, root))
     fail("can't run directory images from storage: " + root, undefined,
-         { hint: "run it by name" + nameHint(storage, root) + ", or pass --unsafe" });
+         { hint: "run it by name" + nameHint(o.storage, root) + ", or pass --unsafe" });
   return { kind: kind, ref: ref, path: root };
-}
-
-function realpathOrNull(sys: Sys, p: string): string | null {
-  try {
-    return sys.realpath(p);
-  } catch (e) {
-    if (isErrno(e, "ENOENT", "ENOTDIR", "EACCES"))
-      return null;
-    throw e;
-  }
 }

@@ -350,6 +350,11 @@ for (const as of AS_BOTH) {
       failed(run([SKIFF, "run", "-s", s, `${s}/img/busybox`, "--", "/bin/true"], opts(as)), 31,
              /can't run directory images from storage: .*\(hint: run it by name \(busybox\)/);
       ok(run([SKIFF, "run", "-s", s, "--unsafe", `${s}/img/busybox`, "--", "/bin/true"], opts(as)));
+      // storage named through a symlink is still the same storage
+      const link = `${s}.link`;
+      if (!fs.existsSync(link)) fs.symlinkSync(s, link);
+      failed(run([SKIFF, "run", "-s", link, `${s}/img/busybox`, "--", "/bin/true"], opts(as)), 31,
+             /can't run directory images from storage: /);
     });
 
     test("-m with a directory image (or a name) warns and is ignored", () => {
