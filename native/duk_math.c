@@ -9,9 +9,8 @@
 
    fmod is the exception: Duktape calls it for every % and every ToInt32 /
    ToUint32 of a double (`x | 0`, `x >>> 0`), so it is computed here, exactly.
-   The others (Math.sin, Math.pow, **, ...) load libm the first time one is
-   called, and behave as libm's own. */
-#include <dlfcn.h>
+   The others serve only Math.sin, Math.pow, ** and the like, which skiff's
+   program does without. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,52 +37,41 @@ double skiff_fmod(double x, double y)
    return copysign(r, x);
 }
 
-/* libm, opened on first use. Duktape gives a math function no way to fail,
-   so failing to load libm (after pivot_root it is not there, but skiff's
-   program has no call to any of these) ends the process with a message. */
-static void *libm_symbol(const char *name)
+/* The rest of Math is not there: skiff's program does not call it (test/unit/
+   duk-math.test.ts checks the build's bundles), and loading libm on demand
+   could, after pivot_root, load the image's copy into this process, which
+   still holds the host's file descriptors. Duktape gives a math function no
+   way to fail, so a call ends the process, saying which. */
+static double missing(const char *name)
 {
-   static void *libm;
-   void *f;
-   if (libm == NULL && (libm = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL)) == NULL) {
-      fprintf(stderr, "skiff: can't load libm for %s(): %s\n", name, dlerror());
-      abort();
-   }
-   if ((f = dlsym(libm, name)) == NULL) {
-      fprintf(stderr, "skiff: can't find %s() in libm: %s\n", name, dlerror());
-      abort();
-   }
-   return f;
+   fprintf(stderr, "skiff: internal error: Math uses %s(), and skiff links no libm (native/duk_math.c)\n", name);
+   abort();
 }
 
-#define LAZY_LIBM_1(name)                                                                \
+#define MISSING_1(name)                                                                  \
    double skiff_##name(double x)                                                         \
    {                                                                                     \
-      static double (*f)(double);                                                        \
-      if (f == NULL)                                                                     \
-         f = (double (*)(double))libm_symbol(#name);                                     \
-      return f(x);                                                                       \
+      (void)x;                                                                           \
+      return missing(#name);                                                             \
    }
-#define LAZY_LIBM_2(name)                                                                \
+#define MISSING_2(name)                                                                  \
    double skiff_##name(double x, double y)                                               \
    {                                                                                     \
-      static double (*f)(double, double);                                                \
-      if (f == NULL)                                                                     \
-         f = (double (*)(double, double))libm_symbol(#name);                             \
-      return f(x, y);                                                                    \
+      (void)x, (void)y;                                                                  \
+      return missing(#name);                                                             \
    }
 
-LAZY_LIBM_1(acos)
-LAZY_LIBM_1(asin)
-LAZY_LIBM_1(atan)
-LAZY_LIBM_1(cbrt)
-LAZY_LIBM_1(cos)
-LAZY_LIBM_1(exp)
-LAZY_LIBM_1(log)
-LAZY_LIBM_1(log10)
-LAZY_LIBM_1(log2)
-LAZY_LIBM_1(sin)
-LAZY_LIBM_1(sqrt)
-LAZY_LIBM_1(tan)
-LAZY_LIBM_2(atan2)
-LAZY_LIBM_2(pow)
+MISSING_1(acos)
+MISSING_1(asin)
+MISSING_1(atan)
+MISSING_1(cbrt)
+MISSING_1(cos)
+MISSING_1(exp)
+MISSING_1(log)
+MISSING_1(log10)
+MISSING_1(log2)
+MISSING_1(sin)
+MISSING_1(sqrt)
+MISSING_1(tan)
+MISSING_2(atan2)
+MISSING_2(pow)
