@@ -94,7 +94,8 @@ describe("Duktape's math without libm", () => {
                                                  .map((f) => path.join("build", f))];
     assert.ok(bundles.length > 1, bundles.join(" "));
     for (const b of bundles) {
-      const uses = fs.readFileSync(b, "utf8").match(/\bMath\.(acos|asin|atan2?|cbrt|cos|exp|hypot|log(10|2)?|pow|sin|sqrt|tan)\b|\*\*/g);
+      // (tsc lowers ** to Math.pow for ES5)
+      const uses = fs.readFileSync(b, "utf8").match(/\bMath\.(acos|asin|atan2?|cbrt|cos|exp|hypot|log(10|2)?|pow|sin|sqrt|tan)\b/g);
       assert.equal(uses, null, `${b}: ${uses}`);
     }
   });
