@@ -15,7 +15,7 @@ import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
 import { Getenv, linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
-import { formatUnit, helpUnit, squashUnit } from "./unit/unit";
+import { unit } from "./unit/unit";
 import { VERSION } from "./version";
 
 var sys: Sys = linuxSys();
@@ -60,7 +60,7 @@ function logEachLevel(): void {
     /dev/fuse open to us? */
 function squashUsable(env: Getenv): boolean {
   try {
-    squashUnit(sys).findServer(sys, env("PATH"));
+    unit(sys, "squash").findServer(sys, env("PATH"));
     sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
     return true;
   } catch (e) {
@@ -144,7 +144,7 @@ function argpIO(argv0: string, name: string, env: Getenv): ArgpIO {
     stdout: function (t) { out(1, t); },
     stderr: function (t) { out(2, t); },
     renderHelp: function (doc, flags) {
-      var help = helpUnit(sys);
+      var help = unit(sys, "help");
       return help.argpHelp(doc, io.name, flags,
                            help.helpFormat(env("ARGP_HELP_FMT"), function (msg) { out(2, io.name + ": " + msg + "\n"); }));
     },
@@ -181,7 +181,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   var plan = buildPlan(o, image, host);
   verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
-    out(1, formatUnit(sys).formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
+    out(1, unit(sys, "format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
     return exit(0);
   }
   return execute(sys, plan);

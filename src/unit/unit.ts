@@ -19,6 +19,16 @@ import type * as SeccompUnit from "../exec/seccomp";
 import type * as SquashUnit from "../squash/unit";
 import { Sys } from "../sys/sys";
 
+/** The units, by the names the Makefile's UNITS gives them. */
+export interface Units {
+  format: typeof FormatUnit;
+  glob: typeof GlobUnit;
+  help: typeof HelpUnit;
+  join: typeof JoinUnit;
+  seccomp: typeof SeccompUnit;
+  squash: typeof SquashUnit;
+}
+
 export type CoreModules = (path: string) => { [name: string]: unknown };
 
 var core: CoreModules = function () { return {}; };
@@ -29,32 +39,9 @@ export function setCore(modules: CoreModules): void {
   core = modules;
 }
 
-function load(sys: Sys, name: string): unknown {
+/** A unit by name, loaded on first use. */
+export function unit<K extends keyof Units>(sys: Sys, name: K): Units[K] {
   if (!loaded.hasOwnProperty(name))
     loaded[name] = sys.load_unit(name)(core);
-  return loaded[name];
-}
-
-export function formatUnit(sys: Sys): typeof FormatUnit {
-  return load(sys, "format") as typeof FormatUnit;
-}
-
-export function globUnit(sys: Sys): typeof GlobUnit {
-  return load(sys, "glob") as typeof GlobUnit;
-}
-
-export function helpUnit(sys: Sys): typeof HelpUnit {
-  return load(sys, "help") as typeof HelpUnit;
-}
-
-export function joinUnit(sys: Sys): typeof JoinUnit {
-  return load(sys, "join") as typeof JoinUnit;
-}
-
-export function seccompUnit(sys: Sys): typeof SeccompUnit {
-  return load(sys, "seccomp") as typeof SeccompUnit;
-}
-
-export function squashUnit(sys: Sys): typeof SquashUnit {
-  return load(sys, "squash") as typeof SquashUnit;
+  return loaded[name] as Units[K];
 }

@@ -28,6 +28,7 @@ import * as joinUnit from "../../src/join/unit.ts";
 import { SysError } from "../../src/log/fail.ts";
 import * as formatUnit from "../../src/plan/format.ts";
 import * as squashUnit from "../../src/squash/unit.ts";
+import type { Units } from "../../src/unit/unit.ts";
 import { getenvOf } from "./environ.ts";
 
 export const LINUX_CONSTANTS: { [name: string]: number } = {
@@ -1609,7 +1610,7 @@ export class FakeSys implements NativeBinding {
   /** Tests run the units' modules as node loads them: one copy, all there.
       Not a system call: not recorded. */
   load_unit(name: string): (core: (path: string) => { [name: string]: unknown }) => unknown {
-    const units: { [name: string]: unknown } = {
+    const units: Units & { [name: string]: unknown } = {
       format: formatUnit, glob: globUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
     };
     return () => units[name];
