@@ -1,5 +1,5 @@
 # Sourced: make_busybox_image DIR — a minimal directory image from Debian's
-# busybox-static: the directories ch-run expects (§3.3 of the reference),
+# busybox-static: the directories ch-run expects (doc/images.md §3.3),
 # busybox and its applet links, /etc/passwd, /etc/group and the files the
 # default binds land on, and /ch/environment. Used by the demo and by the
 # test setup (which adds its fixtures).

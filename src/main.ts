@@ -36,7 +36,7 @@ interface Ids {
   g: number[];
 }
 
-/** Refuse setuid/setgid invocation (reference §6.5): skiff needs no
+/** Refuse setuid/setgid invocation (doc/diagnostics.md §6.5): skiff needs no
     privilege and must not be given any. Root with all-zero IDs is fine. */
 function checkPrivileges(ids: Ids): void {
   var u = ids.u, g = ids.g;

@@ -1,5 +1,5 @@
 // A command-line parser with glibc argp/getopt_long semantics, because job
-// scripts rely on them (reference §1.1): options are permuted (they may
+// scripts rely on them (doc/command-line.md §1.1): options are permuted (they may
 // follow IMAGE) until "--", unless POSIXLY_CORRECT is set; short options
 // cluster (-vvv, -u0, -W4m); a required argument may be attached or the
 // next word; an optional argument is taken only when attached (-W4m,

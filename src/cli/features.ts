@@ -1,5 +1,5 @@
 // --feature=FEAT: what this build on this kernel really supports
-// (reference §1.2: 0 if available; squash/seccomp/extglob else 31,
+// (doc/command-line.md §1.2: 0 if available; squash/seccomp/extglob else 31,
 // overlayfs/tmpfs-xattrs else 1).
 
 import { EXIT_FAILURE, EXIT_MISC_ERR } from "../log/fail";

@@ -1,4 +1,4 @@
-// The man page (skiff-run.1) and the README's option list (doc/options.md),
+// The man page (skiff-run.1) and README.md's option reference,
 // rendered from the option table that also makes --help, so the three
 // can't disagree. Run at build time by scripts/gen-docs.ts; not part of
 // the skiff binary.

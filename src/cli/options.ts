@@ -1,4 +1,4 @@
-// ch-run's options (reference §1.2), parsed into plain data. This table is
+// ch-run's options (doc/command-line.md §1.2), parsed into plain data. This table is
 // the one source of the command line, --help, --usage, the man page and
 // the README's option list. Options that act during parsing (--feature,
 // --version, --warnings, --test) do so through the ParseContext and end
@@ -97,9 +97,10 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
       help: "mount SRC at guest DST (default: same as SRC)",
       doc: "Bind-mount host path SRC at DST in the container (default: the same path as SRC). SRC must exist; "
         + "it may be a directory or a file, and relative to the current directory. DST must be absolute and "
-        + "not /; if it is missing it is created, in a writable image directly, otherwise over a tmpfs "
-        + "\"overmount\" that keeps the rest of its parent directory visible. Split at the first colon. Can be "
-        + "repeated; later binds may shadow earlier ones.",
+        + "not /. A missing DST is created (a directory, or an empty file if SRC is a file) only in a writable "
+        + "image, -w or -W: in a read-only one it must exist. With -W, a directory you can't write gets a tmpfs "
+        + "\"overmount\" that keeps its other entries visible. Split at the first colon. Can be repeated; later "
+        + "binds may shadow earlier ones.",
       handle: function (v) { o.binds.push(parseBind(v as string)); } },
     { short: "c", long: "cd", arg: "required", argName: "DIR",
       help: "initial working directory in container",
@@ -316,7 +317,7 @@ function parseId(v: string, tag: string): number {
   return n;
 }
 
-/** SRC[:DST], split at the first colon (reference §1.2, -b). */
+/** SRC[:DST], split at the first colon (doc/command-line.md §1.2, -b). */
 export function parseBind(arg: string): Bind {
   var colon = arg.indexOf(":");
   var src = colon < 0 ? arg : arg.slice(0, colon);

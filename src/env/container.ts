@@ -1,4 +1,4 @@
-// ch-run's fix_environment() (reference §2.2) as pure steps over an
+// ch-run's fix_environment() (doc/environment.md §2.2) as pure steps over an
 // Environment: defaults first, then the --set-env*/--unset-env deltas in
 // command-line order, then CH_RUNNING. File and image reads, and fnmatch,
 // are injected.

@@ -1,4 +1,4 @@
-// The container's environment (reference §2.2): an ordered set of NAME=VALUE
+// The container's environment (doc/environment.md §2.2): an ordered set of NAME=VALUE
 // entries, kept apart from skiff's own process environment so it can be
 // built up in command-line order and handed whole to execve.
 //

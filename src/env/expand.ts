@@ -1,4 +1,4 @@
-// `$VAR` expansion of --set-env values (reference §2.4), ch-run's
+// `$VAR` expansion of --set-env values (doc/environment.md §2.4), ch-run's
 // env_expand(): only whole `:`-separated items that start with `$` expand.
 
 /** Expand value as ch-run does unless --env-no-expand: split at every `:`

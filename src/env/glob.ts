@@ -1,5 +1,5 @@
 // fnmatch(3) as ch-run calls it for --unset-env: glibc, flags FNM_EXTMATCH
-// only (reference §2.5), in the C locale. No FNM_PATHNAME or FNM_PERIOD, so
+// only (doc/environment.md §2.5), in the C locale. No FNM_PATHNAME or FNM_PERIOD, so
 // `*` and `?` match `/` and a leading `.`. This is an independent backtracking
 // matcher whose results equal glibc's, odd corners included; the unit tests
 // hold a table cross-checked against glibc 2.36.

@@ -1,4 +1,4 @@
-// The --set-env file and argument syntax (reference §2.3): ch-run's
+// The --set-env file and argument syntax (doc/environment.md §2.3): ch-run's
 // env_file_read() and env_var_parse().
 
 import { fail } from "../log/fail";

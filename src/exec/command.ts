@@ -1,4 +1,4 @@
-// The seed's run_user_command(): replace this process with the user's
+// ch_core.c's run_user_command(): replace this process with the user's
 // command, same PID, nothing of skiff left behind.
 
 import { attempt, EXIT_CMD, fail } from "../log/fail";

@@ -1,4 +1,4 @@
-// Applies a Plan through the Sys interface: the seed's containerize()
+// Applies a Plan through the Sys interface: ch_core.c's containerize()
 // followed by run_user_command().
 
 import { applyDefaultsFirst, applyDefaultsLast, applyDelta } from "../env/container";
@@ -98,7 +98,7 @@ function buildContainer(st: State, plan: Plan): void {
     runStep(st, plan, plan.steps[i]);
 }
 
-/** Build the container, or join one (the seed's containerize()), and exec
+/** Build the container, or join one (ch_core.c's containerize()), and exec
     the command in it; returns only by throwing. */
 export function execute(sys: Sys, plan: Plan): never {
   if (plan.command.argv.length === 0)

@@ -1,4 +1,4 @@
-// The container's filesystem tree: the seed's mounts_setup(), bind_mount(),
+// The container's filesystem tree: ch_core.c's mounts_setup(), bind_mount(),
 // mkdirs() and mkdir_overmount(), applied through the Sys interface.
 
 import { attempt, fail, isErrno, isSysError } from "../log/fail";
@@ -86,7 +86,7 @@ function createInRoot(st: State, p: string, what: string, make: () => void): voi
 
 /** Make the parent of p writable: bind it aside into scratch, bind a fresh
     scratch directory over it, and recreate its entries as symlinks into the
-    aside copy (the seed's "symlink ranch"). */
+    aside copy (ch_core.c's "symlink ranch"). */
 function overmountParent(st: State, p: string, scratch: string): void {
   var sys = st.sys;
   var parent = path.dirname(p);
@@ -107,7 +107,7 @@ function overmountParent(st: State, p: string, scratch: string): void {
     sys.symlink(".orig/" + entries[i], path.join(parent, entries[i]));
 }
 
-/** The seed's bind_mount(): bind host src at guest dst under the new root. */
+/** ch_core.c's bind_mount(): bind host src at guest dst under the new root. */
 export function bind(st: State, src: string, dst: string, flags: BindFlag[], extra: MountFlag[]): void {
   var sys = st.sys;
   var srcStat = statOrNull(sys, src, true);

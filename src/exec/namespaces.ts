@@ -1,4 +1,4 @@
-// User + mount namespaces: the seed's namespaces_setup() and
+// User + mount namespaces: ch_core.c's namespaces_setup() and
 // namespaces_join().
 
 import { attempt, fail, isErrno } from "../log/fail";

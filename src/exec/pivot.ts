@@ -4,7 +4,7 @@ import * as path from "../path/path";
 import { mount } from "./mounts";
 import { State } from "./state";
 
-/** The seed's pivot() dance (explained in Charliecloud's ch-checkns.c):
+/** ch_core.c's pivot() dance (explained in Charliecloud's ch-checkns.c):
     move the new root's parent over "/" (pivot_root refuses a rootfs), then
     pivot_root with the old root parked on /dev (present in every image),
     and detach it, revealing the /dev bind beneath. */

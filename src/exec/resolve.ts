@@ -2,7 +2,7 @@
 // pivot: symlinks are followed, but absolute targets and ".." are taken
 // relative to the image root, so image content can never point a mount
 // outside the image (cf. openat2's RESOLVE_IN_ROOT). ch-run instead follows
-// them on the host (reference §4.3), which breaks images whose
+// them on the host (doc/container.md §4.3), which breaks images whose
 // /etc/resolv.conf is an absolute link (#1015) and lets them name host paths.
 
 import { fail, isErrno } from "../log/fail";

@@ -1,4 +1,4 @@
-// --seccomp: root emulation for unprivileged image builds (reference §6.6).
+// --seccomp: root emulation for unprivileged image builds (doc/diagnostics.md §6.6).
 // A classic BPF filter makes the ownership and identity syscalls that would
 // fail in a single-ID user namespace "succeed" without doing anything
 // (SECCOMP_RET_ERRNO with errno 0), so package managers that chown files

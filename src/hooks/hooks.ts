@@ -1,4 +1,4 @@
-// The seed's hook lists (hook_add/hooks_run): named actions run at fixed
+// ch_core.c's hook lists (hook_add/hooks_run): named actions run at fixed
 // points of container set-up. A hook here is plain data (its action is
 // interpreted by the executor), so plans stay printable and testable.
 //   host:  after the mounts, before pivot (host paths still visible)

@@ -1,4 +1,4 @@
-// What IMAGE names, in ch-run's order (reference §3.1): a name in the
+// What IMAGE names, in ch-run's order (doc/images.md §3.1): a name in the
 // storage directory, else a path to a directory or to a SquashFS file.
 
 import { attempt, fail, isErrno } from "../log/fail";

@@ -1,4 +1,4 @@
-// The --join protocol (reference §5; the seed's join_begin(), join_end()):
+// The --join protocol (doc/join.md §5; ch_core.c's join_begin(), join_end()):
 // the first peer of a group (the winner) builds the container, the others
 // (losers) join its user and mount namespaces once it is complete, and the
 // last peer removes the group's POSIX IPC objects, /ch-run_sem-TAG and
@@ -11,7 +11,7 @@
 //   start time), so a crashed group is told from a live one and replaced.
 // - The semaphore is made with no tokens and the winner posts one per peer
 //   when its container is complete: it "holds the lock" until then, as in
-//   the seed. But it only wakes losers: what they wait for is state in the
+//   ch_core.c. But it only wakes losers: what they wait for is state in the
 //   segment, changed with atomic operations, and they also look every
 //   SLICE_MS for a dead winner, so a winner killed at any point costs them
 //   at most SLICE_MS, not the timeout. Peers then wait for each other on a
@@ -164,7 +164,7 @@ export class PeerGroup {
     applyChanges(st.env, changes === "" ? [] : changes.split("\0"));
   }
 
-  /** The seed's join_end(): the winner publishes its container; then every
+  /** ch_core.c's join_end(): the winner publishes its container; then every
       peer counts itself in, and the winner waits for the rest; the last one
       in removes the IPC objects. hostEnviron is the environment we started
       with. */
@@ -222,7 +222,7 @@ export class PeerGroup {
   /** Wait until done(), failing at once if the group fails, looking for
       dead peers with check() every SLICE_MS, and calling timedOut() (which
       must throw) after the plan's timeout. Losers wait for the "winner" on
-      the semaphore, as in the seed; the winner waits for its "peers" on a
+      the semaphore, as in ch_core.c; the winner waits for its "peers" on a
       futex, so that it can't take the semaphore's tokens meant for them. */
   private wait(what: "winner" | "peers", done: () => boolean, check: () => void, timedOut: () => void): void {
     var sys = this.sys;
@@ -313,7 +313,7 @@ export class PeerGroup {
   }
 }
 
-/** The seed's join_env_save(), per peer: what building the container did
+/** ch_core.c's join_env_save(), per peer: what building the container did
     to the winner's environment (HOME, PATH, TMPDIR, --set-env,
     --unset-env, CH_RUNNING), as NAME=VALUE to set and NAME to unset. A
     loser applies these to its own environment, so all peers see the same
@@ -481,7 +481,7 @@ function winnerOf(sys: Sys, seg: Segment): { pid: number; alive: boolean } {
   return { pid: pid, alive: isAlive(sys, pid, seg.getD(D_WINNER_START)) };
 }
 
-/** The seed's join_begin(): found the group, or join the one there. A
+/** ch_core.c's join_begin(): found the group, or join the one there. A
     group whose winner is gone, or that failed, fails a newcomer within a
     timeout of its last change (it is most likely a late peer of that
     group), and after that is stale: it is removed and founded anew. */

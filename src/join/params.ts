@@ -1,4 +1,4 @@
-// The --join peer group's parameters (reference §5): its size, its tag and
+// The --join peer group's parameters (doc/join.md §5): its size, its tag and
 // how long peers wait for each other, from the command line, else from what
 // Open MPI and Slurm put in the environment.
 

@@ -1,5 +1,5 @@
 // --join-pid=PID: join the container PID runs in, with no peer group and no
-// set-up of our own (reference §5). The command's environment is made from
+// set-up of our own (doc/join.md §5). The command's environment is made from
 // our own, as for a container of our own (defaults, --set-env,
 // --unset-env); to take the target's instead, pass
 // --env-no-expand --set-env0=/proc/PID/environ.

@@ -1,4 +1,4 @@
-// ch-run's argv_to_string() (reference §6.4): arguments joined by spaces,
+// ch-run's argv_to_string() (doc/diagnostics.md §6.4): arguments joined by spaces,
 // quoted if they contain white space, non-printable or non-ASCII
 // characters, or shell metacharacters; ! " $ \ ` are also backslashed. An
 // empty argument stays empty, as in ch-run (two spaces in a row).

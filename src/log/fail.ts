@@ -20,7 +20,7 @@ export interface Failure {
   exitCode: number;
 }
 
-/** The binding's error: see native/binding.c raise(). */
+/** The binding's error, thrown by throw_errno() in native/binding.c. */
 export interface SysError {
   message: string;
   syscall: string;

@@ -1,4 +1,4 @@
-// Logging as ch-run does it (reference §6.2-6.3): a message is printed iff
+// Logging as ch-run does it (doc/diagnostics.md §6.2-6.3): a message is printed iff
 // its level <= the verbosity; lines are `PROG[PID]: [error: |warning: ]MSG`.
 // Warnings are also kept in a shared buffer and reprinted at exit.
 

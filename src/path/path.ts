@@ -1,8 +1,8 @@
-// Lexical path operations (no filesystem access), as the seed's path_join,
+// Lexical path operations (no filesystem access), as ch_core.c's path_join,
 // path_split and path_subdir_p.
 
 /** Join a and b with exactly one slash; b absolute is still appended, as
-    the seed's path_join (newroot + guest path). */
+    ch_core.c's path_join (newroot + guest path). */
 export function join(a: string, b: string): string {
   if (a === "")
     return b;

@@ -1,4 +1,4 @@
-// Options + image + host facts → Plan, following the seed's containerize()
+// Options + image + host facts → Plan, following ch_core.c's containerize()
 // and mounts_setup() step by step.
 
 import { Options } from "../cli/options";
@@ -27,7 +27,7 @@ export interface HostFacts {
   squashMount: string;
 }
 
-/** The seed's BINDS_DEFAULT: /dev, /proc, /sys required, the rest optional. */
+/** ch_core.c's BINDS_DEFAULT: /dev, /proc, /sys required, the rest optional. */
 export var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
   { path: "/dev", optional: false },
   { path: "/proc", optional: false },

@@ -15,7 +15,7 @@ export interface IdMap {
   gidIn: number;
 }
 
-/** How bind() treats a missing source or destination (the seed's BD_*). */
+/** How bind() treats a missing source or destination (ch_core.c's BD_*). */
 export type BindFlag = "src-optional" | "dst-optional" | "dst-create";
 
 export type Step =

@@ -1,4 +1,4 @@
-// SquashFS images (reference §3.5), mounted between the seed's two
+// SquashFS images (doc/images.md §3.5), mounted between ch_core.c's two
 // namespace layers. In the outer user namespace we are root, so we mount
 // FUSE ourselves: open /dev/fuse, mount the connection at the mount point,
 // and hand it to squashfuse_ll as /dev/fd/N. The mount needs no

@@ -1,5 +1,5 @@
 // The C binding (native/binding.c), installed as the global `native`. One
-// function per libc call; failures throw a SysError (see sys/errors.ts).
+// function per libc call; failures throw a SysError (src/log/fail.ts).
 // Strings carry raw bytes.
 
 interface NativeStat {

@@ -1,4 +1,4 @@
-// Diagnostics through the real binary (reference §6): PROG[PID]: lines
+// Diagnostics through the real binary (doc/diagnostics.md §6): PROG[PID]: lines
 // with PROG the name skiff was invoked by, exit statuses, what -v logs
 // (ch-run's dump and `executing:` line), --color, the syslog audit line,
 // and the issue's list of bad inputs: each one clear error line, the right

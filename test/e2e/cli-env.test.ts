@@ -1,5 +1,5 @@
 // --set-env, --set-env0, --unset-env and --env-no-expand through the real
-// binary (reference §2.2–2.5): the three --set-env forms (the image's
+// binary (doc/environment.md §2.2–2.5): the three --set-env forms (the image's
 // /ch/environment read inside the container, NAME=VALUE, a host file or
 // pipe read while parsing), the file syntax and $VAR expansion, extglob
 // patterns, command-line order, and the command found on the container's

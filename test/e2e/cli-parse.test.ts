@@ -1,4 +1,4 @@
-// The command line through the real binary (reference §1): help, usage and
+// The command line through the real binary (doc/command-line.md §1): help, usage and
 // version; usage errors named as glibc names them; permutation, "--" and
 // attached optional arguments; POSIXLY_CORRECT and ARGP_HELP_FMT; the
 // options that act while parsing (--feature, --test, --warnings); the

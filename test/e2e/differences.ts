@@ -2,8 +2,8 @@
 // oracle of the differential suite (diff-*.test.ts), in one place: what
 // differs, why skiff differs, and the normalisation the suite applies for
 // it. Anything not listed here must be identical. Most differences are
-// where 0.31 predates ch-run HEAD or the seed (reference: "skiff follows
-// the seed and HEAD"); a few are skiff's own, each justified.
+// where 0.31 predates ch-run HEAD or ch_core.c, which skiff follows
+// (doc/differences.md); a few are skiff's own, each justified.
 
 export interface Difference {
   what: string;
@@ -13,21 +13,21 @@ export interface Difference {
 export const DIFFERENCES = {
   exitStatus: {
     what: "0.31 exits 1 for each of its own errors; skiff exits 31, or 49 when the command can't be executed",
-    why: "HEAD's EXIT_MISC_ERR and EXIT_CMD (reference §6.1), so callers can tell ch-run's failures from the command's",
+    why: "HEAD's EXIT_MISC_ERR and EXIT_CMD (doc/diagnostics.md §6.1), so callers can tell ch-run's failures from the command's",
   },
   home: {
     what: "0.31 passes the host's $HOME through (or leaves it unset); skiff sets HOME=/root, or / if the image has no /root",
-    why: "HEAD since 0.35 (reference §2.2 step 1, issue #1687: builds broke without HOME)",
+    why: "HEAD since 0.35 (doc/environment.md §2.2 step 1, issue #1687: builds broke without HOME)",
   },
   pwd: {
     what: "0.31 passes the host's $PWD through (or leaves it unset) while the cwd is /; skiff sets PWD to the real "
       + "working directory after --cd, also after --unset-env='*'",
-    why: "the seed (reference §2.6): a $PWD naming a host directory misleads shells and build tools",
+    why: "ch_core.c (doc/environment.md §2.6): a $PWD naming a host directory misleads shells and build tools",
   },
   usageLine: {
     what: "IMAGE without COMMAND: skiff prints `usage: ch-run [OPTION...] IMAGE -- COMMAND [ARG...]` on stdout before "
       + "the error; 0.31 prints nothing there",
-    why: "HEAD (reference §1.1)",
+    why: "HEAD (doc/command-line.md §1.1)",
   },
   sourcePositions: {
     what: "0.31 ends each message with its C source position `(FILE:LINE[ ERRNO])`; skiff ends some with "
@@ -35,10 +35,10 @@ export const DIFFERENCES = {
     why: "source positions of C code skiff doesn't have mean nothing; the project requires a hint for every bad input",
   },
   messageWording: {
-    what: "a few messages use HEAD's or the seed's words: `IMAGE and/or CMD not specified` → `IMAGE and/or COMMAND "
+    what: "a few messages use HEAD's or ch_core.c's words: `IMAGE and/or CMD not specified` → `IMAGE and/or COMMAND "
       + "not specified`, `can't execve(2)` → `can't execvpe(3)`, `join: no valid peer group size found` → `join: no "
       + "peer group size found` (followed by the variables looked at)",
-    why: "HEAD renamed CMD to COMMAND (issue #1695); the seed execs with execvpe(3) so the container's PATH is used; "
+    why: "HEAD renamed CMD to COMMAND (issue #1695); ch_core.c execs with execvpe(3) so the container's PATH is used; "
       + "the join message says where the size could have come from",
   },
   messageDetail: {
@@ -49,11 +49,11 @@ export const DIFFERENCES = {
   staleErrno: {
     what: "0.31 appends a stale errno's text to some messages (`--write invalid when running by name: Invalid "
       + "argument`); skiff doesn't",
-    why: "a bug of 0.31's Tf macro (reference §6.3): that errno has nothing to do with the error",
+    why: "a bug of 0.31's Tf macro (doc/diagnostics.md §6.3): that errno has nothing to do with the error",
   },
   dumpLines: {
     what: "-v: skiff's dump adds `seccomp: N` and `unsafe: N` after `private /tmp: N`",
-    why: "HEAD's dump (reference §1.2); 0.31 predates both options",
+    why: "HEAD's dump (doc/command-line.md §1.2); 0.31 predates both options",
   },
   verboseDetail: {
     what: "-v and up log different progress lines besides ch-run's dump (verbosity ... private /tmp) and "
@@ -64,23 +64,23 @@ export const DIFFERENCES = {
   homeMount: {
     what: "--home: 0.31 mounts a 4 MiB tmpfs on /home to create /home/$USER; skiff implies --write-fake and "
       + "creates /home/$USER in its overlay (the overmount shows at /home and /home/.orig)",
-    why: "HEAD and the seed (reference §1.2 --home: implies -W)",
+    why: "HEAD and ch_core.c (doc/command-line.md §1.2 --home: implies -W)",
   },
   squashFuseType: {
     what: "a SquashFS image's root is of type fuse in 0.31 (libsquashfuse linked in) and fuse.squashfuse_ll in "
       + "skiff (Debian's squashfuse_ll run as a child)",
-    why: "skiff links no C library for SquashFS: the C host only binds libc calls (reference §3.5, FACTS.md)",
+    why: "skiff links no C library for SquashFS: the C host only binds libc calls (doc/images.md §3.5)",
   },
   fileBindDestination: {
     what: "-b FILE:DST with DST missing from a writable image: 0.31 creates a directory there and fails "
       + "(`Not a directory`); skiff creates an empty file and binds FILE onto it",
-    why: "the seed's file mount points (reference §4.9; ch-run issues #96, #993)",
+    why: "ch_core.c's file mount points (doc/container.md §4.9; ch-run issues #96, #993)",
   },
   options: {
     what: "0.31 lacks --quiet, --seccomp, --set-env0, --test, --warnings, --write-fake, --color, --dry-run and "
       + "`--feature` values other than extglob (usage error 64, or `unknown feature` 1); 0.31 accepts --ch-ssh "
       + "and --no-home, which HEAD removed and skiff rejects (64)",
-    why: "skiff implements HEAD's command line (reference §1.1) plus --color (nvidia-cdi branch) and --dry-run",
+    why: "skiff implements HEAD's command line (doc/command-line.md §1.1) plus --color (nvidia-cdi branch) and --dry-run",
   },
   version: {
     what: "-V/--version prints each program's own version (0.31, skiff's 0.1.0)",
@@ -89,7 +89,7 @@ export const DIFFERENCES = {
   helpText: {
     what: "--help and --usage list each version's own options (0.31 also says CMD where HEAD says COMMAND, and "
       + "uses opt-doc-col=25)",
-    why: "HEAD's help (reference §1.1); skiff's layout is checked against glibc's argp itself in "
+    why: "HEAD's help (doc/command-line.md §1.1); skiff's layout is checked against glibc's argp itself in "
       + "test/unit/cli-argp.test.ts",
   },
 } satisfies Record<string, Difference>;

@@ -1,4 +1,4 @@
-// -b/--bind=SRC[:DST] in all its forms (the seed's bind_mount()): DST
+// -b/--bind=SRC[:DST] in all its forms (ch_core.c's bind_mount()): DST
 // defaulting to SRC, existing and created destinations, files, the symlink
 // ranch under read-only parents, destinations through the image's symlinks
 // (which must stay inside the image), and the refusals.

@@ -1,6 +1,6 @@
 // Who the command runs as: UID/GID inside the container (default: the
 // caller's; -u/-g), the single-ID maps of the inner user namespace, and the
-// /etc/passwd and /etc/group the seed's passwd_setup() synthesises.
+// /etc/passwd and /etc/group ch_core.c's passwd_setup() synthesises.
 
 import { describe, test, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -42,7 +42,7 @@ function maps(as: As, options: string[]): { uid: string[][]; gid: string[][]; se
   return { uid: rows(u), gid: rows(g), setgroups: s };
 }
 
-/** The passwd file the seed writes for UID:GID, from the host's NSS. */
+/** The passwd file ch_core.c writes for UID:GID, from the host's NSS. */
 function expectedPasswd(uid: number, gid: number): string {
   const pw = getent("passwd", uid);
   let s = "";

@@ -1,4 +1,4 @@
-// -v/--verbose and -q/--quiet (reference §4.8, §6.2): -v logs each step,
+// -v/--verbose and -q/--quiet (doc/container.md §4.8, §6.2): -v logs each step,
 // -vv each mount with source, target and flags; -q silences the command's
 // stdout, -qqq its stderr too.
 

@@ -1,4 +1,4 @@
-// SquashFS images and images by name (issue 4; reference §3.1, §3.2, §3.5),
+// SquashFS images and images by name (issue 4; doc/images.md §3.1, §3.2, §3.5),
 // as root and as the unprivileged test user: running, -w/-W, binds, --cd,
 // exit status relay, a background process that outlives the main command,
 // signals to the supervisor, the server dying, and every bad input.  After

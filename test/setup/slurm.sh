@@ -19,7 +19,7 @@
 # given the path with -f. A foreign pre-existing /etc/slurm/slurm.conf is moved
 # aside once (to slurm.conf.skiff-orig).
 #
-# Settings (see /work/shared/FACTS.md): one node with CPUs=4 on loopback, so
+# Settings (as measured on Debian 12's Slurm 22.05): one node with CPUs=4 on loopback, so
 # `srun -n 4` works on a 2-core machine (SlurmdParameters=config_overrides keeps
 # slurmd from marking it invalid), proctrack/linuxproc, task/none,
 # select/cons_tres CR_CPU, jobacct_gather/none, no accounting. Daemons run as

@@ -243,7 +243,7 @@ test("--help, --usage, no IMAGE and a usage error, under ARGP_HELP_FMT: the same
 });
 
 test("--help lists every option of the HEAD ch-run help, in its order, with its text", () => {
-  // reference §1.1, verbatim; skiff's own options (--color, --dry-run) and
+  // doc/command-line.md §1.1, verbatim; skiff's own options (--color, --dry-run) and
   // HEAD's text around them are checked above against glibc.
   const HEAD = `  -b, --bind=SRC[:DST]     mount SRC at guest DST (default: same as SRC)
   -c, --cd=DIR             initial working directory in container

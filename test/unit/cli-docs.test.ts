@@ -1,5 +1,5 @@
-// The man page and doc/options.md come from the option table, as --help
-// does: every option is in both, and doc/options.md is up to date.
+// The man page and README.md's option reference come from the option table,
+// as --help does: every option is in both, and the README's is up to date.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 // src/cli/options.ts, int.ts and features.ts: what each option does with
-// its argument (reference §1.2), the -v/-q rules, the options that act
+// its argument (doc/command-line.md §1.2), the -v/-q rules, the options that act
 // during parsing, integer parsing, and --feature's answers.
 
 import { test, describe } from "node:test";

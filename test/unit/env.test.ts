@@ -1,4 +1,4 @@
-// Unit tests for src/env: reference §2.1–2.6 (every vector of §2.3–2.4 and
+// Unit tests for src/env: doc/environment.md §2.1–2.6 (every vector of §2.3–2.4 and
 // the globs of §2.5), plus fnmatch cross-checked against glibc.
 
 import { test } from "node:test";

@@ -1,5 +1,5 @@
 // --join parameters: the peer group size, tag and timeout from the command
-// line and the environment (src/join/params.ts; reference §5), including
+// line and the environment (src/join/params.ts; doc/join.md §5), including
 // Slurm's compressed per-node task lists.
 
 import { describe, test } from "node:test";

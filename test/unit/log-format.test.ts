@@ -1,4 +1,4 @@
-// src/log: ch-run's message format and levels (reference §6.2–6.3), colour,
+// src/log: ch-run's message format and levels (doc/diagnostics.md §6.2–6.3), colour,
 // the error line main() prints for a failure, ch-run's argv quoting and the
 // syslog line built from it (§6.4).
 
@@ -159,7 +159,7 @@ describe("argv_to_string", () => {
     assert.equal(argvToString(["ch-run", "/img", "--", "echo", "foo"]), "ch-run /img -- echo foo");
   });
 
-  test("the reference's example", () => {
+  test("ch-run's documented example (doc/diagnostics.md §6.4)", () => {
     assert.equal(argvToString(["ch-run", "/img", "--", "echo", "foo", "b a}$r"]),
                  'ch-run /img -- echo foo "b a}\\$r"');
   });

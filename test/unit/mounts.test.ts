@@ -1,7 +1,7 @@
 // The executor's mount steps (src/exec/) run against FakeSys: which mount
 // calls are made, in what order, with what flags, and what the container's
-// tree looks like afterwards (reference §3.4, §3.6, §4.2–4.7, seed
-// mounts_setup()/bind_mount()/mkdirs()/pivot()).
+// tree looks like afterwards (doc/images.md §3.4, §3.6, doc/container.md §4.2–4.7,
+// ch_core.c's mounts_setup()/bind_mount()/mkdirs()/pivot()).
 
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";

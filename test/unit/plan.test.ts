@@ -1,6 +1,6 @@
 // buildPlan(): options + image + host facts → the plan's steps and hooks,
-// checked against the seed's containerize()/mounts_setup() order and
-// passwd_setup() content (reference §4).
+// checked against ch_core.c's containerize()/mounts_setup() order and
+// passwd_setup() content (doc/container.md §4).
 
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -62,7 +62,7 @@ function options(change: (o: Options) => void = () => {}): Options {
   return o;
 }
 
-/** The 15 default binds in the seed's order, with their flags. */
+/** The 15 default binds in ch_core.c's order, with their flags. */
 const DEFAULT_BIND_STEPS: Step[] = [
   ["/dev", false], ["/proc", false], ["/sys", false],
   ["/etc/hosts", true], ["/etc/machine-id", true], ["/etc/resolv.conf", true],
@@ -104,7 +104,7 @@ describe("buildPlan defaults", () => {
   const host = hostFacts();
   const plan = buildPlan(options(), DIR_IMAGE, host);
 
-  test("the whole step list, in the seed's order", () => {
+  test("the whole step list, in ch_core.c's order", () => {
     const expected: Step[] = ([
       { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 } },
       { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
