@@ -38,9 +38,30 @@ function hex(s: string): string {
   return out;
 }
 
+/** What a non-directory, non-regular file is, for the hint. */
+function fileType(sys: Sys, mode: number): string {
+  var c = sys.constants;
+  var t = mode & c.S_IFMT;
+  return t === c.S_IFIFO ? "a FIFO" : t === c.S_IFCHR ? "a character device" : t === c.S_IFBLK ? "a block device"
+    : t === c.S_IFSOCK ? "a socket" : "not a regular file";
+}
+
+var KINDS_HINT = "IMAGE must be a directory, a SquashFS file or an image name";
+
+function notAnImage(sys: Sys, ref: string, mode: number): never {
+  return fail("unknown image type: " + ref, undefined, { hint: "it is " + fileType(sys, mode) + "; " + KINDS_HINT });
+}
+
+/** The first 4 bytes of regular file ref. Opened non-blocking and checked
+    again through the descriptor: a FIFO put in its place after the stat
+    must not block the open (or the read) for ever. */
 function readMagic(sys: Sys, ref: string): string {
-  var fd = attempt("can't open: " + ref, function () { return sys.open(ref, sys.constants.O_RDONLY); });
+  var c = sys.constants;
+  var fd = attempt("can't open: " + ref, function () { return sys.open(ref, c.O_RDONLY | c.O_NONBLOCK | c.O_NOCTTY); });
   try {
+    var mode = sys.fstat(fd).mode;
+    if ((mode & c.S_IFMT) !== c.S_IFREG)
+      notAnImage(sys, ref, mode);
     return attempt("can't read: " + ref, function () { return sys.read(fd, 4); });
   } finally {
     sys.close(fd);
@@ -76,12 +97,13 @@ export function imageKind(sys: Sys, ref: string, storage: string): ImageKind {
   }, { hint: "not a path, nor an image name in " + images + " (storage: -s/--storage, $CH_IMAGE_STORAGE)" });
   if (isDir(sys, st.mode))
     return "directory";
+  if ((st.mode & sys.constants.S_IFMT) !== sys.constants.S_IFREG)
+    notAnImage(sys, ref, st.mode);
   var magic = readMagic(sys, ref);
   log.verbose("image file magic expected: 6873 7173; actual: " + hex(magic));
   if (magic === SQUASH_MAGIC)
     return "squash";
-  return fail("unknown image type: " + ref, undefined,
-              { hint: "IMAGE must be a directory, a SquashFS file or an image name" });
+  return fail("unknown image type: " + ref, undefined, { hint: KINDS_HINT });
 }
 
 function canonical(sys: Sys, p: string): string {

@@ -74,6 +74,8 @@ export const LINUX_CONSTANTS: { [name: string]: number } = {
   AT_FDCWD: -100,
   AT_SYMLINK_FOLLOW: 0x400,
   O_NONBLOCK: 0o4000,
+  O_NOCTTY: 0o400,
+  O_PATH: 0o10000000,
   POLLIN: 1,
   POLLPRI: 2,
   POLLERR: 8,

@@ -90,7 +90,7 @@ test("storage names: / becomes %, : becomes +, nothing else changes", () => {
 
 //// imageKind / resolveImage against a stub file system ////////////////////
 
-const S_IFDIR = 0o040000, S_IFREG = 0o100000;
+const S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFIFO = 0o010000;
 
 interface Node { mode: number; content?: string; link?: string }
 
@@ -104,7 +104,7 @@ function sysError(code: string, call: string, p: string) {
 
 /** lstat/stat/open/read/close/realpath over a map of paths; paths under a
     key listed in `locked` fail with EACCES. */
-function stubSys(files: { [p: string]: Node }, locked: string[] = []): NativeBinding {
+function stubSys(files: { [p: string]: Node }, locked: string[] = [], opened: string[] = []): NativeBinding {
   const fds: { [fd: number]: string } = {};
   let next = 3;
   function look(call: string, p: string): Node {
@@ -119,10 +119,12 @@ function stubSys(files: { [p: string]: Node }, locked: string[] = []): NativeBin
     return n;
   }
   return {
-    constants: { O_RDONLY: 0, S_IFMT: 0o170000, S_IFDIR: S_IFDIR },
+    constants: { O_RDONLY: 0, O_NONBLOCK: 0o4000, O_NOCTTY: 0o400, S_IFMT: 0o170000, S_IFDIR: S_IFDIR,
+                 S_IFREG: S_IFREG, S_IFIFO: S_IFIFO },
     lstat: (p: string) => ({ mode: look("lstat", p).mode }),
     stat: (p: string) => ({ mode: look("stat", p).mode }),
-    open: (p: string) => { look("open", p); fds[next] = p; return next++; },
+    open: (p: string) => { opened.push(p); look("open", p); fds[next] = p; return next++; },
+    fstat: (fd: number) => ({ mode: files[fds[fd]].mode }),
     read: (fd: number, n: number) => (files[fds[fd]].content || "").slice(0, n),
     close: () => {},
     realpath: (p: string) => { look("realpath", p); return files[p].link || p; },
@@ -137,6 +139,7 @@ const FILES: { [p: string]: Node } = {
   "/images/busybox": { mode: S_IFDIR },
   "/images/b.sqfs": { mode: S_IFREG, content: "hsqs\u0000\u0000" },
   "/images/note": { mode: S_IFREG, content: "You can't run this" },
+  "/images/fifo": { mode: S_IFIFO },
 };
 
 test("image kind: name first, then directory, then SquashFS magic", () => {
@@ -146,6 +149,14 @@ test("image kind: name first, then directory, then SquashFS magic", () => {
   assert.equal(imageKind(sys, "/images/b.sqfs", "/st"), "squash");
   const f = failureOf(() => imageKind(sys, "/images/note", "/st"));
   assert.equal(f.message, "unknown image type: /images/note");
+});
+
+test("image kind: a FIFO is no image, and is never opened (the open would block)", () => {
+  const opened: string[] = [];
+  const f = failureOf(() => imageKind(stubSys(FILES, [], opened), "/images/fifo", "/st"));
+  assert.equal(f.message, "unknown image type: /images/fifo");
+  assert.match(f.hint || "", /^it is a FIFO; /);
+  assert.deepEqual(opened, []);
 });
 
 test("image kind: a name not in storage says can't stat, and where it looked", () => {
