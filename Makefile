@@ -48,7 +48,8 @@ UNITS = format=plan/format glob=env/glob help=cli/help join=join/unit seccomp=ex
 UNIT_NAMES = $(foreach u,$(UNITS),$(firstword $(subst =, ,$(u))))
 UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
 
-$(B)/program.js: $(TS_SOURCES) scripts/bundle.mjs Makefile | $(B)/.deps
+$(B)/program.js: $(TS_SOURCES) scripts/bundle.mjs scripts/check-layers.mjs Makefile | $(B)/.deps
+	node scripts/check-layers.mjs src
 	node_modules/.bin/tsc -p tsconfig.json
 	node scripts/bundle.mjs $(UNITS)
 

@@ -3,11 +3,11 @@
 
 import { ArgpIO } from "./cli/argp";
 import { featureStatus } from "./cli/features";
-import { ARGS_DOC, Exit, Options, ParseContext, parseOptions } from "./cli/options";
-import { execute } from "./exec/executor";
+import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
+import { execute } from "./executor/executor";
 import { resolveImage } from "./image/image";
 import { invocationLine } from "./log/argv";
-import { describeFailure, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
+import { describeFailure, Exit, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
 import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
 import * as path from "./path/path";

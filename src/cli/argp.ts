@@ -9,8 +9,7 @@
 // getopt's messages, prefixed with argv[0] as typed, then argp's "Try ..."
 // line, and exit 64.
 
-import { HELP_SEE, HELP_STD_HELP, HELP_USAGE, HelpDoc } from "./helpdoc";
-import { EX_USAGE } from "../log/fail";
+import { EX_USAGE, Exit } from "../log/fail";
 
 export type ArgKind = "none" | "required" | "optional";
 
@@ -32,10 +31,24 @@ export interface OptionSpec {
   group?: number;
 }
 
-/** Parsing is over: exit with this status (output already printed). */
-export class Exit {
-  constructor(public code: number) {}
+/** What a help text is about: argp's `struct argp` minus the parser. */
+export interface HelpDoc {
+  options: OptionSpec[];
+  /** e.g. "IMAGE -- COMMAND [ARG...]" */
+  argsDoc: string;
+  /** Text before the options; "\v" separates it from the text after. */
+  doc: string;
 }
+
+// argp_help() flags.
+export var HELP_USAGE = 1;
+export var HELP_SHORT_USAGE = 2;
+export var HELP_SEE = 4;
+export var HELP_LONG = 8;
+export var HELP_PRE_DOC = 16;
+export var HELP_POST_DOC = 32;
+/** --help, and ch-run's help when no IMAGE is given. */
+export var HELP_STD_HELP = HELP_SHORT_USAGE | HELP_PRE_DOC | HELP_LONG | HELP_POST_DOC;
 
 /** What parsing needs from the process. */
 export interface ArgpIO {

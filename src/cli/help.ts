@@ -4,9 +4,10 @@
 // laid out in argp's columns and wrapped by its stream, with the user's
 // ARGP_HELP_FMT honoured.
 
-import { OptionSpec } from "./argp";
 import { FmtStream } from "./fmtstream";
-import { HELP_LONG, HELP_POST_DOC, HELP_PRE_DOC, HELP_SEE, HELP_SHORT_USAGE, HELP_USAGE, HelpDoc } from "./helpdoc";
+import {
+  HELP_LONG, HELP_POST_DOC, HELP_PRE_DOC, HELP_SEE, HELP_SHORT_USAGE, HELP_USAGE, HelpDoc, OptionSpec,
+} from "./argp";
 
 /** argp's layout parameters (its `uparams`). */
 export interface HelpFormat {

@@ -4,12 +4,11 @@
 // --version, --warnings, --test) do so through the ParseContext and end
 // parsing by throwing an Exit.
 
-import { argpParse, ArgpIO, Exit, exitWithHelp, OptionSpec, withArgpOptions } from "./argp";
-import { HELP_STD_HELP, HelpDoc } from "./helpdoc";
+import { argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions } from "./argp";
 import { parseInt10 } from "./int";
+import { parseJoinCount, parseJoinPid } from "./join";
 import { EnvDelta, parseSetEnvArg } from "../env/container";
-import { parseJoinCount, parseJoinPid } from "../join/params";
-import { EXIT_FAILURE, fail } from "../log/fail";
+import { EXIT_FAILURE, Exit, fail } from "../log/fail";
 import * as log from "../log/log";
 import { Getenv } from "../sys/sys";
 
@@ -46,7 +45,6 @@ export interface Options {
   dryRun?: "text" | "json";
 }
 
-export { Exit };
 
 /** What parsing needs from the outside world. */
 export interface ParseContext {

@@ -11,7 +11,7 @@
 //   then            the environment, NUL-separated, ENV_BYTES bytes
 
 import { Sys } from "../sys/sys";
-import { MAX_PEERS } from "./params";
+import { MAX_PEERS } from "../cli/join";
 
 export var MAGIC = 0x4a464b53; // "SKFJ"
 export var VERSION = 1;

@@ -10,6 +10,13 @@ export var EXIT_CMD = 49;
 export var EX_USAGE = 64;
 export var EXIT_SQUASH = 84;
 
+/** Thrown to end the program with this status once all it had to say is
+    printed (--help, --version, a usage error, the SquashFS supervisor
+    relaying its child's status). */
+export class Exit {
+  constructor(public code: number) {}
+}
+
 export interface Failure {
   failure: true;
   message: string;

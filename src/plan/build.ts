@@ -4,8 +4,8 @@
 import { Options } from "../cli/options";
 import { hookAdd, HookLists } from "../hooks/hooks";
 import { Image } from "../image/image";
-import { joinPlan } from "../join/params";
 import { Getenv } from "../sys/sys";
+import { joinPlan } from "./join";
 import { HookAction, Plan, Step } from "./plan";
 
 /** What planning needs to know about the host; gathered by main(). */

@@ -13,8 +13,7 @@
 // process still using it, and nothing is left when we are gone, even if
 // we are SIGKILLed.
 
-import { Exit } from "../cli/options";
-import { EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno } from "../log/fail";
+import { Exit, EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import { readFile, Sys } from "../sys/sys";
 import { ServerOutput, SERVER } from "./server";

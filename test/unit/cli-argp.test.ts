@@ -11,9 +11,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { argpParse, ArgpIO, Exit, exitWithHelp, OptionSpec, withArgpOptions } from "../../src/cli/argp.ts";
+import { Exit } from "../../src/log/fail.ts";
+import {
+  argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions,
+} from "../../src/cli/argp.ts";
 import { argpHelp, helpFormat } from "../../src/cli/help.ts";
-import { HELP_STD_HELP, HelpDoc } from "../../src/cli/helpdoc.ts";
 import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "../../src/cli/options.ts";
 
 // The real table, with handlers that only record.

@@ -5,7 +5,8 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 
-import { ArgpIO, Exit } from "../../src/cli/argp.ts";
+import { ArgpIO } from "../../src/cli/argp.ts";
+import { Exit } from "../../src/log/fail.ts";
 import { featureStatus, FeatureFacts, kernelAtLeast } from "../../src/cli/features.ts";
 import { argpHelp, helpFormat } from "../../src/cli/help.ts";
 import { parseInt10 } from "../../src/cli/int.ts";
@@ -287,7 +288,7 @@ describe("options", () => {
   });
 
   test("joins: --join-ct and --join-tag imply --join, --join-pid doesn't; bad numbers are named", () => {
-    // (their validation is src/join/params.ts's)
+    // (their validation is src/cli/join.ts's)
     assert.match(failure(["--join-ct=2(x3)", "img"]).message, /^--join-ct: .*2\(x3\)/);
     assert.match(failure(["--join-pid=p", "img"]).message, /^--join-pid: .*'p'/);
     assert.equal(parse(["img"]).join, false);

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 
 import { ExecCalled, execOf, FakeSys, LINUX_CONSTANTS, msFlagNames } from "../lib/fakesys.js";
 import { defaultOptions, Options } from "../../src/cli/options.js";
-import { execute, newState, runStep } from "../../src/exec/executor.js";
+import { execute, newState, runStep } from "../../src/executor/executor.js";
 import { State } from "../../src/exec/state.js";
 import { Failure } from "../../src/log/fail.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";

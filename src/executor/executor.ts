@@ -10,11 +10,11 @@ import { renderFile } from "../plan/files";
 import { HookAction, Plan, Step } from "../plan/plan";
 import { readFile, statOrNull, Sys } from "../sys/sys";
 import { unit } from "../unit/unit";
-import { runCommand } from "./command";
-import { bind, bindFile, claimRoot, remountReadOnly, tmpfs, writeFake } from "./mounts";
-import { enterUserNamespace } from "./namespaces";
-import { pivot } from "./pivot";
-import { State } from "./state";
+import { runCommand } from "../exec/command";
+import { bind, bindFile, claimRoot, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
+import { enterUserNamespace } from "../exec/namespaces";
+import { pivot } from "../exec/pivot";
+import { State } from "../exec/state";
 
 export function newState(sys: Sys, plan: Plan): State {
   return { sys: sys, newroot: plan.newroot, scratch: null, bindPaths: [], env: Environment.fromList(plan.environ) };

@@ -2,13 +2,11 @@
 // how long peers wait for each other, from the command line, else from what
 // Open MPI and Slurm put in the environment.
 
+import { checkCount, COUNT_HINT, MAX_PEERS } from "../cli/join";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
-import { JoinPlan } from "../plan/plan";
 import { Getenv } from "../sys/sys";
-
-/** Largest peer group: bounds the shared segment (16 bytes a peer). */
-export var MAX_PEERS = 65536;
+import { JoinPlan } from "./plan";
 
 /** Seconds each wait may take unless SKIFF_JOIN_TIMEOUT says otherwise:
     ch-run's JOIN_TIMEOUT. */
@@ -17,35 +15,10 @@ var DEFAULT_TIMEOUT_S = 30;
 /** Longest tag: "sem.ch-run_sem-TAG" must fit a file name (NAME_MAX). */
 var MAX_TAG_LENGTH = 255 - "sem.ch-run_sem-".length;
 
-var COUNT_HINT = "give the number of peers on this node, a whole number from 1 to " + MAX_PEERS
-  + ", e.g. --join-ct=4";
 var ENV_COUNT_HINT = "set --join-ct=N to the number of peers on this node";
 
 /** Where the size comes from, in ch-run's order (the first one set). */
 var COUNT_VARIABLES = ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_STEP_TASKS_PER_NODE", "SLURM_CPUS_ON_NODE"];
-
-function checkCount(n: number, what: string, value: string, hint: string): number {
-  if (n < 1)
-    fail(what + ": invalid peer group size: '" + value + "': must be at least 1", undefined, { hint: hint });
-  if (n > MAX_PEERS)
-    fail(what + ": invalid peer group size: '" + value + "': more than " + MAX_PEERS, undefined, { hint: hint });
-  return n;
-}
-
-/** --join-ct=N: a whole number, nothing else (ch-run's strict parse_int). */
-export function parseJoinCount(value: string): number {
-  if (!/^[ \t\n\v\f\r]*[+-]?[0-9]+$/.test(value))
-    fail("--join-ct: invalid peer group size: '" + value + "': not a whole number", undefined, { hint: COUNT_HINT });
-  return checkCount(Number(value), "--join-ct", value, COUNT_HINT);
-}
-
-/** --join-pid=PID: a process ID, so a whole number above 0. */
-export function parseJoinPid(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 2147483647)
-    fail("--join-pid: invalid PID: '" + value + "'", undefined,
-         { hint: "give the PID of a process in the container, e.g. from the `executing:` line of skiff run -v" });
-  return Number(value);
-}
 
 /** The leading whole number of value, ignoring what follows (ch-run's
     lenient parse of the environment: "4foo" is 4), or NaN. */

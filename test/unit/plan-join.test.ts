@@ -1,5 +1,5 @@
 // --join parameters: the peer group size, tag and timeout from the command
-// line and the environment (src/join/params.ts; doc/join.md §5), including
+// line and the environment (src/cli/join.ts, src/plan/join.ts; doc/join.md §5), including
 // Slurm's compressed per-node task lists.
 
 import { describe, test } from "node:test";
@@ -7,9 +7,8 @@ import * as assert from "node:assert/strict";
 
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { Image } from "../../src/image/image.js";
-import {
-  expandSlurmList, joinPlan, MAX_PEERS, parseJoinCount, parseJoinPid, slurmTasksOnThisNode, timeoutMs,
-} from "../../src/join/params.js";
+import { MAX_PEERS, parseJoinCount, parseJoinPid } from "../../src/cli/join.js";
+import { expandSlurmList, joinPlan, slurmTasksOnThisNode, timeoutMs } from "../../src/plan/join.js";
 import { getenvOf } from "../lib/environ.ts";
 import { Failure, isFailure } from "../../src/log/fail.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
