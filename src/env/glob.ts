@@ -1,8 +1,11 @@
 // fnmatch(3) as ch-run calls it for --unset-env: glibc, flags FNM_EXTMATCH
-// only (doc/environment.md §2.5), in the C locale. No FNM_PATHNAME or FNM_PERIOD, so
-// `*` and `?` match `/` and a leading `.`. This is an independent backtracking
-// matcher whose results equal glibc's, odd corners included; the unit tests
-// hold a table cross-checked against glibc 2.36.
+// only (doc/environment.md §2.5), in the C locale. No FNM_PATHNAME or
+// FNM_PERIOD, so `*` and `?` match `/` and a leading `.`. Results equal
+// glibc's, odd corners included (the unit tests check a table and random
+// patterns against glibc 2.36), but not its running time: glibc backtracks,
+// so `+(+(a))b` against a 20-character name takes it exponential time. Here
+// each (pattern text, substring of the name) is decided once, so the time is
+// polynomial.
 //
 // Pattern text past its end reads as undefined, which plays the part of C's
 // terminating NUL in the rules below.
@@ -60,6 +63,27 @@ function parseGroup(p: string, open: number): Group | null {
     }
   }
   return null;
+}
+
+/** Index just past the extglob group whose `(` is p[open], as glibc's END()
+    finds it when a `*` skips a following group, or -1 if it never closes.
+    Unlike parseGroup, it reads past a nested group's `)` one character
+    without looking at it, and steps over a nested group that never closes. */
+function skipGroup(p: string, open: number): number {
+  for (var k = open + 1; k < p.length; k++) {
+    var c = p.charAt(k);
+    if (c === "[") {
+      k = bracketEnd(p, k);
+      if (k < 0)
+        return -1;
+    } else if (isExtOp(c) && p.charAt(k + 1) === "(") {
+      var inner = skipGroup(p, k + 1);
+      k = inner < 0 ? k + 1 : inner;
+    } else if (c === ")") {
+      return k + 1;
+    }
+  }
+  return -1;
 }
 
 /** C-locale <ctype.h> classes, by name; undefined for an unknown name. */
@@ -210,117 +234,146 @@ function bracket(p: string, i: number, ch: string): number {
   }
 }
 
-/** Does the whole of p match s[j, end)? */
-function match(p: string, s: string, j: number, end: number): boolean {
-  var i = 0;
-  while (i < p.length) {
-    var c = p.charAt(i);
-    if (isExtOp(c) && p.charAt(i + 1) === "(") {
-      var g = parseGroup(p, i + 1);
-      if (g)
-        return extMatch(c, g, p.slice(i), p.slice(g.next), s, j, end);
-    }
-    if (c === "*")
-      return star(p, i, s, j, end);
-    if (j >= end)
-      return false;
-    var ch = s.charAt(j);
-    if (c === "?") {
-      i++;
-    } else if (c === "\\") {
-      if (i + 1 >= p.length || p.charAt(i + 1) !== ch)
-        return false;  // a trailing backslash never matches
-      i += 2;
-    } else if (c === "[") {
-      var next = bracket(p, i, ch);
-      if (next === NOMATCH)
-        return false;
-      if (next === LITERAL) {
-        if (ch !== "[")
-          return false;
-        i++;
-      } else {
-        i = next;
-      }
-    } else {
-      if (c !== ch)
-        return false;
-      i++;
-    }
-    j++;
-  }
-  return j === end;
-}
+/** A pattern compiled once, to be matched against many names. */
+export function compile(pattern: string): (name: string) => boolean {
+  // Every text matched is a suffix of the pattern, an extglob alternative or
+  // (as glibc pastes them) an alternative followed by the rest: a number per
+  // distinct text, kept across names.
+  var ids: { [hashed: string]: number } = {};
+  var count = 0;
+  // Per name: its text and the answers so far, keyed by text and substring.
+  var s = "";
+  var width = 0;
+  var known: { [key: number]: boolean } = {};
 
-/** A plain `*` at p[i]. Like glibc, absorb following `*`, `?` (each needs
-    one character) and `?(…)`/`*(…)` groups (which add nothing), then try the
-    rest at every later position — but never at the very end of the string,
-    so `a*!(x)` does not match `a` in glibc and does not here. */
-function star(p: string, i: number, s: string, j: number, end: number): boolean {
-  var k = i + 1;
-  while (p.charAt(k) === "*" || p.charAt(k) === "?") {
-    if (p.charAt(k + 1) === "(") {
-      var g = parseGroup(p, k + 1);
-      if (g) {
-        k = g.next;
-        continue;
+  function idOf(p: string): number {
+    var id = ids["#" + p];  // "#": no text is then a name Object.prototype has
+    if (id === undefined)
+      id = ids["#" + p] = count++;
+    return id;
+  }
+
+  /** Does the whole of p match s[j, end)? */
+  function match(p: string, j: number, end: number): boolean {
+    var key = (idOf(p) * width + j) * width + end;
+    var r = known[key];
+    if (r === undefined)
+      r = known[key] = decide(p, j, end);
+    return r;
+  }
+
+  function decide(p: string, j: number, end: number): boolean {
+    var i = 0;
+    while (i < p.length) {
+      var c = p.charAt(i);
+      if (isExtOp(c) && p.charAt(i + 1) === "(") {
+        var g = parseGroup(p, i + 1);
+        if (g)
+          return extMatch(c, g, p.slice(i), p.slice(g.next), j, end);
       }
-    }
-    if (p.charAt(k) === "?") {
+      if (c === "*")
+        return star(p, i, j, end);
       if (j >= end)
         return false;
+      var ch = s.charAt(j);
+      if (c === "?") {
+        i++;
+      } else if (c === "\\") {
+        if (i + 1 >= p.length || p.charAt(i + 1) !== ch)
+          return false;  // a trailing backslash never matches
+        i += 2;
+      } else if (c === "[") {
+        var next = bracket(p, i, ch);
+        if (next === NOMATCH)
+          return false;
+        if (next === LITERAL) {
+          if (ch !== "[")
+            return false;
+          i++;
+        } else {
+          i = next;
+        }
+      } else {
+        if (c !== ch)
+          return false;
+        i++;
+      }
       j++;
     }
-    k++;
+    return j === end;
   }
-  if (k >= p.length)
-    return true;
-  var rest = p.slice(k);
-  for (; j < end; j++)
-    if (match(rest, s, j, end))
-      return true;
-  return false;
-}
 
-/** An extglob group: op applied to g's alternatives, followed by rest;
-    whole is the pattern from op on (for `*(…)`/`+(…)` repetition). */
-function extMatch(op: string, g: Group, whole: string, rest: string, s: string, j: number,
-                  end: number): boolean {
-  var a: number, r: number;
-  switch (op) {
-    case "?":
-    case "@":
-      if (op === "?" && match(rest, s, j, end))
-        return true;
-      // glibc pastes each alternative onto the rest and matches that.
-      for (a = 0; a < g.alts.length; a++)
-        if (match(g.alts[a] + rest, s, j, end))
-          return true;
-      return false;
-    case "*":
-    case "+":
-      if (op === "*" && match(rest, s, j, end))
-        return true;
-      for (a = 0; a < g.alts.length; a++)
-        for (r = j; r <= end; r++)
-          if (match(g.alts[a], s, j, r)
-              && (match(rest, s, r, end) || (r !== j && match(whole, s, r, end))))
-            return true;
-      return false;
-    default:  // "!"
-      for (r = j; r <= end; r++) {
-        var any = false;
-        for (a = 0; a < g.alts.length && !any; a++)
-          any = match(g.alts[a], s, j, r);
-        if (!any && match(rest, s, r, end))
-          return true;
+  /** A plain `*` at p[i]. Like glibc, absorb following `*`, `?` (each needs
+      one character) and `?(…)`/`*(…)` groups (which add nothing), then try
+      the rest at every later position — but never at the very end of the
+      string, so `a*!(x)` does not match `a` in glibc and does not here. */
+  function star(p: string, i: number, j: number, end: number): boolean {
+    var k = i + 1;
+    while (p.charAt(k) === "*" || p.charAt(k) === "?") {
+      if (p.charAt(k + 1) === "(") {
+        var past = skipGroup(p, k + 1);
+        if (past >= 0) {
+          k = past;
+          continue;
+        }
       }
-      return false;
+      if (p.charAt(k) === "?") {
+        if (j >= end)
+          return false;
+        j++;
+      }
+      k++;
+    }
+    if (k >= p.length)
+      return true;
+    var rest = p.slice(k);
+    for (; j < end; j++)
+      if (match(rest, j, end))
+        return true;
+    return false;
   }
-}
 
-/** glibc `fnmatch(pattern, name, FNM_EXTMATCH) == 0`, as ch-run's
-    `env_unset` uses it on each variable name (§2.5). */
-export function fnmatch(pattern: string, name: string): boolean {
-  return match(pattern, name, 0, name.length);
+  /** An extglob group: op applied to g's alternatives, followed by rest;
+      whole is the pattern from op on (for `*(…)`/`+(…)` repetition). */
+  function extMatch(op: string, g: Group, whole: string, rest: string, j: number, end: number): boolean {
+    var a: number, r: number;
+    switch (op) {
+      case "?":
+      case "@":
+        if (op === "?" && match(rest, j, end))
+          return true;
+        // glibc pastes each alternative onto the rest and matches that.
+        for (a = 0; a < g.alts.length; a++)
+          if (match(g.alts[a] + rest, j, end))
+            return true;
+        return false;
+      case "*":
+      case "+":
+        if (op === "*" && match(rest, j, end))
+          return true;
+        for (a = 0; a < g.alts.length; a++)
+          for (r = j; r <= end; r++)
+            if (match(g.alts[a], j, r) && (match(rest, r, end) || (r !== j && match(whole, r, end))))
+              return true;
+        return false;
+      default:  // "!"
+        for (r = j; r <= end; r++) {
+          var any = false;
+          for (a = 0; a < g.alts.length && !any; a++)
+            any = match(g.alts[a], j, r);
+          if (!any && match(rest, r, end))
+            return true;
+        }
+        return false;
+    }
+  }
+
+  /** glibc `fnmatch(pattern, name, FNM_EXTMATCH) == 0`, as ch-run's
+      `env_unset` uses it on each variable name (§2.5). */
+  return function (name: string): boolean {
+    s = name;
+    width = name.length + 1;
+    known = {};
+    return match(pattern, 0, name.length);
+  };
 }

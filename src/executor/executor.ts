@@ -44,7 +44,7 @@ function runHook(st: State, a: HookAction): void {
     case "env-delta":
       applyDelta(st.env, a.delta, a.expand, {
         readImageFile: function (p) { return readFile(st.sys, p); },
-        fnmatch: function (pattern, name) { return unit(st.sys, "glob").fnmatch(pattern, name); },
+        compileGlob: function (pattern) { return unit(st.sys, "glob").compile(pattern); },
       });
       return;
     case "env-defaults-last":

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Environment } from "../../src/env/environment.ts";
 import { parseEnvAssignment, parseEnvRecords } from "../../src/env/parse.ts";
 import { expandValue } from "../../src/env/expand.ts";
-import { fnmatch } from "../../src/env/glob.ts";
+import { compile } from "../../src/env/glob.ts";
 import {
   applyDefaultsFirst, applyDefaultsLast, applyDelta, EnvDelta, parseSetEnvArg,
 } from "../../src/env/container.ts";
@@ -48,7 +48,7 @@ function files(map: { [path: string]: string }): (path: string) => string {
 function applyAll(env: Environment, deltas: EnvDelta[], expand = true,
                   image: (path: string) => string = noFile): Environment {
   for (var d of deltas)
-    applyDelta(env, d, expand, { readImageFile: image, fnmatch: fnmatch });
+    applyDelta(env, d, expand, { readImageFile: image, compileGlob: compile });
   return env;
 }
 
@@ -497,6 +497,6 @@ test("§2.3 image file parse errors name /ch/environment:LINE; nothing is set", 
 for (var [pattern, name, want] of FNMATCH_GLIBC) {
   const p = pattern, n = name, w = want;
   test("fnmatch(" + JSON.stringify(p) + ", " + JSON.stringify(n) + ") is " + w + " as in glibc", () => {
-    assert.equal(fnmatch(p, n), w);
+    assert.equal(compile(p)(n), w);
   });
 }
