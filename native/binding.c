@@ -584,26 +584,6 @@ static duk_ret_t b_ftruncate(duk_context *ctx)
    return 0;
 }
 
-/* mkostemp(3): [fd, path] for a template ending in XXXXXX. */
-static duk_ret_t b_mkstemp(duk_context *ctx)
-{
-   const char *tmpl = duk_require_string(ctx, 0);
-   char *path = strdup(tmpl);
-   int fd;
-   if (path == NULL)
-      FAIL("mkstemp", tmpl, NULL);
-   fd = mkostemp(path, O_CLOEXEC);
-   if (fd < 0) {
-      free(path);
-      FAIL("mkstemp", tmpl, NULL);
-   }
-   duk_push_array(ctx);
-   duk_push_int(ctx, fd); duk_put_prop_index(ctx, -2, 0);
-   duk_push_string(ctx, path); duk_put_prop_index(ctx, -2, 1);
-   free(path);
-   return 1;
-}
-
 /* poll(fds, events, timeout_ms): the revents of each fd, all 0 on timeout.
    A negative timeout waits forever; EINTR resumes with the time left. */
 static duk_ret_t b_poll(duk_context *ctx)
@@ -1191,7 +1171,6 @@ static const duk_function_list_entry functions[] = {
    { "dup2", b_dup2, 2 },
    { "pipe", b_pipe, DUK_VARARGS },
    { "ftruncate", b_ftruncate, 2 },
-   { "mkstemp", b_mkstemp, 1 },
    { "poll", b_poll, 3 },
    { "isatty", b_isatty, 1 },
    { "prctl", b_prctl, DUK_VARARGS },

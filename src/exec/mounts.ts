@@ -147,19 +147,32 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
   });
 }
 
-/** Bind a new file with the given content at dst: made in tmpDir, bound,
-    then unlinked on the host at once, even if the bind fails. */
-export function bindFile(st: State, dst: string, content: string, tmpDir: string, tmpName: string): void {
+/** Bind a new file with the given content at dst. It never has a name on
+    the host, so nothing of it can be left there whatever happens to us: it
+    is made on a tmpfs mounted for the moment over the image's /dev (which
+    exists, and holds no bind destination), bound, and the tmpfs detached;
+    the bind keeps the file. */
+export function bindFile(st: State, dst: string, content: string, name: string): void {
   var sys = st.sys;
-  var made = attempt("can't create temporary file in " + tmpDir, function () {
-    return sys.mkstemp(path.join(tmpDir, tmpName + ".XXXXXX"));
-  }, { hint: "check that $TMPDIR (or /tmp) exists and is writable" });
+  var spot = existingInRoot(st, "/dev");
+  if (spot === null)
+    return fail("can't bind: destination not found: " + path.join(st.newroot, "/dev"));
+  var at = spot;
+  attempt("can't mount tmpfs at " + at, function () {
+    mount(sys, null, at, "tmpfs", ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"], null);
+  });
   try {
-    writeAll(sys, made[0], content);
-    sys.close(made[0]);
-    bind(st, made[1], dst, [], []);
+    var file = path.join(at, name);
+    // 0600, as ch-run's mkstemp(3) makes it
+    var fd = sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384);
+    try {
+      writeAll(sys, fd, content);
+    } finally {
+      sys.close(fd);
+    }
+    bind(st, file, dst, [], []);
   } finally {
-    sys.unlink(made[1]);
+    sys.umount2(at, sys.constants.MNT_DETACH);
   }
 }
 

@@ -83,7 +83,7 @@ export function runStep(st: State, plan: Plan, s: Step): void {
     case "bind":
       return bind(st, s.src, s.dst, s.flags, s.mountFlags);
     case "file":
-      return bindFile(st, s.dst, renderFile(s.content, st.sys), s.tmpDir, s.tmpName);
+      return bindFile(st, s.dst, renderFile(s.content, st.sys), s.tmpName);
     case "tmpfs":
       return tmpfs(st, s.dst);
     case "hooks":

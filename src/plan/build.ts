@@ -75,9 +75,9 @@ export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
   }
   if (!o.noPasswd) {
     steps.push({ op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: uid, gid: gid },
-                 tmpDir: host.hostTmp, tmpName: "ch-run_passwd" });
+                 tmpName: "ch-run_passwd" });
     steps.push({ op: "file", dst: "/etc/group", content: { kind: "group", gid: gid },
-                 tmpDir: host.hostTmp, tmpName: "ch-run_group" });
+                 tmpName: "ch-run_group" });
   }
   if (o.privateTmp)
     steps.push({ op: "tmpfs", dst: "/tmp" });

@@ -30,8 +30,9 @@ export type Step =
   /** tmpfs at /srv and overlayfs at /srv/merged; the new root moves there. */
   | { op: "write-fake"; size: string }
   | { op: "bind"; src: string; dst: string; flags: BindFlag[]; mountFlags: MountFlag[]; why: string }
-  /** Write the file to a temp file in tmpDir, bind it at dst, unlink it. */
-  | { op: "file"; dst: string; content: GeneratedFile; tmpDir: string; tmpName: string }
+  /** Write the file as tmpName on a tmpfs of our own, bind it at dst, and
+      detach the tmpfs. */
+  | { op: "file"; dst: string; content: GeneratedFile; tmpName: string }
   | { op: "tmpfs"; dst: string }
   | { op: "hooks"; list: "host" | "guest" | "all" }
   | { op: "pivot" };

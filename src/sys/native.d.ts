@@ -96,7 +96,6 @@ interface NativeBinding {
   /** flags: 0 or O_NONBLOCK (O_CLOEXEC is always added). */
   pipe(flags?: number): number[];
   ftruncate(fd: number, length: number): void;
-  mkstemp(template: string): [number, string];
   /** revents per fd (all 0 on timeout); timeoutMs < 0 waits forever. */
   poll(fds: number[], events: number[], timeoutMs: number): number[];
   isatty(fd: number): boolean;

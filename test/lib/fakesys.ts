@@ -372,7 +372,6 @@ export class FakeSys implements NativeBinding {
   private procRoot: Loc | null = null;
   private cwd: Frame[];
   private fds = new Map<number, Fd>();
-  private tmpCounter = 0;
   private shm = new Map<string, Inode>();
 
   constructor(opts: FakeSysOptions = {}) {
@@ -1372,35 +1371,6 @@ export class FakeSys implements NativeBinding {
         throw sysError("EINVAL", "ftruncate");
       const c = f.inode.content as string;
       f.inode.content = c.length >= length ? c.slice(0, length) : c + "\0".repeat(length - c.length);
-    });
-  }
-
-  mkstemp(template: string): [number, string] {
-    return this.rec("mkstemp", [template], () => {
-      if (!/XXXXXX$/.test(template))
-        throw sysError("EINVAL", "mkstemp", template);
-      const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-      for (;;) {
-        let n = ++this.tmpCounter;
-        let suffix = "";
-        for (let k = 0; k < 6; k++) {
-          suffix = alphabet.charAt(n % alphabet.length) + suffix;
-          n = Math.floor(n / alphabet.length);
-        }
-        const p = template.slice(0, -6) + suffix;
-        let c: { parent: Loc; name: string };
-        try {
-          c = this.forCreate(p, "mkstemp");
-        } catch (e) {
-          if ((e as FakeSysError).code === "EEXIST")
-            continue;
-          throw sysError((e as FakeSysError).code, "mkstemp", template);
-        }
-        const i = this.newInode("file", 0o600, this.uid, this.gid, c.parent.inode.dev);
-        (c.parent.inode.children as Map<string, Entry>).set(c.name, i);
-        const fd = this.allocFd({ kind: "file", inode: i, pos: 0, flags: C.O_RDWR, path: p });
-        return [fd, p] as [number, string];
-      }
     });
   }
 

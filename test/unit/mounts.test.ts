@@ -121,10 +121,6 @@ describe("whole default run (execute)", () => {
 
   test("mount calls, in order: claim, ro remount keeping flags, binds skipping the absent, passwd, /tmp, move", () => {
     const m = mounts(f);
-    const passwdSrc = m[8][0] as string;
-    const groupSrc = m[9][0] as string;
-    assert.match(passwdSrc, /^\/tmp\/ch-run_passwd\.\w{6}$/);
-    assert.match(groupSrc, /^\/tmp\/ch-run_group\.\w{6}$/);
     assert.deepEqual(m, [
       [NR, NR, null, CLAIM, null],
       ["/var/tmp", "/var/tmp", null, CLAIM, null],
@@ -135,18 +131,17 @@ describe("whole default run (execute)", () => {
       ["/etc/hosts", NR + "/etc/hosts", null, BIND_RO, null],
       // /etc/machine-id: not in the image; /var/lib/hugetlbfs: not on the host; slurmd: not in the image
       ["/etc/resolv.conf", NR + "/etc/resolv.conf", null, BIND_RO, null],
-      [passwdSrc, NR + "/etc/passwd", null, BIND, null],
-      [groupSrc, NR + "/etc/group", null, BIND, null],
+      [null, NR + "/dev", "tmpfs", ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"], null],
+      [NR + "/dev/ch-run_passwd", NR + "/etc/passwd", null, BIND, null],
+      [null, NR + "/dev", "tmpfs", ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"], null],
+      [NR + "/dev/ch-run_group", NR + "/etc/group", null, BIND, null],
       ["/tmp", NR + "/tmp", null, BIND, null],
       ["/var/tmp", "/", null, ["MS_MOVE"], null],
     ]);
   });
 
-  test("the passwd and group files were unlinked on the host", () => {
-    const made = f.callsOf("mkstemp").map((a) => a[0]);
-    assert.deepEqual(made, ["/tmp/ch-run_passwd.XXXXXX", "/tmp/ch-run_group.XXXXXX"]);
-    const unlinked = f.callsOf("unlink").map((a) => a[0] as string);
-    assert.equal(unlinked.length, 2);
+  test("the passwd and group files have no name on the host", () => {
+    assert.deepEqual(f.callsOf("umount2").slice(0, 2), [[NR + "/dev", C.MNT_DETACH], [NR + "/dev", C.MNT_DETACH]]);
     // after pivot the host /tmp is the container's /tmp
     assert.deepEqual(f.entries("/tmp"), ["host-file"]);
   });
@@ -541,51 +536,51 @@ describe("guest hooks", () => {
 
 describe("passwd/group file binds", () => {
   const FILE: Step = { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: 1000, gid: 1000 },
-                       tmpDir: "/tmp", tmpName: "ch-run_passwd" };
+                       tmpName: "ch-run_passwd" };
+  const TMPFS = ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"];
 
-  test("temp file in tmpDir with the exact content, bound, then unlinked", () => {
+  test("made on a tmpfs over the image's /dev, bound, the tmpfs detached: no name on the host", () => {
     const f = makeHost();
     run(state(f), [FILE]);
-    const [tmpl] = f.callsOf("mkstemp")[0] as string[];
-    assert.equal(tmpl, "/tmp/ch-run_passwd.XXXXXX");
-    const made = mounts(f)[0][0] as string;
-    assert.match(made, /^\/tmp\/ch-run_passwd\.\w{6}$/);
-    assert.deepEqual(mounts(f), [[made, NR + "/etc/passwd", null, BIND, null]]);
+    assert.deepEqual(mounts(f), [
+      [null, NR + "/dev", "tmpfs", TMPFS, null],
+      [NR + "/dev/ch-run_passwd", NR + "/etc/passwd", null, BIND, null],
+    ]);
+    assert.deepEqual(f.callsOf("open"), [[NR + "/dev/ch-run_passwd", C.O_CREAT | C.O_EXCL | C.O_WRONLY, 0o600]]);
+    assert.deepEqual(f.callsOf("umount2"), [[NR + "/dev", C.MNT_DETACH]]);
     assert.equal(f.readText(NR + "/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n"
       + "nobody:x:65534:65534:nobody:/:/bin/false\n" + "alice:x:1000:1000:" + ALICE.gecos + ":/:/bin/sh\n");
     assert.deepEqual(f.callsOf("getpwuid"), [[1000]]); // the host's entry, asked for when written
-    assert.deepEqual(f.callsOf("unlink"), [[made]]);
+    assert.deepEqual(f.entries(NR + "/dev"), []);
     assert.deepEqual(f.entries("/tmp"), ["host-file"]);
     const names = f.callNames();
-    assert.ok(names.indexOf("mkstemp") < names.indexOf("write"));
-    assert.ok(names.indexOf("close") < names.indexOf("mount"));
-    assert.ok(names.indexOf("mount") < names.indexOf("unlink"));
+    assert.ok(names.indexOf("write") < names.indexOf("close"));
+    assert.ok(names.lastIndexOf("mount") < names.indexOf("umount2"));
   });
 
-  test("unlinked even when the destination is missing", () => {
+  test("the tmpfs is detached even when the destination is missing", () => {
     const f = makeHost();
     f.unlink(NR + "/etc/passwd");
     const e = failureOf(() => run(state(f), [FILE]));
     assert.equal(e.message, "can't bind: destination not found: " + NR + "/etc/passwd");
-    assert.equal(f.callsOf("unlink").length, 2); // ours above, then the executor's
-    assert.deepEqual(f.entries("/tmp"), ["host-file"]);
+    assert.deepEqual(f.callsOf("umount2"), [[NR + "/dev", C.MNT_DETACH]]);
+    assert.deepEqual(f.entries(NR + "/dev"), []);
   });
 
-  test("unlinked even when mount(2) fails", () => {
+  test("the tmpfs is detached even when the bind fails", () => {
+    const f = makeHost();
+    f.inject({ call: "mount", code: "EPERM", match: (a) => a[2] === null });
+    const e = failureOf(() => run(state(f), [FILE]));
+    assert.equal(printed(e), "can't bind " + NR + "/dev/ch-run_passwd at " + NR + "/etc/passwd: Operation not permitted");
+    assert.deepEqual(f.callsOf("umount2"), [[NR + "/dev", C.MNT_DETACH]]);
+  });
+
+  test("a tmpfs that can't be mounted fails naming where", () => {
     const f = makeHost();
     f.inject({ call: "mount", code: "EPERM" });
     const e = failureOf(() => run(state(f), [FILE]));
-    assert.match(printed(e), /^can't bind \/tmp\/ch-run_passwd\.\w{6} at \/var\/tmp\/img\/etc\/passwd: Operation not permitted$/);
-    assert.deepEqual(f.entries("/tmp"), ["host-file"]);
-  });
-
-  test("an unwritable tmpDir fails with a hint", () => {
-    const f = makeHost();
-    f.addDir("/tmp", { mode: 0o755, uid: 0 });
-    const e = failureOf(() => run(state(f), [FILE]));
-    assert.equal(printed(e), "can't create temporary file in /tmp: Permission denied "
-      + "(hint: check that $TMPDIR (or /tmp) exists and is writable)");
-    assert.deepEqual(f.callsOf("mount"), []);
+    assert.equal(printed(e), "can't mount tmpfs at " + NR + "/dev: Operation not permitted");
+    assert.deepEqual(f.callsOf("open"), []);
   });
 });
 

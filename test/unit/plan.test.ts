@@ -75,10 +75,10 @@ const DEFAULT_BIND_STEPS: Step[] = [
   flags: optional ? ["src-optional", "dst-optional"] : [], mountFlags: ["MS_RDONLY"],
 } as Step));
 
-function fileSteps(uid: number, gid: number, tmp = "/tmp"): Step[] {
+function fileSteps(uid: number, gid: number): Step[] {
   return [
-    { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid, gid }, tmpDir: tmp, tmpName: "ch-run_passwd" },
-    { op: "file", dst: "/etc/group", content: { kind: "group", gid }, tmpDir: tmp, tmpName: "ch-run_group" },
+    { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid, gid }, tmpName: "ch-run_passwd" },
+    { op: "file", dst: "/etc/group", content: { kind: "group", gid }, tmpName: "ch-run_group" },
   ];
 }
 
@@ -170,10 +170,9 @@ describe("buildPlan /etc/passwd and /etc/group", () => {
     assert.equal(file(p, "/etc/group"), "nogroup:x:65534:\nroot:x:0:\n");
   });
 
-  test("temp files go to $TMPDIR, which is also the container /tmp", () => {
+  test("$TMPDIR is the container /tmp; the passwd and group files are not made there", () => {
     const p = buildPlan(options(), DIR_IMAGE, hostFacts({ hostTmp: "/scratch/t" }));
-    assert.deepEqual(stepsOf(p, "file").map((s) => [s.tmpDir, s.tmpName]),
-                     [["/scratch/t", "ch-run_passwd"], ["/scratch/t", "ch-run_group"]]);
+    assert.deepEqual(stepsOf(p, "file").map((s) => s.tmpName), ["ch-run_passwd", "ch-run_group"]);
     assert.deepEqual(stepsOf(p, "bind").filter((s) => s.dst === "/tmp"),
                      [{ op: "bind", src: "/scratch/t", dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" }]);
   });
