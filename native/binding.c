@@ -298,6 +298,13 @@ static duk_ret_t b_chdir(duk_context *ctx)
    return 0;
 }
 
+static duk_ret_t b_fchdir(duk_context *ctx)
+{
+   if (fchdir(duk_require_int(ctx, 0)))
+      FAIL("fchdir", NULL, NULL);
+   return 0;
+}
+
 static duk_ret_t b_getcwd(duk_context *ctx)
 {
    char *cwd = getcwd(NULL, 0);
@@ -1147,6 +1154,7 @@ static const duk_function_list_entry functions[] = {
    { "pivot_root", b_pivot_root, 2 },
    { "chroot", b_chroot, 1 },
    { "chdir", b_chdir, 1 },
+   { "fchdir", b_fchdir, 1 },
    { "getcwd", b_getcwd, 0 },
    { "mkdir", b_mkdir, 2 },
    { "rmdir", b_rmdir, 1 },

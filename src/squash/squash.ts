@@ -10,7 +10,7 @@
 // the container: it goes away with the container's last process, whatever
 // happens to us, and the server exits then (supervisor.ts).
 
-import { attempt, EXIT_MISC_ERR, fail, isErrno } from "../log/fail";
+import { attempt, EXIT_MISC_ERR, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import { mount } from "../exec/mounts";
 import { State } from "../exec/state";
@@ -82,11 +82,27 @@ function mountNamespace(sys: Sys): number {
   return sys.open("/proc/self/ns/mnt", sys.constants.O_RDONLY);
 }
 
+/** The working directory, held open so that we can return to it after
+    setns(2) even if it was deleted; null if we can't (we may no longer
+    search it): then the work goes on in /, as ch-run's would after its
+    pivot. */
+function openCwd(sys: Sys): number | null {
+  try {
+    return sys.open(".", sys.constants.O_PATH | sys.constants.O_DIRECTORY);
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+    log.verbose("can't keep the working directory; using / (" + e.message + ")");
+    return null;
+  }
+}
+
 /** setns(2) into the mount namespace on fd, keeping the working directory
     (setns moves it to the namespace's root). */
-function enterMountNamespace(sys: Sys, fd: number, cwd: string): void {
+function enterMountNamespace(sys: Sys, fd: number, cwd: number | null): void {
   sys.setns(fd, sys.constants.CLONE_NEWNS);
-  sys.chdir(cwd);
+  if (cwd !== null)
+    sys.fchdir(cwd);
 }
 
 /** Mount the image at the step's mount point and fork; returns in the
@@ -98,7 +114,7 @@ export function mountSquash(st: State, s: SquashStep): void {
   var exe = findServer(sys, st.env.get("PATH")); // the host's, before any hook ran
   log.verbose("mounting SquashFS " + s.image + " at " + s.mountpoint + " with " + exe);
   var fuse = openFuseDevice(sys);
-  var cwd = sys.getcwd();
+  var cwd = openCwd(sys);
   var outer = mountNamespace(sys);
   sys.unshare(c.CLONE_NEWNS);
   var own = mountNamespace(sys);
@@ -137,10 +153,14 @@ export function mountSquash(st: State, s: SquashStep): void {
     sys.sigprocmask(c.SIG_SETMASK, []);
     enterMountNamespace(sys, own, cwd);
     sys.close(own);
+    if (cwd !== null)
+      sys.close(cwd);
     awaitImage(sys, s.image, s.mountpoint, events[1]);
     return;
   }
   sys.close(own);
+  if (cwd !== null)
+    sys.close(cwd);
   sys.close(events[1]);
   supervise(sys, { image: s.image, child: child, server: server, ready: events[0],
                    output: new ServerOutput(sys, out[0]) });

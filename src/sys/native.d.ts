@@ -70,6 +70,7 @@ interface NativeBinding {
   chroot(path: string): void;
 
   chdir(path: string): void;
+  fchdir(fd: number): void;
   getcwd(): string;
   mkdir(path: string, mode: number): void;
   rmdir(path: string): void;

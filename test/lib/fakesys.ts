@@ -287,6 +287,8 @@ interface OpenFile {
   pos: number;
   flags: number;
   path: string;
+  /** Where it was found: what fchdir() makes the working directory. */
+  frames?: Frame[];
 }
 
 interface PipeEnd {
@@ -1025,6 +1027,15 @@ export class FakeSys implements NativeBinding {
     });
   }
 
+  fchdir(fd: number): void {
+    this.rec("fchdir", [fd], () => {
+      const f = this.fd(fd, "fchdir");
+      if (f.kind === "pipe" || f.inode.type !== "dir")
+        throw sysError("ENOTDIR", "fchdir");
+      this.cwd = (f.frames as Frame[]).slice();
+    });
+  }
+
   getcwd(): string {
     return this.rec("getcwd", [], () => pathOf(this.cwd));
   }
@@ -1221,12 +1232,13 @@ export class FakeSys implements NativeBinding {
           throw sysError("EROFS", "open", p);
         if (writing && !this.allows(inode, 2))
           throw sysError("EACCES", "open", p);
-        if ((acc === C.O_RDONLY || acc === C.O_RDWR) && !this.allows(inode, 4))
+        if ((acc === C.O_RDONLY || acc === C.O_RDWR) && !(flags & C.O_PATH) && !this.allows(inode, 4))
           throw sysError("EACCES", "open", p);
         if (writing && (flags & C.O_TRUNC))
           inode.content = "";
       }
-      return this.allocFd({ kind: "file", inode: inode, pos: 0, flags: flags, path: p });
+      return this.allocFd({ kind: "file", inode: inode, pos: 0, flags: flags, path: p,
+                           frames: r.found ? r.stack.slice() : undefined });
     });
   }
 
