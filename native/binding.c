@@ -841,13 +841,16 @@ static duk_ret_t b_exit(duk_context *ctx)
 
 /** Signals **/
 
-/* signal(sig, 0 = SIG_DFL | 1 = SIG_IGN), as Python's signal module. */
+/* signal(sig, 0 = SIG_DFL | 1 = SIG_IGN), as Python's signal module: the
+   previous disposition, 1 if it was SIG_IGN, else 0. */
 static duk_ret_t b_signal(duk_context *ctx)
 {
    int sig = duk_require_int(ctx, 0);
-   if (signal(sig, duk_require_int(ctx, 1) ? SIG_IGN : SIG_DFL) == SIG_ERR)
+   void (*was)(int) = signal(sig, duk_require_int(ctx, 1) ? SIG_IGN : SIG_DFL);
+   if (was == SIG_ERR)
       FAIL("signal", NULL, NULL);
-   return 0;
+   duk_push_int(ctx, was == SIG_IGN);
+   return 1;
 }
 
 /* sigprocmask(how, [signals]) */

@@ -4,6 +4,7 @@
 import { ArgpIO } from "./cli/argp";
 import { featureStatus } from "./cli/features";
 import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
+import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
 import { resolveImage } from "./image/image";
 import { invocationLine } from "./log/argv";
@@ -23,6 +24,33 @@ var sys: Sys = linuxSys();
 function out(fd: number, text: string): void {
   while (text !== "")
     text = text.slice(sys.write(fd, text));
+}
+
+/** Our messages are best effort: a standard error that is full, closed or
+    a pipe nobody reads neither stops skiff nor changes its exit status. */
+function err(text: string): void {
+  try {
+    out(2, text);
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+  }
+}
+
+/** Put /dev/null (close-on-exec) on each of fds 0–2 that is closed, so that
+    no file skiff opens lands there and gets our messages or the command's
+    output; the command still finds them closed. */
+function plugStandardFds(): void {
+  try {
+    for (;;) {
+      var fd = sys.open("/dev/null", sys.constants.O_RDWR);
+      if (fd > 2)
+        return sys.close(fd);
+    }
+  } catch (e) {
+    if (!isSysError(e)) // no /dev/null: nothing to plug them with
+      throw e;
+  }
 }
 
 function exit(code: number): never {
@@ -82,7 +110,7 @@ function parseContext(env: Getenv): ParseContext {
     env: env,
     readHostFile: function (p) { return readFile(sys, p); },
     exists: function (p) { return statOrNull(sys, p, false) !== null; },
-    stderr: function (t) { out(2, t); },
+    stderr: err,
     feature: function (name) {
       return featureStatus(name, { kernelRelease: sys.uname().release, squash: squashUsable(env),
                                    seccomp: seccompUsable() });
@@ -142,11 +170,11 @@ function argpIO(argv0: string, name: string, env: Getenv): ArgpIO {
     argv0: argv0,
     name: name,
     stdout: function (t) { out(1, t); },
-    stderr: function (t) { out(2, t); },
+    stderr: err,
     renderHelp: function (doc, flags) {
       var help = unit(sys, "help");
       return help.argpHelp(doc, io.name, flags,
-                           help.helpFormat(env("ARGP_HELP_FMT"), function (msg) { out(2, io.name + ": " + msg + "\n"); }));
+                           help.helpFormat(env("ARGP_HELP_FMT"), function (msg) { err(io.name + ": " + msg + "\n"); }));
     },
     rename: log.setProg,
     sleep: function (seconds) { sys.nanosleep(seconds * 1000); },
@@ -161,6 +189,9 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
     out(1, "usage: " + io.name + " [OPTION...] " + ARGS_DOC + "\n");
     fail("IMAGE and/or COMMAND not specified", undefined, { hint: "put the command after --: IMAGE -- COMMAND" });
   }
+  // From here to the exec, a reader of our standard error that goes away
+  // must not kill us half-way through set-up.
+  var sigpipe: "default" | "ignore" = sys.signal(sys.constants.SIGPIPE, 1) ? "ignore" : "default";
   o.storage = realpathOr(o.storage);
   var image = resolveImage(sys, o.image as string, o);
   if (o.mount !== undefined && image.kind !== "squash")
@@ -177,10 +208,12 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
     getenv: env,
     ppid: sys.getppid(),
     squashMount: "/var/tmp/" + user + ".ch/mnt",
+    sigpipe: sigpipe,
   };
   var plan = buildPlan(o, image, host);
   verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
+    setSigpipe(sys, sigpipe); // output, as any filter's
     out(1, unit(sys, "format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
     return exit(0);
   }
@@ -203,7 +236,8 @@ function main(): never {
   var prog = path.basename(argv[0] || "skiff");
   var environ = sys.environ();
   var env: Getenv = function (name) { return sys.getenv(name); };
-  log.configure({ prog: prog, pid: sys.getpid, write: function (l) { out(2, l); }, color: sys.isatty(2) },
+  plugStandardFds();
+  log.configure({ prog: prog, pid: sys.getpid, write: err, color: sys.isatty(2) },
                 sharedWarningStore(sys.mmap(-1, WARNINGS_SIZE)));
   try {
     var ids: Ids = { u: sys.getresuid(), g: sys.getresgid() };
@@ -216,11 +250,14 @@ function main(): never {
     if (prog === "skiff") {
       if (args[0] === "run") {
         args = args.slice(1);
-      } else if (args.length === 0 || args[0] === "--help" || args[0] === "-?") {
-        out(args.length === 0 ? 2 : 1, skiffHelp());
-        return exit(args.length === 0 ? EXIT_FAILURE : 0);
+      } else if (args.length === 0) {
+        err(skiffHelp());
+        return exit(EXIT_FAILURE);
+      } else if (args[0] === "--help" || args[0] === "-?") {
+        out(1, skiffHelp());
+        return exit(0);
       } else if (args[0] === "--version" || args[0] === "-V") {
-        out(2, VERSION + "\n");
+        err(VERSION + "\n");
         return exit(0);
       } else {
         fail("unknown command: " + args[0], undefined, { hint: "use skiff run IMAGE -- COMMAND; see skiff --help" });

@@ -1,12 +1,22 @@
 // ch_core.c's run_user_command(): replace this process with the user's
 // command, same PID, nothing of skiff left behind.
 
-import { attempt, EXIT_CMD, fail } from "../log/fail";
+import { attempt, EXIT_CMD, fail, isSysError } from "../log/fail";
 import { argvToString } from "../log/argv";
 import * as log from "../log/log";
+import { Plan } from "../plan/plan";
+import { Sys } from "../sys/sys";
 import { State } from "./state";
 
-export function runCommand(st: State, argv: string[], cwd: string | undefined): never {
+/** Give SIGPIPE the disposition d. skiff ignores it while it sets up; an
+    ignored signal stays ignored across execve, so the command must get the
+    one skiff inherited back. */
+export function setSigpipe(sys: Sys, d: "default" | "ignore"): void {
+  sys.signal(sys.constants.SIGPIPE, d === "ignore" ? 1 : 0);
+}
+
+export function runCommand(st: State, command: Plan["command"]): never {
+  var argv = command.argv, cwd = command.cwd;
   var sys = st.sys;
   if (cwd !== undefined)
     attempt("can't cd to " + cwd, function () { sys.chdir(cwd as string); },
@@ -24,9 +34,12 @@ export function runCommand(st: State, argv: string[], cwd: string | undefined): 
     sys.setenv("PATH", path);
   else
     sys.unsetenv("PATH");
+  setSigpipe(sys, command.sigpipe);
   try {
     return sys.execvpe(argv[0], argv, st.env.toList());
   } catch (e) {
+    if (isSysError(e)) // we go on, to say why
+      setSigpipe(sys, "ignore");
     return fail("can't execvpe(3): " + argv[0], e, {
       exitCode: EXIT_CMD,
       hint: "check that the command exists in the image and is executable, and the container's $PATH",

@@ -124,5 +124,5 @@ export function execute(sys: Sys, plan: Plan): never {
     buildContainer(st, plan);
     runHooks(st, plan, "all");
   }
-  return runCommand(st, plan.command.argv, plan.command.cwd);
+  return runCommand(st, plan.command);
 }

@@ -25,6 +25,8 @@ export interface HostFacts {
   ppid: number;
   /** Default SquashFS mount point. */
   squashMount: string;
+  /** SIGPIPE's disposition as skiff inherited it. */
+  sigpipe: "default" | "ignore";
 }
 
 /** ch_core.c's BINDS_DEFAULT: /dev, /proc, /sys required, the rest optional. */
@@ -108,7 +110,7 @@ export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
     newroot: newroot,
     steps: steps,
     hooks: hooks,
-    command: { argv: o.command, cwd: o.cd },
+    command: { argv: o.command, cwd: o.cd, sigpipe: host.sigpipe },
     environ: host.environ,
   };
   if (o.joinPid !== undefined)

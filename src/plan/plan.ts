@@ -64,6 +64,9 @@ export interface Plan {
   command: {
     argv: string[];
     cwd?: string;
+    /** SIGPIPE's disposition for the command: as skiff inherited it (skiff
+        itself ignores SIGPIPE while it sets up). */
+    sigpipe: "default" | "ignore";
   };
   /** The environment the container starts from (the host's). */
   environ: string[];

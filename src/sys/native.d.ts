@@ -114,7 +114,8 @@ interface NativeBinding {
   kill(pid: number, sig: number): void;
   exit(status: number): never;
 
-  signal(sig: number, disposition: 0 | 1): void;
+  /** Returns the previous disposition (1: it was SIG_IGN, else 0). */
+  signal(sig: number, disposition: 0 | 1): 0 | 1;
   sigprocmask(how: number, signals: number[]): void;
   sigtimedwait(signals: number[], timeoutMs: number): NativeSigInfo | null;
 

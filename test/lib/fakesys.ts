@@ -374,6 +374,8 @@ export class FakeSys implements NativeBinding {
   private procRoot: Loc | null = null;
   private cwd: Frame[];
   private fds = new Map<number, Fd>();
+  /** Signals set to SIG_IGN (1) or back to SIG_DFL (0). */
+  dispositions = new Map<number, 0 | 1>();
   private shm = new Map<string, Inode>();
 
   constructor(opts: FakeSysOptions = {}) {
@@ -1455,8 +1457,13 @@ export class FakeSys implements NativeBinding {
 
   //// Signals ////////////////////////////////////////////////////////////
 
-  signal(sig: number, disposition: 0 | 1): void {
-    this.rec("signal", [sig, disposition], () => undefined);
+  /** Every signal starts at SIG_DFL. */
+  signal(sig: number, disposition: 0 | 1): 0 | 1 {
+    return this.rec("signal", [sig, disposition], () => {
+      var was = this.dispositions.get(sig) ?? 0;
+      this.dispositions.set(sig, disposition);
+      return was;
+    });
   }
 
   sigprocmask(how: number, signals: number[]): void {

@@ -59,8 +59,8 @@ function makeHost(): FakeSys {
 }
 
 function emptyPlan(newroot = NR): Plan {
-  return { newroot: newroot, steps: [], hooks: { host: [], guest: [], all: [] }, command: { argv: ["true"] },
-           environ: [] };
+  return { newroot: newroot, steps: [], hooks: { host: [], guest: [], all: [] },
+           command: { argv: ["true"], sigpipe: "default" }, environ: [] };
 }
 
 function state(f: FakeSys, newroot = NR): State {
@@ -96,7 +96,7 @@ describe("whole default run (execute)", () => {
   f.setStatvfsFlags("/", C.ST_NOSUID | C.ST_NODEV | C.ST_RELATIME);
   const host: HostFacts = {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(), getenv: getenvOf(f.env),
-    ppid: 1, squashMount: "/var/tmp/alice.ch/mnt",
+    ppid: 1, squashMount: "/var/tmp/alice.ch/mnt", sigpipe: "default",
   };
   const o: Options = defaultOptions(() => undefined);
   o.command = ["/bin/sh", "-c", "true"];
@@ -107,6 +107,12 @@ describe("whole default run (execute)", () => {
     assert.ok(exec instanceof ExecCalled);
     assert.equal(exec.file, "/bin/sh");
     assert.deepEqual(exec.argv, ["/bin/sh", "-c", "true"]);
+  });
+
+  test("SIGPIPE is given back its inherited disposition just before the exec", () => {
+    const last = f.calls.slice(-2);
+    assert.deepEqual(last.map((c) => c.call), ["signal", "execvpe"]);
+    assert.deepEqual(last[0].args, [C.SIGPIPE, 0]);
   });
 
   test("two user namespaces with the right maps", () => {
@@ -219,7 +225,7 @@ describe("claim-root and remount-ro", () => {
 describe("default binds", () => {
   const DEFAULTS = buildPlan(defaultOptions(() => undefined), { kind: "directory", ref: NR, path: NR }, {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], getenv: getenvOf([]), squashMount: "/x",
-    ppid: 1,
+    sigpipe: "default", ppid: 1,
   }).steps.filter((s) => s.op === "bind" && s.why === "default");
 
   test("optional ones are skipped when the source or the destination is missing", () => {
@@ -490,7 +496,7 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
     o.writeFake = "12%";
     const plan = buildPlan(o, { kind: "directory", ref: NR, path: NR }, {
       euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: ["HOME=/u/alice"],
-      getenv: getenvOf(["HOME=/u/alice"]), squashMount: "/x", ppid: 1,
+      getenv: getenvOf(["HOME=/u/alice"]), squashMount: "/x", sigpipe: "default", ppid: 1,
     });
     const exec = execOf(() => execute(f, plan));
     assert.deepEqual(f.entries("/home"), [".orig", "bob", "alice"]);

@@ -187,6 +187,7 @@ describe("plan", () => {
     environ: ["PATH=/bin", "SLURM_STEP_TASKS_PER_NODE=4(x2)", "SLURM_STEP_ID=1", "SLURM_JOB_ID=12"],
     getenv: getenvOf(["PATH=/bin", "SLURM_STEP_TASKS_PER_NODE=4(x2)", "SLURM_STEP_ID=1", "SLURM_JOB_ID=12"]),
     squashMount: "/var/tmp/alice.ch/mnt",
+    sigpipe: "default",
   };
   const image: Image = { kind: "directory", ref: "./img", path: "/var/tmp/img" };
   function options(change: (o: Options) => void): Options {

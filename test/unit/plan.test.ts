@@ -36,6 +36,7 @@ function hostFacts(over: Partial<HostFacts> = {}): HostFacts {
     getenv: getenvOf(HOST_ENV),
     ppid: 1,
     squashMount: "/var/tmp/alice.ch/mnt",
+    sigpipe: "default",
   };
   return Object.assign(h, over);
 }
@@ -116,7 +117,7 @@ describe("buildPlan defaults", () => {
 
   test("newroot, command and environment", () => {
     assert.equal(plan.newroot, "/var/tmp/img");
-    assert.deepEqual(plan.command, { argv: ["/bin/true", "arg"], cwd: undefined });
+    assert.deepEqual(plan.command, { argv: ["/bin/true", "arg"], cwd: undefined, sigpipe: "default" });
     assert.deepEqual(plan.environ, HOST_ENV);
     assert.equal(plan.joinPid, undefined);
   });
@@ -279,7 +280,12 @@ describe("buildPlan options", () => {
 
   test("--cd: the command's working directory", () => {
     const p = buildPlan(options((o) => { o.cd = "/work"; }), DIR_IMAGE, hostFacts());
-    assert.deepEqual(p.command, { argv: ["/bin/true", "arg"], cwd: "/work" });
+    assert.deepEqual(p.command, { argv: ["/bin/true", "arg"], cwd: "/work", sigpipe: "default" });
+  });
+
+  test("the command gets SIGPIPE's disposition as skiff inherited it", () => {
+    const p = buildPlan(options(), DIR_IMAGE, hostFacts({ sigpipe: "ignore" }));
+    assert.equal(p.command.sigpipe, "ignore");
   });
 });
 
