@@ -1,7 +1,7 @@
 // The container's filesystem tree: ch_core.c's mounts_setup(), bind_mount(),
 // mkdirs() and mkdir_overmount(), applied through the Sys interface.
 
-import { attempt, fail, isErrno, isSysError } from "../log/fail";
+import { attempt, describeFailure, fail, isErrno, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { BindFlag } from "../plan/plan";
@@ -30,6 +30,20 @@ var READ_ONLY_HINT = "the image is read-only: use -W (or -w) to create it, "
 function existingInRoot(st: State, g: string): string | null {
   var r = resolveInRoot(st.sys, st.newroot, g);
   return r.missing.length === 0 ? r.existing : null;
+}
+
+/** existingInRoot() for an optional destination: one that can't be
+    resolved at all (a symlink loop, a directory we can't search) is as
+    missing, as for ch-run, whose stat() of it fails. */
+function optionalInRoot(st: State, g: string): string | null {
+  try {
+    return existingInRoot(st, g);
+  } catch (e) {
+    if (!isFailure(e) && !isSysError(e))
+      throw e;
+    log.verbose("skipping optional bind: " + (isFailure(e) ? describeFailure(e) : e.message));
+    return null;
+  }
 }
 
 /** The bind list's check: nothing is created below an earlier bind. */
@@ -118,7 +132,7 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
   }
   if (path.normalize(dst) === null)
     fail("can't bind: destination escapes the image: " + dst);
-  var target = existingInRoot(st, dst);
+  var target = has(flags, "dst-optional") ? optionalInRoot(st, dst) : existingInRoot(st, dst);
   if (target === null) {
     if (has(flags, "dst-optional"))
       return;

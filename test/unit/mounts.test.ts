@@ -11,6 +11,7 @@ import { defaultOptions, Options } from "../../src/cli/options.js";
 import { execute, newState, runStep } from "../../src/executor/executor.js";
 import { State } from "../../src/exec/state.js";
 import { Failure } from "../../src/log/fail.js";
+import * as log from "../../src/log/log.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
 import { BindFlag, Plan, Step } from "../../src/plan/plan.js";
 import { MountFlag } from "../../src/sys/sys.js";
@@ -222,6 +223,19 @@ describe("claim-root and remount-ro", () => {
   });
 });
 
+/** The lines logged while f runs at verbosity level. */
+function logged(level: number, f: () => void): string[] {
+  const lines: string[] = [];
+  log.configure({ prog: "ch-run", pid: () => 7, write: (l) => { lines.push(l); }, color: false }, null);
+  log.setVerbosity(level);
+  try {
+    f();
+  } finally {
+    log.setVerbosity(log.LL_INFO);
+  }
+  return lines;
+}
+
 describe("default binds", () => {
   const DEFAULTS = buildPlan(defaultOptions(() => undefined), { kind: "directory", ref: NR, path: NR }, {
     euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: [], getenv: getenvOf([]), squashMount: "/x",
@@ -250,6 +264,24 @@ describe("default binds", () => {
     const f = makeHost();
     const e = failureOf(() => run(state(f), [bindStep("/nope", "/dev", [])]));
     assert.equal(e.message, "can't bind: source not found: /nope");
+  });
+
+  test("an optional destination behind a symlink loop is skipped, said at -v (ch-run's stat fails: it skips)", () => {
+    const f = makeHost();
+    f.rmdir(NR + "/var/lib/hugetlbfs");
+    f.rmdir(NR + "/var/lib");
+    f.rmdir(NR + "/var");
+    f.addLink(NR + "/var", "/var");
+    const said = logged(log.LL_VERBOSE, () => run(state(f), DEFAULTS));
+    assert.deepEqual(mounts(f).map((m) => m[0]), ["/dev", "/proc", "/sys", "/etc/hosts", "/etc/resolv.conf"]);
+    assert.ok(said.some((l) => l.indexOf("skipping optional bind: too many levels of symbolic links: /var/spool/slurmd") >= 0), said.join("\n"));
+  });
+
+  test("a required destination behind a symlink loop fails", () => {
+    const f = makeHost();
+    f.addLink(NR + "/mnt/loop", "/mnt/loop");
+    const e = failureOf(() => run(state(f), [bindStep("/data/dir", "/mnt/loop/x", ["dst-create"])]));
+    assert.match(e.message, /too many levels of symbolic links: \/mnt\/loop\/x/);
   });
 
   test("an optional destination that is an absolute symlink resolves inside the image", () => {
