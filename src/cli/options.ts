@@ -260,7 +260,8 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
     { long: "unset-env", arg: "required", argName: "GLOB",
       help: "unset environment variable(s)",
       doc: "Unset the container's environment variables whose names match GLOB, a shell pattern with bash's "
-        + "extglob forms (@(a|b), !(a), *(a), +(a), ?(a)); quote it. '*' unsets all but $CH_RUNNING.",
+        + "extglob forms (@(a|b), !(a), *(a), +(a), ?(a)); quote it. '*' unsets all; $CH_RUNNING, and $PWD (the working "
+        + "directory), are set afterwards.",
       handle: function (v) {
         if (v === "")
           fail("--unset-env: GLOB must have non-zero length", undefined, { hint: "use '*' to unset everything" });
