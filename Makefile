@@ -11,7 +11,8 @@ DUK_CFLAGS = -O2 -g -std=gnu11 -w
 
 B = build
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
-NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/duk_math.c
+NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constants.h native/constants.def \
+                 native/duk_math.c
 
 .PHONY: all deps demo test install bench clean check docs
 # A recipe that fails leaves no half-made target for the next make to trust.
@@ -48,7 +49,15 @@ UNITS = format=plan/format glob=env/glob help=cli/help join=join/unit seccomp=ex
 UNIT_NAMES = $(foreach u,$(UNITS),$(firstword $(subst =, ,$(u))))
 UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
 
-$(B)/program.js: $(TS_SOURCES) scripts/bundle.mjs scripts/check-layers.mjs Makefile | $(B)/.deps
+# native.constants' names and types for TypeScript, and this machine's values
+# for the tests, from the binding's one table (native/constants.def).
+$(B)/constants-dump: native/constants_dump.c native/constants.h native/constants.def | $(B)/.deps
+	$(CC) $(CFLAGS) $< -o $@
+
+src/sys/constants.ts test/lib/constants.ts &: $(B)/constants-dump scripts/gen-constants.mjs
+	node scripts/gen-constants.mjs native/constants.def $(B)/constants-dump
+
+$(B)/program.js: $(TS_SOURCES) src/sys/constants.ts scripts/bundle.mjs scripts/check-layers.mjs Makefile | $(B)/.deps
 	node scripts/check-layers.mjs src
 	node_modules/.bin/tsc -p tsconfig.json
 	node scripts/bundle.mjs $(UNITS)
@@ -110,4 +119,4 @@ install: all
 	install -m 0644 $(B)/skiff-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/skiff-run.1
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) src/sys/constants.ts test/lib/constants.ts

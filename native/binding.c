@@ -38,23 +38,8 @@
 #include <sys/wait.h>
 #include <linux/audit.h>
 #include "binding.h"
+#include "constants.h"
 
-/* The seccomp_data.arch value of this build's architecture. */
-#if defined(__x86_64__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
-#elif defined(__i386__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_I386
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_PPC64LE
-#elif defined(__s390x__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_S390X
-#elif defined(__arm__)
-#define AUDIT_ARCH_NATIVE AUDIT_ARCH_ARM
-#else
-#define AUDIT_ARCH_NATIVE 0 /* unknown: --seccomp's self-test fails */
-#endif
 
 extern char **environ;
 
@@ -1222,115 +1207,13 @@ static const duk_function_list_entry functions[] = {
    { NULL, NULL, 0 }
 };
 
-#define C(name) { #name, (double)(name) }
+/* Each stringifies its own argument (one macro passing it to another would
+   expand it first). */
+#define CONSTANT(name) { #name, (double)(name) },
+#define OPTIONAL(name) { #name, (double)(name) },
+#define NAMED(name, value) { #name, (double)(value) },
 static const duk_number_list_entry constants[] = {
-   C(CLONE_NEWNS), C(CLONE_NEWUSER),
-   C(MS_RDONLY), C(MS_NOSUID), C(MS_NODEV), C(MS_NOEXEC), C(MS_SYNCHRONOUS),
-   C(MS_REMOUNT), C(MS_MANDLOCK), C(MS_NOATIME), C(MS_NODIRATIME), C(MS_BIND),
-   C(MS_MOVE), C(MS_REC), C(MS_PRIVATE), C(MS_SLAVE), C(MS_RELATIME),
-   C(MNT_DETACH),
-   C(ST_RDONLY), C(ST_NOSUID), C(ST_NODEV), C(ST_NOEXEC), C(ST_SYNCHRONOUS),
-   C(ST_MANDLOCK), C(ST_NOATIME), C(ST_NODIRATIME), C(ST_RELATIME),
-   C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC),
-   C(O_APPEND), C(O_NOFOLLOW), C(O_DIRECTORY), C(O_NONBLOCK), C(O_NOCTTY), C(O_PATH),
-   C(O_TMPFILE), C(AT_FDCWD), C(AT_SYMLINK_FOLLOW),
-   C(POLLIN), C(POLLPRI), C(POLLERR), C(POLLHUP), C(POLLNVAL),
-   C(S_IFMT), C(S_IFDIR), C(S_IFREG), C(S_IFLNK), C(S_IFCHR), C(S_IFBLK),
-   C(S_IFIFO), C(S_IFSOCK),
-   C(F_OK), C(R_OK), C(W_OK), C(X_OK),
-   C(PR_SET_NO_NEW_PRIVS), C(PR_SET_PDEATHSIG), C(PR_SET_CHILD_SUBREAPER),
-   C(SIGHUP), C(SIGINT), C(SIGQUIT), C(SIGKILL), C(SIGUSR1), C(SIGUSR2),
-   C(SIGPIPE), C(SIGALRM), C(SIGTERM), C(SIGCHLD), C(SIGCONT), C(SIGSTOP),
-   C(SIG_BLOCK), C(SIG_UNBLOCK), C(SIG_SETMASK),
-   C(WNOHANG),
-   C(LOG_USER), C(LOG_INFO),
-   C(SYS_kexec_load),
-   /* The syscalls --seccomp fakes, where this architecture has them. */
-#ifdef SYS_capset
-   C(SYS_capset),
-#endif
-#ifdef SYS_chown
-   C(SYS_chown),
-#endif
-#ifdef SYS_chown32
-   C(SYS_chown32),
-#endif
-#ifdef SYS_fchown
-   C(SYS_fchown),
-#endif
-#ifdef SYS_fchown32
-   C(SYS_fchown32),
-#endif
-#ifdef SYS_fchownat
-   C(SYS_fchownat),
-#endif
-#ifdef SYS_lchown
-   C(SYS_lchown),
-#endif
-#ifdef SYS_lchown32
-   C(SYS_lchown32),
-#endif
-#ifdef SYS_setfsgid
-   C(SYS_setfsgid),
-#endif
-#ifdef SYS_setfsgid32
-   C(SYS_setfsgid32),
-#endif
-#ifdef SYS_setfsuid
-   C(SYS_setfsuid),
-#endif
-#ifdef SYS_setfsuid32
-   C(SYS_setfsuid32),
-#endif
-#ifdef SYS_setgid
-   C(SYS_setgid),
-#endif
-#ifdef SYS_setgid32
-   C(SYS_setgid32),
-#endif
-#ifdef SYS_setgroups
-   C(SYS_setgroups),
-#endif
-#ifdef SYS_setgroups32
-   C(SYS_setgroups32),
-#endif
-#ifdef SYS_setregid
-   C(SYS_setregid),
-#endif
-#ifdef SYS_setregid32
-   C(SYS_setregid32),
-#endif
-#ifdef SYS_setresgid
-   C(SYS_setresgid),
-#endif
-#ifdef SYS_setresgid32
-   C(SYS_setresgid32),
-#endif
-#ifdef SYS_setresuid
-   C(SYS_setresuid),
-#endif
-#ifdef SYS_setresuid32
-   C(SYS_setresuid32),
-#endif
-#ifdef SYS_setreuid
-   C(SYS_setreuid),
-#endif
-#ifdef SYS_setreuid32
-   C(SYS_setreuid32),
-#endif
-#ifdef SYS_setuid
-   C(SYS_setuid),
-#endif
-#ifdef SYS_setuid32
-   C(SYS_setuid32),
-#endif
-#ifdef SYS_mknod
-   C(SYS_mknod),
-#endif
-#ifdef SYS_mknodat
-   C(SYS_mknodat),
-#endif
-   { "AUDIT_ARCH", (double)AUDIT_ARCH_NATIVE },
+#include "constants.def"
    { NULL, 0.0 }
 };
 

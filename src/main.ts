@@ -15,6 +15,7 @@ import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
+import { setHost } from "./sys/host";
 import { Getenv, linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
 import { unit } from "./unit/unit";
 import { VERSION } from "./version";
@@ -88,7 +89,7 @@ function logEachLevel(): void {
     /dev/fuse open to us? */
 function squashUsable(env: Getenv): boolean {
   try {
-    unit(sys, "squash").findServer(sys, env("PATH"));
+    unit("squash").findServer(sys, env("PATH"));
     sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
     return true;
   } catch (e) {
@@ -172,7 +173,7 @@ function argpIO(argv0: string, name: string, env: Getenv): ArgpIO {
     stdout: function (t) { out(1, t); },
     stderr: err,
     renderHelp: function (doc, flags) {
-      var help = unit(sys, "help");
+      var help = unit("help");
       return help.argpHelp(doc, io.name, flags,
                            help.helpFormat(env("ARGP_HELP_FMT"), function (msg) { err(io.name + ": " + msg + "\n"); }));
     },
@@ -214,7 +215,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
     setSigpipe(sys, sigpipe); // output, as any filter's
-    out(1, unit(sys, "format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
+    out(1, unit("format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
     return exit(0);
   }
   return execute(sys, plan);
@@ -232,6 +233,7 @@ function skiffHelp(): string {
 }
 
 function main(): never {
+  setHost(native);
   var argv = native.argv;
   var prog = path.basename(argv[0] || "skiff");
   var environ = sys.environ();

@@ -190,9 +190,12 @@ export function bindFile(st: State, dst: string, content: string, name: string):
   }
 }
 
+type StatvfsFlag = "ST_MANDLOCK" | "ST_NOATIME" | "ST_NODEV" | "ST_NODIRATIME" | "ST_NOEXEC" | "ST_NOSUID"
+  | "ST_RDONLY" | "ST_RELATIME" | "ST_SYNCHRONOUS";
+
 /** ST_* bits of statvfs(3) → MS_* flags for a remount that keeps them;
     a locked flag (nosuid, nodev, ...) must be kept or the remount fails. */
-var STATVFS_FLAGS: Array<[string, MountFlag]> = [
+var STATVFS_FLAGS: Array<[StatvfsFlag, MountFlag]> = [
   ["ST_MANDLOCK", "MS_MANDLOCK"], ["ST_NOATIME", "MS_NOATIME"], ["ST_NODEV", "MS_NODEV"],
   ["ST_NODIRATIME", "MS_NODIRATIME"], ["ST_NOEXEC", "MS_NOEXEC"], ["ST_NOSUID", "MS_NOSUID"],
   ["ST_RDONLY", "MS_RDONLY"], ["ST_RELATIME", "MS_RELATIME"], ["ST_SYNCHRONOUS", "MS_SYNCHRONOUS"],

@@ -7,13 +7,15 @@
 
 import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
+import type { Constants } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
 /** Syscalls faked whatever their arguments; absent ones are skipped. */
-var FAKED = ["capset", "chown", "chown32", "fchown", "fchown32", "fchownat", "lchown", "lchown32",
-  "kexec_load", "setfsgid", "setfsgid32", "setfsuid", "setfsuid32", "setgid", "setgid32",
-  "setgroups", "setgroups32", "setregid", "setregid32", "setresgid", "setresgid32",
-  "setresuid", "setresuid32", "setreuid", "setreuid32", "setuid", "setuid32"];
+var FAKED: Array<keyof Constants> = ["SYS_capset", "SYS_chown", "SYS_chown32", "SYS_fchown", "SYS_fchown32",
+  "SYS_fchownat", "SYS_lchown", "SYS_lchown32", "SYS_kexec_load", "SYS_setfsgid", "SYS_setfsgid32",
+  "SYS_setfsuid", "SYS_setfsuid32", "SYS_setgid", "SYS_setgid32", "SYS_setgroups", "SYS_setgroups32",
+  "SYS_setregid", "SYS_setregid32", "SYS_setresgid", "SYS_setresgid32", "SYS_setresuid", "SYS_setresuid32",
+  "SYS_setreuid", "SYS_setreuid32", "SYS_setuid", "SYS_setuid32"];
 
 // linux/filter.h and linux/seccomp.h
 var BPF_LD_W_ABS = 0x20, BPF_JEQ_K = 0x15, BPF_JA = 0x05, BPF_AND_K = 0x54, BPF_RET_K = 0x06;
@@ -29,11 +31,13 @@ function argOffset(i: number): number {
 type Insn = [number, number, number, number];
 
 /** The filter as [code, jt, jf, k] instructions for this architecture. */
-export function seccompProgram(constants: { [name: string]: number }): Insn[] {
+export function seccompProgram(constants: Constants): Insn[] {
   var nrs: number[] = [];
-  for (var i = 0; i < FAKED.length; i++)
-    if (constants["SYS_" + FAKED[i]] !== undefined)
-      nrs.push(constants["SYS_" + FAKED[i]]);
+  for (var i = 0; i < FAKED.length; i++) {
+    var nr = constants[FAKED[i]];
+    if (nr !== undefined)
+      nrs.push(nr);
+  }
   var mknod = constants.SYS_mknod, mknodat = constants.SYS_mknodat;
   // Layout (BPF jumps only go forward): header(3), one jeq per faked
   // syscall, mknod and mknodat jeqs(2), ALLOW, MKNOD(2), MKNODAT(1),

@@ -44,14 +44,14 @@ function runHook(st: State, a: HookAction): void {
     case "env-delta":
       applyDelta(st.env, a.delta, a.expand, {
         readImageFile: function (p) { return readFile(st.sys, p); },
-        compileGlob: function (pattern) { return unit(st.sys, "glob").compile(pattern); },
+        compileGlob: function (pattern) { return unit("glob").compile(pattern); },
       });
       return;
     case "env-defaults-last":
       applyDefaultsLast(st.env);
       return;
     case "seccomp":
-      unit(st.sys, "seccomp").installSeccomp(st.sys);
+      unit("seccomp").installSeccomp(st.sys);
       return;
   }
 }
@@ -72,7 +72,7 @@ export function runStep(st: State, plan: Plan, s: Step): void {
     case "userns":
       return enterUserNamespace(st.sys, s.map);
     case "squash-mount":
-      return unit(st.sys, "squash").mountSquash(st, s);
+      return unit("squash").mountSquash(st, s);
     case "claim-root":
       log.verbose("creating container filesystem tree");
       return claimRoot(st);
@@ -105,13 +105,13 @@ export function execute(sys: Sys, plan: Plan): never {
     fail("IMAGE and/or COMMAND not specified");
   var st = newState(sys, plan);
   if (plan.joinPid !== undefined) {
-    unit(sys, "join").joinProcess(sys, plan.joinPid);
+    unit("join").joinProcess(sys, plan.joinPid);
     runEnvironmentHooks(st, plan);
     runHooks(st, plan, "all");
   } else if (plan.join !== undefined) {
     // The peer group's end runs in the process that goes on to exec: after
     // a SquashFS fork, the child.
-    var group = unit(sys, "join").joinBegin(sys, plan.join);
+    var group = unit("join").joinBegin(sys, plan.join);
     group.guard(function () {
       if (group.winner)
         buildContainer(st, plan);

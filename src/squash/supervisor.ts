@@ -15,6 +15,7 @@
 
 import { Exit, EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
+import { host } from "../sys/host";
 import { readFile, Sys } from "../sys/sys";
 import { ServerOutput, SERVER } from "./server";
 import { describeStatus, exitCodeOf, parseChildren, signalOf } from "./status";
@@ -241,7 +242,7 @@ class Supervisor {
     var waited = [c.SIGCHLD].concat(forwarded);
     for (var handled = 1; ; handled++) {
       if (handled % SIGNALS_PER_GC === 0)
-        sys.gc();
+        host().gc();
       this.reap(false);
       if (this.serverStatus !== null) {
         var killed = signalOf(this.serverStatus) !== 0;

@@ -51,9 +51,10 @@ interface NativeSemaphore {
   readonly __brand: "NativeSemaphore";
 }
 
-interface NativeBinding {
-  argv: string[];
-  constants: { [name: string]: number };
+/** The system calls and numbers skiff acts through: the real binding, or
+    the tests' FakeSys (test/lib/fakesys.ts). */
+interface NativeSys {
+  constants: import("./constants").Constants;
 
   getpid(): number;
   getppid(): number;
@@ -146,12 +147,20 @@ interface NativeBinding {
   syslog(priority: number, message: string): void;
   uname(): { sysname: string; release: string; machine: string };
   monotonic(): number;
+  nanosleep(ms: number): void;
+}
+
+/** What the engine that runs the program offers besides (src/sys/host.ts). */
+interface NativeHost {
+  argv: string[];
   /** Collect garbage now (Duktape's mark-and-sweep). */
   gc(): void;
   /** The unit's bytecode, loaded (src/unit/unit.ts). Throws if this binary
       has no unit of that name. */
   load_unit(name: string): (core: (path: string) => { [name: string]: unknown }) => unknown;
-  nanosleep(ms: number): void;
 }
+
+/** What native/host.c installs as the global `native`. */
+interface NativeBinding extends NativeSys, NativeHost {}
 
 declare var native: NativeBinding;

@@ -3,7 +3,7 @@
 // filesystem instead, so mount and namespace logic is tested without
 // privileges (as youki's syscall/ test double).
 
-export type Sys = NativeBinding;
+export type Sys = NativeSys;
 
 /** The real system: the binding installed by native/host.c. */
 export function linuxSys(): Sys {

@@ -1,7 +1,7 @@
 // Units: code that most runs never need (SquashFS, --join, argp's help,
 // --seccomp, --dry-run, --unset-env's globs) is compiled to bytecode of its
 // own, which the host loads only when the program first asks for it
-// (native.load_unit). Loading bytecode and creating its functions was half
+// (Host.load_unit, src/sys/host.ts). Loading bytecode and creating its functions was half
 // of a launch's instructions; a plain launch now loads about 60% of the
 // program.
 //
@@ -17,7 +17,7 @@ import type * as HelpUnit from "../cli/help";
 import type * as JoinUnit from "../join/unit";
 import type * as SeccompUnit from "../exec/seccomp";
 import type * as SquashUnit from "../squash/unit";
-import { Sys } from "../sys/sys";
+import { host } from "../sys/host";
 
 /** The units, by the names the Makefile's UNITS gives them. */
 export interface Units {
@@ -40,8 +40,8 @@ export function setCore(modules: CoreModules): void {
 }
 
 /** A unit by name, loaded on first use. */
-export function unit<K extends keyof Units>(sys: Sys, name: K): Units[K] {
+export function unit<K extends keyof Units>(name: K): Units[K] {
   if (!loaded.hasOwnProperty(name))
-    loaded[name] = sys.load_unit(name)(core);
+    loaded[name] = host().load_unit(name)(core);
   return loaded[name] as Units[K];
 }

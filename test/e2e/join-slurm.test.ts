@@ -14,6 +14,7 @@ import {
   As,
   IMG,
   IMG_DIR,
+  TEST_ROOT,
   RunResult,
   SKIFF,
   describeResult,
@@ -56,7 +57,8 @@ function setup(script: string, args: string[] = []): void {
   assert.ok(fs.existsSync(path), `${path} not found: run the tests from the repository (scripts/test.sh)`);
   // root's PATH: the scripts use chroot, slurmctld, ...
   const r = run(["bash", path, ...args],
-                { timeoutMs: 600_000, env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" } });
+                { timeoutMs: 600_000,
+                  env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", SKIFF_TEST_ROOT: TEST_ROOT } });
   assert.equal(r.status, 0, `${script} ${args.join(" ")}: ${describeResult(r)}`);
 }
 

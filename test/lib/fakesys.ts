@@ -28,102 +28,17 @@ import * as joinUnit from "../../src/join/unit.ts";
 import { SysError } from "../../src/log/fail.ts";
 import * as formatUnit from "../../src/plan/format.ts";
 import * as squashUnit from "../../src/squash/unit.ts";
+import { Host, setHost } from "../../src/sys/host.ts";
+import type { Sys } from "../../src/sys/sys.ts";
 import type { Units } from "../../src/unit/unit.ts";
+import { MACHINE_CONSTANTS } from "./constants.ts";
+import type { Constants } from "../../src/sys/constants.ts";
 import { getenvOf } from "./environ.ts";
 
-export const LINUX_CONSTANTS: { [name: string]: number } = {
-  // Linux x86-64 values, checked against a C program compiled with the
-  // same headers as native/binding.c (see fakesys.test.ts for cross-checks).
-  CLONE_NEWNS: 0x20000,
-  CLONE_NEWUSER: 0x10000000,
-  MS_RDONLY: 1,
-  MS_NOSUID: 2,
-  MS_NODEV: 4,
-  MS_NOEXEC: 8,
-  MS_SYNCHRONOUS: 16,
-  MS_REMOUNT: 32,
-  MS_MANDLOCK: 64,
-  MS_NOATIME: 1024,
-  MS_NODIRATIME: 2048,
-  MS_BIND: 4096,
-  MS_MOVE: 8192,
-  MS_REC: 16384,
-  MS_PRIVATE: 1 << 18,
-  MS_SLAVE: 1 << 19,
-  MS_RELATIME: 1 << 21,
-  MNT_DETACH: 2,
-  ST_RDONLY: 1,
-  ST_NOSUID: 2,
-  ST_NODEV: 4,
-  ST_NOEXEC: 8,
-  ST_SYNCHRONOUS: 16,
-  ST_MANDLOCK: 64,
-  ST_NOATIME: 1024,
-  ST_NODIRATIME: 2048,
-  ST_RELATIME: 4096,
-  O_RDONLY: 0,
-  O_WRONLY: 1,
-  O_RDWR: 2,
-  O_CREAT: 0o100,
-  O_EXCL: 0o200,
-  O_TRUNC: 0o1000,
-  O_APPEND: 0o2000,
-  O_NOFOLLOW: 0o400000,
-  O_DIRECTORY: 0o200000,
-  O_TMPFILE: 0o20200000,
-  AT_FDCWD: -100,
-  AT_SYMLINK_FOLLOW: 0x400,
-  O_NONBLOCK: 0o4000,
-  O_NOCTTY: 0o400,
-  O_PATH: 0o10000000,
-  POLLIN: 1,
-  POLLPRI: 2,
-  POLLERR: 8,
-  POLLHUP: 16,
-  POLLNVAL: 32,
-  S_IFMT: 0o170000,
-  S_IFDIR: 0o040000,
-  S_IFREG: 0o100000,
-  S_IFLNK: 0o120000,
-  S_IFCHR: 0o020000,
-  S_IFBLK: 0o060000,
-  S_IFIFO: 0o010000,
-  S_IFSOCK: 0o140000,
-  F_OK: 0,
-  R_OK: 4,
-  W_OK: 2,
-  X_OK: 1,
-  PR_SET_NO_NEW_PRIVS: 38,
-  PR_SET_PDEATHSIG: 1,
-  PR_SET_CHILD_SUBREAPER: 36,
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGCHLD: 17,
-  SIGCONT: 18,
-  SIGSTOP: 19,
-  SIG_BLOCK: 0,
-  SIG_UNBLOCK: 1,
-  SIG_SETMASK: 2,
-  WNOHANG: 1,
-  LOG_USER: 8,
-  LOG_INFO: 6,
-  SYS_kexec_load: 246,
-  // x86-64 numbers of the syscalls --seccomp fakes (asm/unistd_64.h)
-  SYS_capset: 126, SYS_chown: 92, SYS_fchown: 93, SYS_fchownat: 260, SYS_lchown: 94,
-  SYS_setfsgid: 123, SYS_setfsuid: 122, SYS_setgid: 106, SYS_setgroups: 116, SYS_setregid: 114,
-  SYS_setresgid: 119, SYS_setresuid: 117, SYS_setreuid: 113, SYS_setuid: 105,
-  SYS_mknod: 133, SYS_mknodat: 259,
-  AUDIT_ARCH: 0xc000003e,
-};
 
-const C = LINUX_CONSTANTS;
+const C = MACHINE_CONSTANTS;
+/** The same, looked up by a name made at run time. */
+const C_BY_NAME = MACHINE_CONSTANTS as unknown as { [name: string]: number };
 
 /** statvfs(3)'s ST_VALID: set by glibc on every result, never a mount flag. */
 export const ST_VALID = 0x20;
@@ -205,9 +120,9 @@ export function msFlagNames(flags: number): string[] {
   const out: string[] = [];
   let rest = flags;
   for (const n of names) {
-    if (flags & C[n]) {
+    if (flags & C_BY_NAME[n]) {
       out.push(n);
-      rest &= ~C[n];
+      rest &= ~C_BY_NAME[n];
     }
   }
   if (rest)
@@ -344,9 +259,23 @@ function copyArg(a: unknown): unknown {
   return Array.isArray(a) ? a.slice() : a;
 }
 
-export class FakeSys implements NativeBinding {
+/** The tests' Host: units are the modules as node loads them (one copy,
+    all there), and garbage collection is node's business. */
+export const FAKE_HOST: Host = {
+  argv: ["skiff"],
+  gc() {},
+  load_unit(name: string) {
+    const units: Units & { [name: string]: unknown } = {
+      format: formatUnit, glob: globUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
+    };
+    return () => units[name];
+  },
+};
+setHost(FAKE_HOST);
+
+export class FakeSys implements Sys {
   argv: string[];
-  constants: { [name: string]: number } = Object.assign({}, LINUX_CONSTANTS);
+  constants: Constants = Object.assign({}, MACHINE_CONSTANTS);
   /** Every call, in order. */
   calls: Array<{ call: string; args: unknown[] }> = [];
   /** What was written to fds 1 and 2. */
@@ -597,15 +526,15 @@ export class FakeSys implements NativeBinding {
   private statvfsBits(m: Mount): number {
     let bits = ST_VALID | (m.ro ? C.ST_RDONLY : 0) | m.extraStatvfs;
     for (const n of MOUNT_FLAG_BITS)
-      if (m.flags & C["MS_" + n])
-        bits |= C["ST_" + n];
+      if (m.flags & C_BY_NAME["MS_" + n])
+        bits |= C_BY_NAME["ST_" + n];
     return bits;
   }
 
   private mountFlagsOf(msFlags: number): number {
     let f = 0;
     for (const n of MOUNT_FLAG_BITS)
-      f |= msFlags & C["MS_" + n];
+      f |= msFlags & C_BY_NAME["MS_" + n];
     return f;
   }
 
@@ -697,9 +626,9 @@ export class FakeSys implements NativeBinding {
     m.flags = 0;
     let rest = bits & ~C.ST_RDONLY & ~ST_VALID;
     for (const n of MOUNT_FLAG_BITS)
-      if (bits & C["ST_" + n]) {
-        m.flags |= C["MS_" + n];
-        rest &= ~C["ST_" + n];
+      if (bits & C_BY_NAME["ST_" + n]) {
+        m.flags |= C_BY_NAME["MS_" + n];
+        rest &= ~C_BY_NAME["ST_" + n];
       }
     m.extraStatvfs = rest;
   }
@@ -1596,19 +1525,6 @@ export class FakeSys implements NativeBinding {
 
   uname(): { sysname: string; release: string; machine: string } {
     return this.rec("uname", [], () => ({ sysname: "Linux", release: "6.18.0-fake", machine: "x86_64" }));
-  }
-
-  /** Tests run the units' modules as node loads them: one copy, all there.
-      Not a system call: not recorded. */
-  load_unit(name: string): (core: (path: string) => { [name: string]: unknown }) => unknown {
-    const units: Units & { [name: string]: unknown } = {
-      format: formatUnit, glob: globUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
-    };
-    return () => units[name];
-  }
-
-  gc(): void {
-    this.rec("gc", [], () => undefined);
   }
 
   monotonic(): number {

@@ -6,7 +6,8 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 
-import { ExecCalled, execOf, FakeSys, LINUX_CONSTANTS, msFlagNames } from "../lib/fakesys.js";
+import { MACHINE_CONSTANTS } from "../lib/constants.js";
+import { ExecCalled, execOf, FakeSys, msFlagNames } from "../lib/fakesys.js";
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { execute, newState, runStep } from "../../src/executor/executor.js";
 import { State } from "../../src/exec/state.js";
@@ -18,7 +19,7 @@ import { MountFlag } from "../../src/sys/sys.js";
 import { getenvOf } from "../lib/environ.ts";
 import { failureOf } from "../lib/failure.ts";
 
-const C = LINUX_CONSTANTS;
+const C = MACHINE_CONSTANTS;
 const NR = "/var/tmp/img";
 
 const ALICE: NativePasswd = { name: "alice", uid: 1000, gid: 1000, gecos: "Alice", dir: "/u/alice", shell: "/bin/sh" };

@@ -5,11 +5,13 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 
 import { seccompProgram } from "../../src/exec/seccomp.ts";
+import type { Constants } from "../../src/sys/constants.ts";
 
-const C: Record<string, number> = {
+// Only what the filter reads (a real table has more): cast where it is used.
+const C = {
   AUDIT_ARCH: 0xc000003e, S_IFMT: 0o170000, S_IFCHR: 0o020000, S_IFBLK: 0o060000, S_IFIFO: 0o010000,
   SYS_chown: 92, SYS_fchown: 93, SYS_setuid: 105, SYS_kexec_load: 246, SYS_mknod: 133, SYS_mknodat: 259,
-};
+} as Partial<Constants> as Constants;
 const ALLOW = 0x7fff0000, FAKE = 0x00050000;
 
 /** Run the filter on seccomp_data {nr, arch, args}. */
