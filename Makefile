@@ -2,7 +2,6 @@
 # a demo image, `make test` runs the whole suite. See README.md.
 
 PREFIX ?= /usr/local
-DUKTAPE_DIR ?= /usr/share/duktape
 CC ?= cc
 CFLAGS ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
 HOST_CFLAGS = $(CFLAGS) -std=gnu11 -I$(B)/duktape -D_FORTIFY_SOURCE=2
@@ -20,21 +19,36 @@ NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constant
 
 all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1
 
+# `make DEBUG=1` builds a skiff whose internal errors show a stack with
+# function names and lines (slower to start). $(B)/.flavour records which
+# build $(B) holds, so that switching remakes what differs.
+FLAVOUR = $(if $(DEBUG),debug,release)
+$(shell mkdir -p $(B) && { [ "$$(cat $(B)/.flavour 2>/dev/null)" = $(FLAVOUR) ] || echo $(FLAVOUR) > $(B)/.flavour; })
+
 # Missing build dependencies are installed (as root) or named (otherwise).
 $(B)/.deps: scripts/deps.sh package-lock.json
 	bash scripts/deps.sh build
 	@mkdir -p $(B) && touch $@
 
-# Duktape's amalgamation with skiff's configuration (native/duk_custom.h)
-# spliced into duk_config.h at the point it offers for overrides; duktape.c
-# and duktape.h are copied next to it as they include it from their folder.
-$(B)/duktape/duk_config.h: $(DUKTAPE_DIR)/duk_config.h $(DUKTAPE_DIR)/duktape.c                            $(DUKTAPE_DIR)/duktape.h native/duk_custom.h | $(B)/.deps
-	mkdir -p $(B)/duktape
-	cp $(DUKTAPE_DIR)/duktape.c $(DUKTAPE_DIR)/duktape.h $(B)/duktape/
-	sed '/__OVERRIDE_DEFINES__/r native/duk_custom.h' $< > $@
+# Duktape, configured by its own tool from Debian's source package
+# (scripts/duktape-source.sh, fetched once into $(B)/duktape-src) with
+# skiff's options (native/duktape/: config.yaml, and debug.yaml for
+# `make DEBUG=1`) and built-ins in read-only data.
+PYTHON ?= /usr/bin/python3
+DUKTAPE_SRC = $(B)/duktape-src
+DUKTAPE_OPTIONS = native/duktape/config.yaml $(if $(DEBUG),native/duktape/debug.yaml)
 
-$(B)/duktape.o: $(B)/duktape/duk_config.h
-	$(CC) $(DUK_CFLAGS) -c $(B)/duktape/duktape.c -o $@
+$(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh native/duktape/python3.patch | $(B)/.deps
+	bash scripts/duktape-source.sh $(DUKTAPE_SRC)
+
+$(B)/duktape/duktape.c: $(DUKTAPE_SRC)/tools/configure.py $(DUKTAPE_OPTIONS) native/duktape/math.h $(B)/.flavour Makefile
+	rm -rf $(B)/duktape
+	$(PYTHON) $< --quiet --duk-dist-meta $(DUKTAPE_SRC)/duk_dist_meta.json --output-directory $(B)/duktape \
+	  --rom-support --rom-auto-lightfunc \
+	  $(DUKTAPE_OPTIONS:%=--option-file %) --fixup-file native/duktape/math.h
+
+$(B)/duktape.o: $(B)/duktape/duktape.c
+	$(CC) $(DUK_CFLAGS) -c $< -o $@
 
 $(B)/dukc: native/dukc.c native/duk_math.c $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) $^ -o $@

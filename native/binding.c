@@ -1109,7 +1109,7 @@ static duk_ret_t b_monotonic(duk_context *ctx)
    return 1;
 }
 
-/* duk_gc(): the program decides when (see native/duk_custom.h). */
+/* duk_gc(): the program decides when (see native/duktape/config.yaml). */
 static duk_ret_t b_gc(duk_context *ctx)
 {
    duk_gc(ctx, 0);

@@ -1,4 +1,4 @@
-/* Duktape's math functions without linking libm (native/duk_custom.h points
+/* Duktape's math functions without linking libm (native/duktape/math.h points
    Duktape's DUK_FMOD, DUK_SIN, ... here).
 
    Linking libm cost every launch its loading: a file to open and map, its

@@ -20,7 +20,7 @@
 // opcode numbers are Duktape 2.7.0's (duktape.c's DUK_HOBJECT_FLAG_* and
 // DUK_OP_*): scripts/fix-bytecode-flags.ts refuses any other version. The
 // layout has no function names, file names or line tables, which
-// native/duk_custom.h leaves out; a dump of any other layout is refused.
+// native/duktape/config.yaml leaves out; a dump of any other layout is refused.
 
 export var DUKTAPE_VERSION = 20700;
 export var FLAG_CONSTRUCTABLE = 1 << (7 + 1);

@@ -40,7 +40,9 @@ static_busybox () {
 # build dependencies
 need gcc          have gcc
 need make         have make
-need duktape-dev  test -f /usr/share/duktape/duktape.c
+# Duktape is configured from its Debian source package (scripts/duktape-source.sh)
+need dpkg-dev     have dpkg-source
+need python3-yaml /usr/bin/python3 -c 'import yaml'
 if ! have node >/dev/null 2>&1; then
     missing+=(nodejs npm)            # only when there is no node at all
 elif ! have npm >/dev/null 2>&1; then

@@ -28,7 +28,7 @@ var EXIT_TIMEOUT_MS = 2000;
 
 /** Signals handled between collections of our garbage: a container can
     send us any number (each orphan it leaves is a SIGCHLD), and Duktape
-    collects only when told (native/duk_custom.h). */
+    collects only when told (native/duktape/config.yaml). */
 var SIGNALS_PER_GC = 64;
 
 var CORRUPT_HINT = "is it a complete, uncorrupted SquashFS image? check with: unsquashfs -s IMAGE";
