@@ -20,7 +20,8 @@
 
    Output, one line per command, in argument order (microseconds):
      NAME ROUNDS MEDIAN P10 P90 MIN MAX CPU_MEDIAN
-   where CPU is the user + system time of all N peers of a launch. */
+   where CPU is the user + system time of all N peers of a launch and of
+   every process they started (bench/cpu.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "cpu.h"
 
 extern char **environ;
 
@@ -99,6 +101,7 @@ static double launch(struct command *c, int n, const char *tag, double *cpu_us)
    posix_spawn_file_actions_t fa;
    pid_t *pids = calloc((size_t)n, sizeof(*pids));
    int64_t t0, last = 0;
+   double cpu0 = cpu_children_us();
    size_t got = 0, want = (size_t)n * sizeof(int64_t);
    char *buf = malloc(want);
    int i;
@@ -126,19 +129,17 @@ static double launch(struct command *c, int n, const char *tag, double *cpu_us)
    }
    close(fds[0]);
    close(release[1]);
-   *cpu_us = 0;
    for (i = 0; i < n; i++) {
       int status;
-      struct rusage ru;
-      while (wait4(pids[i], &status, 0, &ru) < 0)
+      while (waitpid(pids[i], &status, 0) < 0)
          if (errno != EINTR)
-            die("wait4");
-      *cpu_us += ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+            die("waitpid");
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
          fprintf(stderr, "join-timer: %s: a peer failed (status 0x%x)\n", c->name, status);
          exit(1);
       }
    }
+   *cpu_us = cpu_children_us() - cpu0;
    if (got != want) {
       fprintf(stderr, "join-timer: %s: %zu of %d peers started their command\n", c->name,
               got / sizeof(int64_t), n);
@@ -177,6 +178,7 @@ int main(int argc, char **argv)
       fprintf(stderr, "usage: join-timer ROUNDS WARMUP N @NAME CMD [ARG...]...\n");
       return 2;
    }
+   cpu_adopt_orphans();
    rounds = atoi(argv[1]);
    warmup = atoi(argv[2]);
    n = atoi(argv[3]);

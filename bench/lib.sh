@@ -1,14 +1,16 @@
 # shellcheck shell=bash
 # Sourced by the bench/* scripts: the shared set-up, timing and report.
 #
-#   bench_setup            prepare everything below; call once, first
+#   bench_setup            prepare everything below and print the machine
+#                          (CPU model, kernel, date, load); call once, first
 #   bench_as_user CMD...   run CMD as $BENCH_USER with a minimal environment
 #   bench_time ROUNDS WARMUP @NAME CMD [ARG...] [@NAME CMD...]...
 #                          time the commands interleaved (bench/timer.c) as
 #                          $BENCH_USER; results go to $BENCH_DIR/results
 #   bench_report [A/B]...  print each command's wall-clock median, p10 and
-#                          p90 and its median CPU time (user + system), and
-#                          the ratio of the medians of each pair A/B
+#                          p90 and its median CPU time (user + system of all
+#                          its processes, bench/cpu.h), and the ratios of
+#                          the wall and of the CPU medians of each pair A/B
 #
 # After bench_setup:
 #   BENCH_DIR      scratch directory (0755, removed on exit)
@@ -36,6 +38,9 @@ bench_die () { echo "bench: error: $*" >&2; exit 1; }
 
 bench_setup () {
     command -v cc >/dev/null || bench_die "no C compiler (cc) to build bench/timer.c; install gcc"
+    # What a figure needs to be told apart from another machine's.
+    echo "bench: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1) ($(nproc) CPUs)," \
+         "Linux $(uname -r), $(date -u '+%F %H:%M') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     BENCH_DIR=$(mktemp -d /var/tmp/skiff-bench.XXXXXX)
     # shellcheck disable=SC2064  # expand now: the trap must remove this dir
     trap "rm -rf --one-file-system '$BENCH_DIR'" EXIT

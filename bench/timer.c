@@ -15,9 +15,10 @@
    benchmark: a failing launch is fast, and a warning costs time the others
    do not spend.
 
-   Besides the wall-clock time, each launch's CPU time (user + system, from
-   wait4()) is recorded: on a busy machine wall-clock times include waiting
-   for a CPU, CPU times much less so.
+   Besides the wall-clock time, each launch's CPU time (user + system of all
+   its processes, including any it leaves running: bench/cpu.h) is recorded:
+   on a busy machine wall-clock times include waiting for a CPU, CPU times
+   much less so.
 
    Output, one line per command, in argument order (times in microseconds):
      NAME N MEDIAN P10 P90 MIN MAX CPU_MEDIAN CPU_P10 CPU_P90 */
@@ -33,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "cpu.h"
 
 extern char **environ;
 
@@ -56,20 +58,14 @@ static double now_us(void)
    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static double tv_us(struct timeval tv)
-{
-   return tv.tv_sec * 1e6 + tv.tv_usec;
-}
-
 /* Run c once with stderr on err_fd; return the elapsed microseconds and
    store the CPU time in *cpu_us. */
 static double run_once(const struct command *c, int null_fd, int err_fd, double *cpu_us)
 {
-   struct rusage ru;
    posix_spawn_file_actions_t fa;
    pid_t pid;
    int status, rc;
-   double t0, t1;
+   double t0, t1, cpu0 = cpu_children_us();
 
    posix_spawn_file_actions_init(&fa);
    posix_spawn_file_actions_adddup2(&fa, null_fd, 0);
@@ -81,11 +77,11 @@ static double run_once(const struct command *c, int null_fd, int err_fd, double 
       fprintf(stderr, "timer: %s: can't run %s: %s\n", c->name, c->argv[0], strerror(rc));
       exit(1);
    }
-   while (wait4(pid, &status, 0, &ru) < 0)
+   while (waitpid(pid, &status, 0) < 0)
       if (errno != EINTR)
-         die("wait4 failed");
+         die("waitpid failed");
    t1 = now_us();
-   *cpu_us = tv_us(ru.ru_utime) + tv_us(ru.ru_stime);
+   *cpu_us = cpu_children_us() - cpu0;
    posix_spawn_file_actions_destroy(&fa);
    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       fprintf(stderr, "timer: %s: %s exited with status 0x%x\n", c->name, c->argv[0], status);
@@ -134,6 +130,7 @@ int main(int argc, char **argv)
 
    if (argc < 5 || (rounds = atoi(argv[1])) < 1 || (warmup = atoi(argv[2])) < 1 || argv[3][0] != '@')
       die("usage: timer ROUNDS WARMUP @NAME CMD [ARG...] [@NAME CMD [ARG...]]... (ROUNDS, WARMUP >= 1)");
+   cpu_adopt_orphans();
    for (i = 3; i < argc; i++) {
       if (argv[i][0] != '@')
          continue;
