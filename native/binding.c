@@ -15,7 +15,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
-#include <semaphore.h>
 #include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
@@ -919,76 +918,6 @@ static duk_ret_t b_unsetenv(duk_context *ctx)
    return 0;
 }
 
-/** POSIX IPC **/
-
-static duk_ret_t b_sem_open(duk_context *ctx)
-{
-   const char *name = duk_require_string(ctx, 0);
-   sem_t *s = sem_open(name, duk_require_int(ctx, 1),
-                       (mode_t)duk_require_uint(ctx, 2),
-                       (unsigned)duk_require_uint(ctx, 3));
-   if (s == SEM_FAILED)
-      FAIL("sem_open", name, NULL);
-   duk_push_pointer(ctx, s);
-   return 1;
-}
-
-/* Wait up to timeout_ms; throws ETIMEDOUT when it runs out. */
-static duk_ret_t b_sem_timedwait(duk_context *ctx)
-{
-   sem_t *s = duk_require_pointer(ctx, 0);
-   struct timespec deadline =
-      deadline_after_ms(CLOCK_REALTIME, duk_require_number(ctx, 1));
-   int r;
-   do
-      r = sem_timedwait(s, &deadline);
-   while (r < 0 && errno == EINTR);
-   if (r < 0)
-      FAIL("sem_timedwait", NULL, NULL);
-   return 0;
-}
-
-static duk_ret_t b_sem_post(duk_context *ctx)
-{
-   if (sem_post(duk_require_pointer(ctx, 0)))
-      FAIL("sem_post", NULL, NULL);
-   return 0;
-}
-
-static duk_ret_t b_sem_close(duk_context *ctx)
-{
-   if (sem_close(duk_require_pointer(ctx, 0)))
-      FAIL("sem_close", NULL, NULL);
-   return 0;
-}
-
-static duk_ret_t b_sem_unlink(duk_context *ctx)
-{
-   const char *name = duk_require_string(ctx, 0);
-   if (sem_unlink(name))
-      FAIL("sem_unlink", name, NULL);
-   return 0;
-}
-
-/* shm_open(3) sets FD_CLOEXEC itself. */
-static duk_ret_t b_shm_open(duk_context *ctx)
-{
-   const char *name = duk_require_string(ctx, 0);
-   int fd = shm_open(name, duk_require_int(ctx, 1), (mode_t)duk_require_uint(ctx, 2));
-   if (fd < 0)
-      FAIL("shm_open", name, NULL);
-   duk_push_int(ctx, fd);
-   return 1;
-}
-
-static duk_ret_t b_shm_unlink(duk_context *ctx)
-{
-   const char *name = duk_require_string(ctx, 0);
-   if (shm_unlink(name))
-      FAIL("shm_unlink", name, NULL);
-   return 0;
-}
-
 /* mmap(fd, length): a shared read-write mapping of fd (or anonymous when fd
    is -1) as an ArrayBuffer. Shared anonymous memory survives fork(2), which
    is what the warnings buffer needs. */
@@ -1186,13 +1115,6 @@ static const duk_function_list_entry functions[] = {
    { "getenv", b_getenv, 1 },
    { "setenv", b_setenv, 2 },
    { "unsetenv", b_unsetenv, 1 },
-   { "sem_open", b_sem_open, 4 },
-   { "sem_timedwait", b_sem_timedwait, 2 },
-   { "sem_post", b_sem_post, 1 },
-   { "sem_close", b_sem_close, 1 },
-   { "sem_unlink", b_sem_unlink, 1 },
-   { "shm_open", b_shm_open, 3 },
-   { "shm_unlink", b_shm_unlink, 1 },
    { "mmap", b_mmap, 2 },
    { "munmap", b_munmap, 1 },
    { "atomic_add", b_atomic_add, 3 },

@@ -1,4 +1,4 @@
-// The peer group's shared memory, /dev/shm/ch-run_shm-TAG: a fixed header,
+// The peer group's shared memory, /dev/shm/ch-run_shm-TAG (shm.ts): a fixed header,
 // a failure message, one slot per peer, then the winner's container
 // environment. Every peer maps it; words that several peers change are
 // only touched with atomic operations, and what a state change publishes
@@ -14,7 +14,7 @@ import { Sys } from "../sys/sys";
 import { MAX_PEERS } from "../cli/join";
 
 export var MAGIC = 0x4a464b53; // "SKFJ"
-export var VERSION = 1;
+export var VERSION = 2;
 
 export var W_MAGIC = 0;
 export var W_VERSION = 1;
@@ -23,7 +23,8 @@ export var W_COUNT = 2;
 export var W_STATE = 3;
 /** Peers in the container so far, winner included. */
 export var W_ARRIVED = 4;
-/** 1 once someone has taken on unlinking the IPC names. */
+/** RETIRING once someone has taken on unlinking the segment's name;
+    TAKEN_OVER once someone else has, because the first died doing it. */
 export var W_RETIRED = 5;
 /** The winner: the process that published the segment ... */
 export var W_WINNER_PID = 6;
@@ -34,28 +35,23 @@ export var W_ENV_BYTES = 9;
 /** ... and the process whose namespaces peers join, set just before READY:
     the same one, or after a SquashFS fork the publisher's child. */
 export var W_CONTAINER_PID = 10;
-/** Why the group failed: FAILED_WAITING (peers gave up waiting: no more
-    will come) or FAILED_OTHER (the rest of its peers may still come, and
-    are told why at once). */
-export var W_FAIL_KIND = 11;
-/** Bumped whenever peers waiting for each other should look again (a peer
-    arrived, the group failed): their futex. */
+/** Bumped whenever waiting peers should look again (the container is
+    complete, a peer arrived, the group failed): their futex. */
 export var W_GENERATION = 12;
 
 export var D_WINNER_START = 8;
 export var D_CONTAINER_START = 9;
 export var D_USERNS = 10;
 export var D_MNTNS = 11;
-/** CLOCK_MONOTONIC ms of the last change: a group whose winner is gone is
-    stale once it has been still for a whole timeout. */
-export var D_CHANGED = 12;
+/** CLOCK_MONOTONIC ms when the name's removal began. */
+export var D_RETIRED_AT = 12;
 
 export var STATE_INIT = 1;
 export var STATE_READY = 2;
 export var STATE_FAILED = 3;
 
-export var FAILED_WAITING = 1;
-export var FAILED_OTHER = 2;
+export var RETIRING = 1;
+export var TAKEN_OVER = 2;
 
 export var SLOT_CLAIMED = 1;
 export var SLOT_ARRIVED = 2;
@@ -130,13 +126,18 @@ export class Segment {
     this.f64[index] = value;
   }
 
-  touch(): void {
-    this.f64[D_CHANGED] = this.sys.monotonic();
+  /** Take on removing the name (from RETIRING to TAKEN_OVER, when the
+      one who took it on died), once: true for the one who does. */
+  retire(from: number): boolean {
+    if (!this.cas(W_RETIRED, from, from + 1))
+      return false;
+    this.f64[D_RETIRED_AT] = this.sys.monotonic();
+    return true;
   }
 
-  /** Milliseconds since the last change. */
-  stillFor(): number {
-    return this.sys.monotonic() - this.f64[D_CHANGED];
+  /** Milliseconds since the name's removal began. */
+  retiringFor(): number {
+    return this.sys.monotonic() - this.f64[D_RETIRED_AT];
   }
 
   /** The failure message (UTF-16, so any text survives; truncated). */

@@ -1,3 +1,3 @@
 // The --join unit (src/unit/unit.ts): what the executor calls.
-export { joinBegin } from "./group";
+export { joinBegin } from "./begin";
 export { joinProcess } from "./pid";

@@ -46,11 +46,6 @@ interface NativeSpawnAttrs {
   setsigdef?: number[];
 }
 
-/** Opaque sem_t pointer. */
-interface NativeSemaphore {
-  readonly __brand: "NativeSemaphore";
-}
-
 /** The system calls and numbers skiff acts through: the real binding, or
     the tests' FakeSys (test/lib/fakesys.ts). */
 interface NativeSys {
@@ -126,13 +121,6 @@ interface NativeSys {
   setenv(name: string, value: string): void;
   unsetenv(name: string): void;
 
-  sem_open(name: string, oflag: number, mode: number, value: number): NativeSemaphore;
-  sem_timedwait(sem: NativeSemaphore, timeoutMs: number): void;
-  sem_post(sem: NativeSemaphore): void;
-  sem_close(sem: NativeSemaphore): void;
-  sem_unlink(name: string): void;
-  shm_open(name: string, oflag: number, mode: number): number;
-  shm_unlink(name: string): void;
   mmap(fd: number, length: number): ArrayBuffer;
   munmap(buffer: ArrayBuffer): void;
   /** Atomic (sequentially consistent) operations on the int32 at a byte

@@ -121,9 +121,7 @@ function gate(fifo: string, text: string): void {
   fs.closeSync(fd);
 }
 
-/** Wait until pid is blocked opening a FIFO (a gated winner, mid-setup):
-    killed earlier, it might die inside glibc's sem_open(), which leaves a
-    temporary /dev/shm/sem.XXXXXX behind. */
+/** Wait until pid is blocked opening a FIFO (a gated winner, mid-setup). */
 function waitGated(pid: number): void {
   assert.ok(waitFor(() => {
     try {
@@ -165,7 +163,8 @@ function heldWinner(as: As, tag: string, count: number,
 }
 
 /** A group of 3 whose winner is held mid-setup, one loser waiting for it;
-    and a late third peer, run to the end once called. */
+    and a late third peer (waiting 1 s for peers), run to the end once
+    called. */
 async function heldGroup(as: As, tag: string): Promise<{ fifo: string; winner: Started; loser: Started;
                                                           late: () => RunResult }> {
   const env = { SKIFF_JOIN_TIMEOUT: "20" };
@@ -173,7 +172,8 @@ async function heldGroup(as: As, tag: string): Promise<{ fifo: string; winner: S
   const loser = startSh(as, joinOpts(3, tag), "true", env, image);
   await new Promise((r) => setTimeout(r, 300)); // the loser waits for the winner
   return { fifo, winner, loser,
-           late: () => skiff(["run", ...joinOpts(3, tag), image, "--", "/bin/true"], { as, env }) };
+           late: () => skiff(["run", ...joinOpts(3, tag), image, "--", "/bin/true"],
+                             { as, env: { SKIFF_JOIN_TIMEOUT: "1" } }) };
 }
 
 //// Peer groups ////////////////////////////////////////////////////////////
@@ -260,10 +260,19 @@ for (const as of AS_BOTH) {
       assertClean(tag);
     });
 
-    test("a group of 1 is just a container", () => {
+    test("a group of 1 is just a container: it never looks at /dev/shm", () => {
       const tag = newTag();
-      const r = skiff(["run", ...joinOpts(1, tag), IMG, "--", "/bin/true"], { as });
-      assert.equal(r.status, 0, describeResult(r));
+      // What ch-run leaves when a peer crashes: a group of 2 would refuse it.
+      const shm = `/dev/shm/ch-run_shm-${tag}`;
+      fs.writeFileSync(shm, new Uint8Array(8), { mode: 0o600 });
+      try {
+        const r = skiff(["run", "-v", ...joinOpts(1, tag), IMG, "--", "/bin/true"], { as });
+        assert.equal(r.status, 0, describeResult(r));
+        assert.match(r.stderr, /: join: I won\n/);
+        assert.doesNotMatch(r.stderr, /cleaning up IPC resources/);
+      } finally {
+        fs.rmSync(shm);
+      }
       assertClean(tag);
     });
 
@@ -278,11 +287,11 @@ for (const as of AS_BOTH) {
       assert.match(errorLine(l), new RegExp(`error: join: winner pid ${winner.pid} failed: can't parse variable: `
                                             + "empty name: /ch/environment:1$"));
       assert.ok(l.ms < 10_000, `the loser took ${l.ms} ms`);
-      // A late peer of that group is told too, at once; being the last of
-      // the 3, it removes the IPC objects.
+      // The last one out removed the group: a late peer founds a new one.
+      assertClean(tag);
       const third = late();
       assert.equal(third.status, 31, describeResult(third));
-      assert.match(errorLine(third), new RegExp(`error: join: winner pid ${winner.pid} failed: can't parse`));
+      assert.match(errorLine(third), /error: join: timed out after 1 s waiting for peers: 1 of 3 joined/);
       assertClean(tag);
     });
 
@@ -295,9 +304,10 @@ for (const as of AS_BOTH) {
       assert.match(errorLine(l), new RegExp(`error: join: winner pid ${winner.pid} died before its container was `
                                             + "complete$"));
       assert.ok(l.ms < 10_000, `the loser took ${l.ms} ms`);
+      assertClean(tag);
       const third = late();
       assert.equal(third.status, 31, describeResult(third));
-      assert.match(errorLine(third), /died before its container was complete$/);
+      assert.match(errorLine(third), /error: join: timed out after 1 s waiting for peers: 1 of 3 joined/);
       assertClean(tag);
       await winner.done;
     });
@@ -334,20 +344,28 @@ for (const as of AS_BOTH) {
       assertClean(tag);
     });
 
-    test("a stale group (winner gone, unchanged for a timeout) is replaced, with a warning", async () => {
+    /** A group of 2 run once tag's group was left with no one in it: both
+        peers run, and one says it removed the old group, whose winner was
+        pid. */
+    async function replacedBy2(tag: string, pid: number): Promise<void> {
+      const peers = [0, 1].map(() => startSh(as, joinOpts(2, tag), NS_SCRIPT));
+      const rs = await Promise.all(peers.map((p) => p.done));
+      for (const r of rs)
+        assert.equal(r.status, 0, describeResult(r));
+      assert.equal(rs[0].stdout, rs[1].stdout);
+      const warned = rs.filter((r) => new RegExp(`warning: join: removed peer group ${tag} left by peers that died `
+                                                 + `\\(winner pid ${pid}\\)\n`).test(r.stderr));
+      assert.equal(warned.length, 1, rs.map(describeResult).join("\n"));
+      assertClean(tag);
+    }
+
+    test("a group whose lone winner was killed is removed by the next run with its tag, which works", async () => {
       const tag = newTag();
       const { winner } = heldWinner(as, tag, 3);
       process.kill(winner.pid, "SIGKILL");
       await winner.done;
-      assert.equal(ipcOf(tag).length, 2, "the killed group left no IPC objects to replace");
-      await new Promise((r) => setTimeout(r, 1200));
-      const r = skiff(["run", ...joinOpts(1, tag), IMG, "--", "/bin/echo", "ok"],
-                      { as, env: { SKIFF_JOIN_TIMEOUT: "1" } });
-      assert.equal(r.status, 0, describeResult(r));
-      assert.equal(r.stdout, "ok\n");
-      assert.match(r.stderr, new RegExp(`warning: join: removed stale peer group ${tag} \\(winner pid ${winner.pid} `
-                                        + "gone, unchanged for [0-9.]+ s\\)"));
-      assertClean(tag);
+      assert.deepEqual(ipcOf(tag), [`ch-run_shm-${tag}`], "the killed group left nothing to replace");
+      await replacedBy2(tag, winner.pid);
     });
 
     test("a recycled winner PID (alive, but another process) counts as gone", async () => {
@@ -362,27 +380,7 @@ for (const as of AS_BOTH) {
       new DataView(word.buffer).setInt32(0, process.pid, true);
       fs.writeSync(fd, word, 0, 4, 6 * 4);
       fs.closeSync(fd);
-      const r = skiff(["run", ...joinOpts(2, tag), IMG, "--", "/bin/true"], { as });
-      assert.equal(r.status, 31, describeResult(r));
-      assert.match(errorLine(r), new RegExp(`error: join: winner pid ${process.pid} died before its container `));
-      assertClean(tag);
-    });
-
-    test("a semaphore left at 0 by a crashed ch-run doesn't block the group", async () => {
-      const tag = newTag();
-      // glibc's sem_t: 32 bytes, value 0 (as if its holder died).
-      const sem = `/dev/shm/sem.ch-run_sem-${tag}`;
-      fs.writeFileSync(sem, new Uint8Array(32), { mode: 0o600 });
-      if (as === "user")
-        fs.chownSync(sem, testUser().uid, testUser().gid);
-      const peers = [0, 1].map(() => startSh(as, joinOpts(2, tag), NS_SCRIPT, { SKIFF_JOIN_TIMEOUT: "20" }));
-      const rs = await Promise.all(peers.map((p) => p.done));
-      for (const r of rs) {
-        assert.equal(r.status, 0, describeResult(r));
-        assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
-      }
-      assert.equal(rs[0].stdout, rs[1].stdout);
-      assertClean(tag);
+      await replacedBy2(tag, process.pid);
     });
 
     test("a segment ch-run made is refused, naming it", () => {

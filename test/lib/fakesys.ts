@@ -305,7 +305,6 @@ export class FakeSys implements Sys {
   private fds = new Map<number, Fd>();
   /** Signals set to SIG_IGN (1) or back to SIG_DFL (0). */
   dispositions = new Map<number, 0 | 1>();
-  private shm = new Map<string, Inode>();
 
   constructor(opts: FakeSysOptions = {}) {
     this.uid = opts.uid !== undefined ? opts.uid : 1000;
@@ -1433,50 +1432,7 @@ export class FakeSys implements Sys {
     });
   }
 
-  //// POSIX IPC //////////////////////////////////////////////////////////
-
-  sem_open(name: string, oflag: number, mode: number, value: number): NativeSemaphore {
-    return this.rec("sem_open", [name, oflag, mode, value],
-                    () => ({ name: name } as unknown as NativeSemaphore));
-  }
-
-  sem_timedwait(sem: NativeSemaphore, timeoutMs: number): void {
-    this.rec("sem_timedwait", [sem, timeoutMs], () => undefined);
-  }
-
-  sem_post(sem: NativeSemaphore): void {
-    this.rec("sem_post", [sem], () => undefined);
-  }
-
-  sem_close(sem: NativeSemaphore): void {
-    this.rec("sem_close", [sem], () => undefined);
-  }
-
-  sem_unlink(name: string): void {
-    this.rec("sem_unlink", [name], () => undefined);
-  }
-
-  shm_open(name: string, oflag: number, mode: number): number {
-    return this.rec("shm_open", [name, oflag, mode], () => {
-      let i = this.shm.get(name);
-      if (i !== undefined && (oflag & C.O_CREAT) && (oflag & C.O_EXCL))
-        throw sysError("EEXIST", "shm_open", name);
-      if (i === undefined) {
-        if (!(oflag & C.O_CREAT))
-          throw sysError("ENOENT", "shm_open", name);
-        i = this.newInode("file", mode & ~this.umask, this.uid, this.gid, 0);
-        this.shm.set(name, i);
-      }
-      return this.allocFd({ kind: "file", inode: i, pos: 0, flags: oflag & 3, path: "/dev/shm" + name });
-    });
-  }
-
-  shm_unlink(name: string): void {
-    this.rec("shm_unlink", [name], () => {
-      if (!this.shm.delete(name))
-        throw sysError("ENOENT", "shm_unlink", name);
-    });
-  }
+  //// Shared memory ////////////////////////////////////////////////////////
 
   mmap(fd: number, length: number): ArrayBuffer {
     return this.rec("mmap", [fd, length], () => new ArrayBuffer(length));
