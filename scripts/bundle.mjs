@@ -19,8 +19,10 @@ import path from "node:path";
 
 const B = path.resolve("build");
 const TSC = path.join(B, "tsc");
+// Licence comments of bundled packages stay where their code is ("inline"),
+// not after the unit's closing export, where unitFunction expects nothing.
 const COMMON = { bundle: true, format: "iife", target: "es5", minifySyntax: true, minifyWhitespace: true,
-                 logLevel: "warning", write: false, metafile: true };
+                 legalComments: "inline", logLevel: "warning", write: false, metafile: true };
 
 function die(message) {
   console.error(`bundle: ${message}`);
