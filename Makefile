@@ -59,7 +59,7 @@ $(B)/dukc: native/dukc.c native/duk_math.c $(B)/duktape.o
 # exports object to create and look names up in at every start. Rarely used
 # code is bundled apart, as units the program loads only when it needs them
 # (src/unit/unit.ts): UNIT=ENTRY, ENTRY being the unit's module under src/.
-UNITS = format=plan/format glob=env/glob help=cli/help join=join/unit seccomp=exec/seccomp squash=squash/unit
+UNITS = cdi=cdi/unit format=plan/format glob=env/glob help=cli/help join=join/unit seccomp=exec/seccomp squash=squash/unit
 UNIT_NAMES = $(foreach u,$(UNITS),$(firstword $(subst =, ,$(u))))
 UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
 

@@ -24,6 +24,7 @@ export const LAYERS = [
   "exec", // primitives acting through Sys: namespaces, mounts, pivot, exec
   "join", // unit: --join
   "squash", // unit: SquashFS
+  "cdi", // unit: CDI devices
   "unit", // the unit loader
   "executor", // applies a Plan, loading units as steps need them
   ".", // main.ts

@@ -211,7 +211,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
     squashMount: "/var/tmp/" + user + ".ch/mnt",
     sigpipe: sigpipe,
   };
-  var plan = buildPlan(o, image, host);
+  var plan = buildPlan(o, image, host, o.cdi.length > 0 ? unit("cdi").planCdi(sys, o.cdi, o.cdiDirs) : undefined);
   verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
   if (o.dryRun !== undefined) {
     setSigpipe(sys, sigpipe); // output, as any filter's

@@ -27,6 +27,8 @@ export interface FeatureFacts {
 /** Exit status of --feature=name, or undefined if name is unknown. */
 export function featureStatus(name: string, facts: FeatureFacts): number | undefined {
   switch (name) {
+    case "cdi":
+      return 0; // src/cdi/
     case "extglob":
       return 0; // src/env/glob.ts
     case "seccomp":

@@ -7,6 +7,7 @@
 import { argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions } from "./argp";
 import { parseInt10 } from "./int";
 import { parseJoinCount, parseJoinPid } from "./join";
+import { CDI_DIRS_DEFAULT, CdiRequest, parseCdiDirs, parseDevice } from "./cdi";
 import { EnvDelta, parseSetEnvArg } from "../env/container";
 import { EXIT_FAILURE, Exit, fail } from "../log/fail";
 import * as log from "../log/log";
@@ -43,6 +44,10 @@ export interface Options {
   writeFake?: string;
   verbosity: number;
   dryRun?: "text" | "json";
+  /** -d and --device, in command-line order. */
+  cdi: CdiRequest[];
+  /** Where CDI spec files are looked for, lowest priority first. */
+  cdiDirs: string[];
 }
 
 
@@ -66,7 +71,7 @@ export var WRITE_FAKE_DEFAULT = "12%";
 export var ARGS_DOC = "IMAGE -- COMMAND [ARG...]";
 
 /** The FEAT values of --feature. */
-export var FEATURES = ["extglob", "overlayfs", "seccomp", "squash", "tmpfs-xattrs"];
+export var FEATURES = ["cdi", "extglob", "overlayfs", "seccomp", "squash", "tmpfs-xattrs"];
 
 /** What --color accepts, by meaning (the nvidia-cdi branch's words). */
 export var COLOR_WHEN: { [when: string]: "auto" | "always" | "never" } = {
@@ -105,6 +110,11 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
       doc: "Start COMMAND in DIR, a path inside the container (relative paths are relative to /). $PWD is set "
         + "to the real directory reached, symlinks resolved. Default: /.",
       handle: function (v) { o.cd = v; } },
+    { long: "cdi-dirs", arg: "required", argName: "DIRS",
+      help: "look for CDI specs in DIRS (colon list)",
+      doc: "Directories holding CDI spec files (*.json, *.yaml), separated by colons; where several define "
+        + "the same device, the later directory wins. Default: $CH_RUN_CDI_DIRS, else " + CDI_DIRS_DEFAULT + ".",
+      handle: function (v) { o.cdiDirs = parseCdiDirs(v as string); } },
     { long: "color", arg: "optional", argName: "WHEN",
       help: "color log lines: auto (default), always, never",
       doc: "Colour log lines by level. WHEN is auto (also tty, if-tty: colour if standard error is a terminal; "
@@ -115,6 +125,20 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
           fail("--color: invalid arg: " + when, undefined, { hint: "use auto, always or never" });
         ctx.setColor(COLOR_WHEN[when]);
       } },
+    { short: "d", long: "devices", arg: "none",
+      help: "inject all CDI devices found",
+      doc: "Make every device kind described by the CDI spec files in the --cdi-dirs directories available "
+        + "in the container (GPUs: driver libraries, environment, ld cache). Implies --write-fake unless a "
+        + "size was already given.",
+      handle: function () { addCdi(o, { what: "all", envAt: o.envDeltas.length }); } },
+    { long: "device", arg: "required", argName: "DEV",
+      help: "inject CDI devices DEV (kind or spec file)",
+      doc: "Make CDI devices available in the container: DEV is a kind such as nvidia.com/gpu (KIND=all means "
+        + "the same), or, starting with / or ., a spec file whose devices are all used. A single device "
+        + "(KIND=NAME) can't be chosen: the host's /dev is in the container whole. Can be repeated; its "
+        + "environment is set in command-line order with --set-env and --unset-env. Implies --write-fake "
+        + "unless a size was already given.",
+      handle: function (v) { addCdi(o, parseDevice(v as string, o.envDeltas.length)); } },
     { long: "dry-run", arg: "optional", argName: "FORMAT",
       help: "print the plan (text or json) and exit",
       doc: "Print what skiff would do to build the container (namespaces, mounts, environment changes, "
@@ -131,8 +155,8 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
       handle: function () { o.envNoExpand = true; } },
     { long: "feature", arg: "required", argName: "FEAT",
       help: "exit successfully if FEAT is enabled",
-      doc: "Exit 0 if this skiff on this kernel supports FEAT, else non-zero: extglob (--unset-env "
-        + "patterns), seccomp (--seccomp) and squash (SquashFS images) exit 31 if unsupported, overlayfs "
+      doc: "Exit 0 if this skiff on this kernel supports FEAT, else non-zero: cdi (-d, --device), extglob "
+        + "(--unset-env patterns), seccomp (--seccomp) and squash (SquashFS images) exit 31 if unsupported, overlayfs "
         + "(--write-fake) and tmpfs-xattrs exit 1. Any other FEAT is an error.",
       handle: function (v) {
         var code = ctx.feature(v as string);
@@ -304,6 +328,15 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
   ];
 }
 
+/** CDI's mounts and links go in the -W layer. */
+function addCdi(o: Options, r: CdiRequest): void {
+  o.cdi.push(r);
+  if (o.writeFake === undefined) {
+    log.verbose("CDI devices requested; also setting --write-fake");
+    o.writeFake = WRITE_FAKE_DEFAULT;
+  }
+}
+
 function setVerbosity(o: Options, v: number): void {
   o.verbosity = v;
   log.setVerbosity(v);
@@ -346,6 +379,8 @@ export function defaultOptions(env: Getenv): Options {
     unsafe: false,
     writable: false,
     verbosity: 0,
+    cdi: [],
+    cdiDirs: parseCdiDirs(env("CH_RUN_CDI_DIRS") || CDI_DIRS_DEFAULT),
   };
 }
 

@@ -47,7 +47,7 @@ function optionalInRoot(st: State, g: string): string | null {
 }
 
 /** The bind list's check: nothing is created below an earlier bind. */
-function checkNotUnderBind(st: State, p: string): void {
+export function checkNotUnderBind(st: State, p: string): void {
   for (var i = 0; i < st.bindPaths.length; i++)
     if (path.isWithin(st.bindPaths[i], p))
       fail("can't mkdir: " + p + " under existing bind-mount " + st.bindPaths[i], undefined,
@@ -85,7 +85,7 @@ function mkdirOne(st: State, p: string): void {
 /** Create p with make(); if its parent is not writable and there is a
     scratch directory (-W), make the parent writable first with the
     overmount trick, for files as for directories. */
-function createInRoot(st: State, p: string, what: string, make: () => void): void {
+export function createInRoot(st: State, p: string, what: string, make: () => void): void {
   try {
     make();
   } catch (e) {
@@ -101,7 +101,7 @@ function createInRoot(st: State, p: string, what: string, make: () => void): voi
 /** Make the parent of p writable: bind it aside into scratch, bind a fresh
     scratch directory over it, and recreate its entries as symlinks into the
     aside copy (ch_core.c's "symlink ranch"). */
-function overmountParent(st: State, p: string, scratch: string): void {
+export function overmountParent(st: State, p: string, scratch: string): void {
   var sys = st.sys;
   var parent = path.dirname(p);
   var over = path.join(scratch, String(sys.listdir(scratch).length + 1));

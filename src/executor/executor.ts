@@ -11,7 +11,7 @@ import { HookAction, Plan, Step } from "../plan/plan";
 import { readFile, statOrNull, Sys } from "../sys/sys";
 import { unit } from "../unit/unit";
 import { runCommand } from "../exec/command";
-import { bind, bindFile, claimRoot, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
+import { bind, bindFile, claimRoot, mkdirs, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
 import { enterUserNamespace } from "../exec/namespaces";
 import { pivot } from "../exec/pivot";
 import { State } from "../exec/state";
@@ -53,6 +53,10 @@ function runHook(st: State, a: HookAction): void {
     case "seccomp":
       unit("seccomp").installSeccomp(st.sys);
       return;
+    case "cdi-links":
+      return unit("cdi").makeLinks(st, a.links);
+    case "cdi-ldcache":
+      return unit("cdi").updateLdCache(st, a.folders, a.cache);
   }
 }
 
@@ -86,6 +90,15 @@ export function runStep(st: State, plan: Plan, s: Step): void {
       return bindFile(st, s.dst, renderFile(s.content, st.sys), s.tmpName);
     case "tmpfs":
       return tmpfs(st, s.dst);
+    case "mkdir":
+      mkdirs(st, s.dst);
+      return;
+    case "merge-dir":
+      return unit("cdi").mergeDir(st, s);
+    case "merge-link":
+      return unit("cdi").mergeLink(st, s);
+    case "device":
+      return unit("cdi").bindDevice(st, s);
     case "hooks":
       return runHooks(st, plan, s.list);
     case "pivot":

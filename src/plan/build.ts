@@ -6,7 +6,7 @@ import { hookAdd, HookLists } from "../hooks/hooks";
 import { Image } from "../image/image";
 import { Getenv } from "../sys/sys";
 import { joinPlan } from "./join";
-import { HookAction, Plan, Step } from "./plan";
+import { CdiPlan, HookAction, Plan, Step } from "./plan";
 
 /** What planning needs to know about the host; gathered by main(). */
 export interface HostFacts {
@@ -49,7 +49,8 @@ export var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
   { path: "/var/spool/slurmd", optional: true },
 ];
 
-export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
+/** cdi: what -d/--device add (src/cdi/), planned from their spec files. */
+export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPlan): Plan {
   var uid = o.uid !== undefined ? o.uid : host.euid;
   var gid = o.gid !== undefined ? o.gid : host.egid;
   var steps: Step[] = [];
@@ -91,13 +92,28 @@ export function buildPlan(o: Options, image: Image, host: HostFacts): Plan {
   for (var j = 0; j < o.binds.length; j++)
     steps.push({ op: "bind", src: o.binds[j].src, dst: o.binds[j].dst, flags: ["dst-create"], mountFlags: [],
                  why: "--bind" });
+  if (cdi !== undefined) {
+    steps = steps.concat(cdi.steps);
+    if (cdi.links.length > 0)
+      hookAdd(hooks.host, "fail", "cdi-create-symlinks", { op: "cdi-links", links: cdi.links });
+    if (cdi.ldcache !== undefined)
+      hookAdd(hooks.guest, "fail", "cdi-update-ldcache",
+              { op: "cdi-ldcache", folders: cdi.ldcache.folders, cache: cdi.ldcache.cache });
+  }
   steps.push({ op: "hooks", list: "host" });
   steps.push({ op: "pivot" });
   steps.push({ op: "hooks", list: "guest" });
 
   hookAdd(hooks.guest, "fail", "env-defaults-first",
           { op: "env-defaults-first", home: o.hostHome !== undefined ? ["/home/" + host.user] : ["/root", "/"] });
-  for (var k = 0; k < o.envDeltas.length; k++) {
+  var cdiEnv = cdi !== undefined ? cdi.env : [];
+  var c = 0;
+  for (var k = 0; k <= o.envDeltas.length; k++) {
+    // a spec's env goes where its -d/--device was among the deltas
+    for (; c < cdiEnv.length && cdiEnv[c].at === k; c++)
+      hookAdd(hooks.guest, "ok", "env-set-cdi", { op: "env-delta", delta: cdiEnv[c].delta, expand: false });
+    if (k === o.envDeltas.length)
+      break;
     var d = o.envDeltas[k];
     hookAdd(hooks.guest, "ok", d.kind === "unset" ? "env-unset" : d.kind === "set" ? "env-set" : "env-set-gfile",
             { op: "env-delta", delta: d, expand: !o.envNoExpand });

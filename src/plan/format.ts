@@ -26,6 +26,15 @@ function describe(s: Step, render: (f: GeneratedFile) => string): string {
         + render(s.content).replace(/\n$/, "").split("\n").join("\n      ");
     case "tmpfs":
       return "tmpfs -> " + s.dst;
+    case "mkdir":
+      return "mkdir " + s.dst + " (" + s.why + ")";
+    case "merge-dir":
+      return "bind " + s.src + " -> " + s.dst + " (merged: one bind for its files; " + s.why
+        + (s.mountFlags.length ? "; " + s.mountFlags.join("|") : "") + ")";
+    case "merge-link":
+      return "symlink " + s.dst + " -> " + s.target + " (" + s.why + ")";
+    case "device":
+      return "bind device " + s.src + " -> " + s.dst + " (" + s.why + ")";
     case "hooks":
       return "run " + s.list + " hooks";
     case "pivot":

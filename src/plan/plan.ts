@@ -34,6 +34,17 @@ export type Step =
       detach the tmpfs. */
   | { op: "file"; dst: string; content: GeneratedFile; tmpName: string }
   | { op: "tmpfs"; dst: string }
+  /** mkdir -p of guest dst (created in the -W layer). */
+  | { op: "mkdir"; dst: string; why: string }
+  /** ch_core.c's bind_merge(), once per host directory: bind host directory
+      src at guest dst, under the CDI scratch directory... */
+  | { op: "merge-dir"; src: string; dst: string; mountFlags: MountFlag[]; why: string }
+  /** ...then per file: guest dst becomes a symlink to target, inside that
+      bind; an existing dst is renamed dst.orig. */
+  | { op: "merge-link"; dst: string; target: string; why: string }
+  /** Bind host device node src at guest dst (host /dev is bound whole, so
+      only a node whose container path differs needs this). */
+  | { op: "device"; src: string; dst: string; why: string }
   | { op: "hooks"; list: "host" | "guest" | "all" }
   | { op: "pivot" };
 
@@ -43,7 +54,30 @@ export type HookAction =
   | { op: "env-delta"; delta: EnvDelta; expand: boolean }
   /** CH_RUNNING. */
   | { op: "env-defaults-last" }
-  | { op: "seccomp" };
+  | { op: "seccomp" }
+  /** CDI create-symlinks: each link made in the -W layer (before pivot). */
+  | { op: "cdi-links"; links: CdiLink[] }
+  /** CDI update-ldcache: the image's ldconfig over the image's directories
+      and folders, its cache written to cache and bound at /etc/ld.so.cache. */
+  | { op: "cdi-ldcache"; folders: string[]; cache: string };
+
+export interface CdiLink {
+  /** What the link points to, as written (may be relative). */
+  target: string;
+  /** Guest path of the link. */
+  link: string;
+}
+
+/** What CDI devices add to a plan (made by src/cdi/ from the spec files). */
+export interface CdiPlan {
+  /** Mount steps, run after the --bind ones. */
+  steps: Step[];
+  /** Each spec's environment, applied after the first `at` --set-env and
+      --unset-env deltas (command-line order). */
+  env: Array<{ at: number; delta: EnvDelta }>;
+  links: CdiLink[];
+  ldcache?: { folders: string[]; cache: string };
+}
 
 export interface JoinPlan {
   tag: string;

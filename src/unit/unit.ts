@@ -1,5 +1,5 @@
 // Units: code that most runs never need (SquashFS, --join, argp's help,
-// --seccomp, --dry-run, --unset-env's globs) is compiled to bytecode of its
+// --seccomp, --dry-run, --unset-env's globs, CDI) is compiled to bytecode of its
 // own, which the host loads only when the program first asks for it
 // (Host.load_unit, src/sys/host.ts). Loading bytecode and creating its functions was half
 // of a launch's instructions; a plain launch now loads about 60% of the
@@ -11,6 +11,7 @@
 // e.g. "log/log"), so both share one copy of each module and its state (the
 // log level, the Failure class, ...).
 
+import type * as CdiUnit from "../cdi/unit";
 import type * as FormatUnit from "../plan/format";
 import type * as GlobUnit from "../env/glob";
 import type * as HelpUnit from "../cli/help";
@@ -21,6 +22,7 @@ import { host } from "../sys/host";
 
 /** The units, by the names the Makefile's UNITS gives them. */
 export interface Units {
+  cdi: typeof CdiUnit;
   format: typeof FormatUnit;
   glob: typeof GlobUnit;
   help: typeof HelpUnit;

@@ -21,6 +21,7 @@
 // Test set-up helpers (addDir, addFile, addLink, readOnly, tree, ...) are
 // not recorded and ignore permissions.
 
+import * as cdiUnit from "../../src/cdi/unit.ts";
 import * as helpUnit from "../../src/cli/help.ts";
 import * as globUnit from "../../src/env/glob.ts";
 import * as seccompUnit from "../../src/exec/seccomp.ts";
@@ -266,7 +267,8 @@ export const FAKE_HOST: Host = {
   gc() {},
   load_unit(name: string) {
     const units: Units & { [name: string]: unknown } = {
-      format: formatUnit, glob: globUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit, squash: squashUnit,
+      cdi: cdiUnit, format: formatUnit, glob: globUnit, help: helpUnit, join: joinUnit, seccomp: seccompUnit,
+      squash: squashUnit,
     };
     return () => units[name];
   },

@@ -34,6 +34,10 @@ export const BROKEN = `${IMG_DIR}/broken`;
 export const NOTSQUASH = `${IMG_DIR}/notsquash.img`;
 /** First 4096 bytes of busybox.sqfs: good magic, unreadable file system. */
 export const TRUNCATED = `${IMG_DIR}/truncated.sqfs`;
+/** Busybox plus Debian's libc, ldconfig and dlopen-test (test/setup/dlopen.c),
+    for CDI; and the same as SquashFS. */
+export const CDI_IMG = `${IMG_DIR}/cdi`;
+export const CDI_SQFS = `${IMG_DIR}/cdi.sqfs`;
 export const SCRATCH = `${TEST_ROOT}/scratch`;
 
 //// Running things /////////////////////////////////////////////////////////

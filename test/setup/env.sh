@@ -25,6 +25,8 @@ SKIFF_TEST_IMG_SQFS_LZ4=$SKIFF_TEST_IMG/busybox-lz4.sqfs
 SKIFF_TEST_IMG_BROKEN=$SKIFF_TEST_IMG/broken            # directory image without /proc
 SKIFF_TEST_IMG_NOTSQUASH=$SKIFF_TEST_IMG/notsquash.img  # regular file, not SquashFS
 SKIFF_TEST_IMG_TRUNCATED=$SKIFF_TEST_IMG/truncated.sqfs # first 4 KiB of busybox.sqfs
+SKIFF_TEST_IMG_CDI=$SKIFF_TEST_IMG/cdi                  # busybox + Debian's libc, ldconfig, dlopen-test
+SKIFF_TEST_IMG_CDI_SQFS=$SKIFF_TEST_IMG/cdi.sqfs        # the same as SquashFS
 SKIFF_TEST_IMG_STAMP=$SKIFF_TEST_IMG/.stamp
 
 # Per-test writable copies of images (test/lib/harness.ts userCopyOfImage).

@@ -96,11 +96,30 @@ build_busybox_dir () {   # build_busybox_dir DIR
     chmod -R a+rX "$d"      # (chmod -R ignores symlinks)
 }
 
+build_cdi_dir () {   # build_cdi_dir DIR: busybox plus Debian's libc and ldconfig
+    local d=$1 lib=lib/x86_64-linux-gnu
+    make_busybox_image "$d" || die "can't build busybox image in $d"
+    mkdir -p "$d/$lib" "$d/lib64" "$d/etc/ld.so.conf.d"
+    cp -L /$lib/libc.so.6 /$lib/ld-linux-x86-64.so.2 "$d/$lib/"
+    ln -s ../$lib/ld-linux-x86-64.so.2 "$d/lib64/ld-linux-x86-64.so.2"
+    cp -L /sbin/ldconfig "$d/sbin/ldconfig"
+    echo 'include /etc/ld.so.conf.d/*.conf' > "$d/etc/ld.so.conf"
+    echo "/$lib" > "$d/etc/ld.so.conf.d/x86_64-linux-gnu.conf"
+    gcc -O2 -o "$d/usr/bin/dlopen-test" "$here/dlopen.c" || die "can't build dlopen-test"
+    ldconfig -r "$d"       # the image's own cache, as a Debian image has
+    chown -hR 0:0 "$d"
+    chmod -R a+rX "$d"
+}
+
 build_images () {   # build_images DIR: all cached images into the new DIR
     local d=$1
     mkdir -p "$d"
     build_busybox_dir "$d/busybox"
     say "built $SKIFF_TEST_IMG_DIR"
+    build_cdi_dir "$d/cdi"
+    say "built $SKIFF_TEST_IMG_CDI"
+    mksquashfs "$d/cdi" "$d/cdi.sqfs" -noappend -all-root -quiet >/dev/null
+    say "built $SKIFF_TEST_IMG_CDI_SQFS"
     mksquashfs "$d/busybox" "$d/busybox.sqfs" -noappend -all-root -quiet >/dev/null
     say "built $SKIFF_TEST_IMG_SQFS"
     mksquashfs "$d/busybox" "$d/busybox-zstd.sqfs" -noappend -all-root -quiet -comp zstd >/dev/null
@@ -120,8 +139,8 @@ build_images () {   # build_images DIR: all cached images into the new DIR
 }
 
 stamp=$( { echo "recipe $IMG_RECIPE_VERSION"
-           declare -f build_images build_busybox_dir make_busybox_image
-           sha256sum < /bin/busybox
+           declare -f build_images build_busybox_dir build_cdi_dir make_busybox_image
+           sha256sum /bin/busybox /sbin/ldconfig /lib/x86_64-linux-gnu/libc.so.6 "$here/dlopen.c"
            mksquashfs -version 2>&1 | head -1; } | sha256sum | cut -d' ' -f1 )
 if [[ -f $SKIFF_TEST_IMG_STAMP && $(cat "$SKIFF_TEST_IMG_STAMP") == "$stamp" ]]; then
     say "images up to date in $SKIFF_TEST_IMG"

@@ -419,3 +419,51 @@ describe("--feature answers", () => {
     assert.equal(featureStatus("Extglob", facts({})), undefined);
   });
 });
+
+describe("CDI options (-d, --device, --cdi-dirs)", () => {
+  test("--device: a kind, KIND=all, or a spec file (/ or .); each with its place among the env deltas", () => {
+    const o = parse(["--set-env=A=1", "--device=nvidia.com/gpu", "--device", "amd.com/gpu=all", "--unset-env=B",
+                     "--device=./my.yaml", "-d", "--device=/etc/cdi/x.json", "img", "--", "true"]);
+    assert.deepEqual(o.cdi, [
+      { what: "kind", kind: "nvidia.com/gpu", envAt: 1 },
+      { what: "kind", kind: "amd.com/gpu", envAt: 1 },
+      { what: "file", path: "./my.yaml", envAt: 2 },
+      { what: "all", envAt: 2 },
+      { what: "file", path: "/etc/cdi/x.json", envAt: 2 },
+    ]);
+  });
+
+  test("-d and --device imply -W (12%) unless a size was given; a later -W still sets it", () => {
+    assert.equal(parse(["-d", "img", "--", "true"]).writeFake, "12%");
+    assert.equal(parse(["--device=a.com/b", "img", "--", "true"]).writeFake, "12%");
+    assert.equal(parse(["-W1g", "-d", "img", "--", "true"]).writeFake, "1g");
+    assert.equal(parse(["-d", "-W2g", "img", "--", "true"]).writeFake, "2g");
+    assert.equal(parse(["img", "--", "true"]).writeFake, undefined);
+  });
+
+  test("KIND=NAME: an error whose hint says /dev is bound whole and how to pick GPUs with Slurm", () => {
+    const f = failure(["--device=nvidia.com/gpu=0", "img", "--", "true"]);
+    assert.equal(f.message, "--device: can't inject a single device: nvidia.com/gpu=0");
+    assert.match(f.hint as string, /\/dev whole/);
+    assert.match(f.hint as string, /Slurm/);
+    assert.equal(f.exitCode, 31);
+  });
+
+  test("empty DEV and bad kinds are errors naming the value", () => {
+    assert.equal(failure(["--device=", "img", "--", "true"]).message, "--device: DEV must be non-empty");
+    for (const bad of ["gpu", "nvidia.com/gpu/x", "-x.com/gpu", "nvidia.com/gpu-", "nvidia.com/"])
+      assert.equal(failure(["--device=" + bad, "img", "--", "true"]).message, "--device: invalid kind: " + bad, bad);
+  });
+
+  test("--cdi-dirs: a colon list; default $CH_RUN_CDI_DIRS, else /etc/cdi:/var/run/cdi", () => {
+    assert.deepEqual(parse(["img", "--", "true"]).cdiDirs, ["/etc/cdi", "/var/run/cdi"]);
+    const w = world();
+    w.env.CH_RUN_CDI_DIRS = "/a::/b";
+    assert.deepEqual(parse(["img", "--", "true"], w).cdiDirs, ["/a", "/b"]);
+    assert.deepEqual(parse(["--cdi-dirs=/x:/y", "img", "--", "true"], w).cdiDirs, ["/x", "/y"]);
+  });
+
+  test("--feature=cdi exits 0", () => {
+    assert.equal(exitOf(["--feature=cdi"]), 0);
+  });
+});

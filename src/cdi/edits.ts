@@ -1,0 +1,167 @@
+// A selection's containerEdits → the plan's CDI part (plain data): env as
+// --set-env deltas, file mounts merged per host directory (ch_core.c's
+// BD_DST_MERGE), directory mounts as binds, device nodes checked (and bound
+// where the container path differs), hooks interpreted (hooks.ts), and
+// warnings for what an unprivileged container can't do.
+
+import { fail } from "../log/fail";
+import * as log from "../log/log";
+import * as path from "../path/path";
+import type { CdiPlan } from "../plan/plan";
+import { isDir, MountFlag, statOrNull, Sys } from "../sys/sys";
+import { HookEffects, interpretHook } from "./hooks";
+import { Selection } from "./select";
+import { ContainerEdits, Mount } from "./spec";
+
+/** Guest directory the merged host directories are bound under (in the -W
+    layer; /ch is where Charliecloud images keep their metadata). */
+export var CDI_SCRATCH = "/ch/cdi";
+
+/** OCI mount options that become mount flags; the other bind options are
+    what a bind is anyway (bind, rbind, rw, propagation). */
+var OPTION_FLAGS: { [option: string]: MountFlag } = {
+  ro: "MS_RDONLY", nosuid: "MS_NOSUID", nodev: "MS_NODEV", noexec: "MS_NOEXEC",
+};
+var BIND_OPTIONS = ["bind", "rbind", "rw", "private", "rprivate", "slave", "rslave", "shared", "rshared",
+                    "unbindable", "runbindable"];
+
+function mountFlagsOf(m: Mount, where: string): MountFlag[] | null {
+  var options = m.options || [];
+  var bind = m.type === undefined || m.type === "" || m.type === "bind" || m.type === "none"
+    || options.indexOf("bind") >= 0 || options.indexOf("rbind") >= 0;
+  if (!bind) {
+    log.warning("CDI: ignoring " + where + ": mount type " + m.type + " (skiff makes bind mounts only)");
+    return null;
+  }
+  var flags: MountFlag[] = [];
+  for (var i = 0; i < options.length; i++) {
+    var f = OPTION_FLAGS[options[i]];
+    if (f !== undefined && flags.indexOf(f) < 0)
+      flags.push(f);
+    else if (f === undefined && BIND_OPTIONS.indexOf(options[i]) < 0)
+      log.verbose("CDI: " + where + ": ignoring mount option " + options[i]);
+  }
+  return flags;
+}
+
+var REGENERATE = "the driver may have changed since the spec was written: an administrator regenerates it "
+  + "(e.g. nvidia-ctk cdi generate)";
+
+/** Builds the plan's CDI part edit by edit. */
+class Planner {
+  plan: CdiPlan = { steps: [{ op: "mkdir", dst: CDI_SCRATCH, why: "CDI scratch" }], env: [], links: [] };
+  private effects: HookEffects = { links: this.plan.links, folders: [] };
+  /** Merged host directory (+ flags) → its guest directory. */
+  private merged: { [key: string]: string } = {};
+  private usedDirs: { [guest: string]: boolean } = {};
+  private dsts: { [guest: string]: string } = {};
+
+  constructor(private sys: Sys) {}
+
+  private mergeDir(dir: string, flags: MountFlag[], why: string): string {
+    var key = dir + "\0" + flags.join("|");
+    if (this.merged[key] === undefined) {
+      // ch_core.c's name, '/' → '_'; distinct if two directories (or two
+      // sets of flags) would share one
+      var base = path.join(CDI_SCRATCH, dir.replace(/\//g, "_"));
+      var guest = base;
+      for (var n = 2; this.usedDirs[guest]; n++)
+        guest = base + "+" + n;
+      this.usedDirs[guest] = true;
+      this.merged[key] = guest;
+      this.plan.steps.push({ op: "merge-dir", src: dir, dst: guest, mountFlags: flags, why: why });
+    }
+    return this.merged[key];
+  }
+
+  private mount(m: Mount, where: string): void {
+    var flags = mountFlagsOf(m, where);
+    if (flags === null)
+      return;
+    var dst = path.normalize(m.containerPath);
+    if (dst === null || dst === "/")
+      return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
+    var st = statOrNull(this.sys, m.hostPath, true);
+    if (st === null)
+      return fail(where + ": hostPath not found on this host: " + m.hostPath, undefined, { hint: REGENERATE });
+    if (this.dsts[dst] !== undefined) {
+      log.verbose("CDI: " + where + ": " + dst + " already mounted (" + this.dsts[dst] + "); skipped");
+      return;
+    }
+    this.dsts[dst] = where;
+    if (isDir(this.sys, st.mode)) {
+      // one mount either way, and no siblings exposed
+      this.plan.steps.push({ op: "bind", src: m.hostPath, dst: dst, flags: ["dst-create"], mountFlags: flags,
+                             why: where });
+      return;
+    }
+    // links resolved, so the file's own directory is the one bound
+    var real = this.sys.realpath(m.hostPath);
+    var guestDir = this.mergeDir(path.dirname(real), flags, where);
+    this.plan.steps.push({ op: "merge-link", dst: dst, target: path.join(guestDir, path.basename(real)), why: where });
+  }
+
+  edits(e: ContainerEdits | undefined, where: string, env: Array<[string, string]>): void {
+    if (e === undefined)
+      return;
+    var i;
+    for (i = 0; e.env && i < e.env.length; i++) {
+      var eq = e.env[i].indexOf("=");
+      env.push([e.env[i].slice(0, eq), e.env[i].slice(eq + 1)]);
+    }
+    for (i = 0; e.mounts && i < e.mounts.length; i++)
+      this.mount(e.mounts[i], where + ".mounts[" + i + "]");
+    for (i = 0; e.deviceNodes && i < e.deviceNodes.length; i++) {
+      var dn = e.deviceNodes[i];
+      var host = dn.hostPath || dn.path;
+      var at = where + ".deviceNodes[" + i + "]";
+      if (this.dsts[dn.path] !== undefined) {
+        log.verbose("CDI: " + at + ": " + dn.path + " already there (" + this.dsts[dn.path] + "); skipped");
+      } else if (statOrNull(this.sys, host, true) === null) {
+        log.warning("CDI: device node not found on this host: " + host + " (" + at + ")");
+      } else if (host !== dn.path || !path.isWithin("/dev", dn.path)) {
+        this.dsts[dn.path] = at;
+        this.plan.steps.push({ op: "device", src: host, dst: dn.path, why: at });
+      } else {
+        log.verbose("CDI: " + at + ": " + host + " is in the host's /dev, bound whole");
+      }
+    }
+    for (i = 0; e.hooks && i < e.hooks.length; i++)
+      interpretHook(e.hooks[i], where + ".hooks[" + i + "]", this.effects);
+    var unprivileged: Array<[string, boolean]> = [
+      ["additionalGids", !!e.additionalGids && e.additionalGids.some(function (g) { return g !== 0; })],
+      ["intelRdt", e.intelRdt !== undefined],
+      ["netDevices", !!e.netDevices && e.netDevices.length > 0],
+    ];
+    for (i = 0; i < unprivileged.length; i++)
+      if (unprivileged[i][1])
+        log.warning("CDI: ignoring " + where + "." + unprivileged[i][0]
+                    + ": an unprivileged container can't apply it");
+  }
+
+  finish(): CdiPlan {
+    if (this.effects.folders.length > 0)
+      this.plan.ldcache = { folders: this.effects.folders, cache: path.join(CDI_SCRATCH, "ld.so.cache") };
+    return this.plan;
+  }
+}
+
+/** The plan's CDI part for the selections, in their order. */
+export function planEdits(sys: Sys, selections: Selection[]): CdiPlan {
+  var p = new Planner(sys);
+  for (var s = 0; s < selections.length; s++) {
+    var sel = selections[s];
+    var names: string[] = [];
+    for (var n = 0; n < sel.devices.length; n++)
+      names.push(sel.spec.kind + "=" + sel.spec.devices[sel.devices[n]].name);
+    log.verbose("CDI: using " + sel.file + ": " + names.join(", "));
+    var env: Array<[string, string]> = [];
+    p.edits(sel.spec.containerEdits, sel.file + ": containerEdits", env);
+    for (var d = 0; d < sel.devices.length; d++)
+      p.edits(sel.spec.devices[sel.devices[d]].containerEdits,
+              sel.file + ": devices[" + sel.devices[d] + "].containerEdits", env);
+    if (env.length > 0)
+      p.plan.env.push({ at: sel.envAt, delta: { kind: "set", source: "CDI " + sel.file, vars: env } });
+  }
+  return p.finish();
+}
