@@ -17,7 +17,7 @@ NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constant
 # A recipe that fails leaves no half-made target for the next make to trust.
 .DELETE_ON_ERROR:
 
-all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1
+all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1 $(B)/skiff-squashd
 
 # `make DEBUG=1` builds a skiff whose internal errors show a stack with
 # function names and lines (slower to start). $(B)/.flavour records which
@@ -102,6 +102,21 @@ $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
 	  native/host.c native/binding.c native/duk_math.c $(B)/duktape.o -o $@
 
+# skiff-squashd, skiff's FUSE server for SquashFS images (native/squashd/):
+# a program of its own, so skiff itself maps no new library. libsquashfuse
+# is linked statically, and native/squashd/cache.c in place of its
+# cache.c. The -asan build runs under AddressSanitizer and UBSan in the
+# tests.
+SQUASHD_SOURCES = $(wildcard native/squashd/*.c) native/squashd/squashd.h
+SQUASHD_LIBS = -Wl,-Bstatic -lsquashfuse -Wl,-Bdynamic -lfuse3 -lpthread -lz -llzma -llzo2 -llz4 -lzstd
+
+$(B)/skiff-squashd: $(SQUASHD_SOURCES) | $(B)/.deps
+	$(CC) $(CFLAGS) -std=gnu11 -D_FORTIFY_SOURCE=2 $(filter %.c,$^) $(SQUASHD_LIBS) -o $@
+
+$(B)/skiff-squashd-asan: $(SQUASHD_SOURCES) | $(B)/.deps
+	$(CC) $(CFLAGS) -std=gnu11 -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined $(filter %.c,$^) $(SQUASHD_LIBS) -o $@
+
 $(B)/ch-run: | $(B)/skiff
 	ln -sf skiff $@
 
@@ -120,7 +135,7 @@ docs: $(B)/skiff-run.1
 demo: all
 	bash scripts/demo.sh
 
-test: all
+test: all $(B)/skiff-squashd-asan
 	bash scripts/test.sh
 
 bench: all
@@ -129,6 +144,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(B)/skiff $(DESTDIR)$(PREFIX)/bin/skiff
+	install -m 0755 $(B)/skiff-squashd $(DESTDIR)$(PREFIX)/bin/skiff-squashd
 	ln -sf skiff $(DESTDIR)$(PREFIX)/bin/ch-run
 	install -m 0644 $(B)/skiff-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/skiff-run.1
 

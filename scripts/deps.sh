@@ -43,6 +43,15 @@ need make         have make
 # Duktape is configured from its Debian source package (scripts/duktape-source.sh)
 need dpkg-dev     have dpkg-source
 need python3-yaml /usr/bin/python3 -c 'import yaml'
+# skiff-squashd: libsquashfuse's reading API, libfuse3, and the
+# compression libraries the static libsquashfuse needs
+need libsquashfuse-dev  test -f /usr/include/squashfuse/squashfuse.h
+need libfuse3-dev       test -f /usr/include/fuse3/fuse_lowlevel.h
+need zlib1g-dev         test -f /usr/include/zlib.h
+need liblzma-dev        test -f /usr/include/lzma.h
+need liblzo2-dev        test -f /usr/include/lzo/lzo1x.h
+need liblz4-dev         test -f /usr/include/lz4.h
+need libzstd-dev        test -f /usr/include/zstd.h
 if ! have node >/dev/null 2>&1; then
     missing+=(nodejs npm)            # only when there is no node at all
 elif ! have npm >/dev/null 2>&1; then
