@@ -16,7 +16,8 @@
 #   BENCH_DIR      scratch directory (0755, removed on exit)
 #   BENCH_USER     who the commands run as: the unprivileged test user
 #                  (skifftest) when invoked as root, else the invoking user
-#   BENCH_SKIFF    a copy of build/skiff (or $SKIFF) that BENCH_USER can run
+#   BENCH_SKIFF    a copy of build/skiff (or $SKIFF) that BENCH_USER can run,
+#                  with a copy of the skiff-squashd next to it, if any
 #   BENCH_IMG      the busybox directory image (/var/tmp/skiff-test/img/busybox,
 #                  built by test/setup/setup.sh as root, or into BENCH_DIR)
 #   BENCH_STORAGE  an existing, empty storage directory to pass as `-s` to
@@ -72,6 +73,10 @@ bench_setup () {
     [[ -x $skiff ]] || bench_die "$skiff not found; run make first (or set SKIFF)"
     BENCH_SKIFF=$BENCH_DIR/skiff
     cp -L "$skiff" "$BENCH_SKIFF"
+    # its FUSE server, where skiff looks for it first
+    if [[ -x $(dirname "$skiff")/skiff-squashd ]]; then
+        cp -L "$(dirname "$skiff")/skiff-squashd" "$BENCH_DIR/skiff-squashd"
+    fi
     chmod 0755 "$BENCH_SKIFF"
 
     cc -O2 -Wall -o "$BENCH_DIR/timer" "$bench_repo/bench/timer.c"

@@ -89,7 +89,7 @@ function logEachLevel(): void {
     /dev/fuse open to us? */
 function squashUsable(env: Getenv): boolean {
   try {
-    unit("squash").findServer(sys, env("PATH"));
+    unit("squash").findServer(sys, env("PATH"), env("SKIFF_SQUASH_SERVER"));
     sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
     return true;
   } catch (e) {

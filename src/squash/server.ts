@@ -1,6 +1,7 @@
-// The FUSE server: Debian's squashfuse_ll, run as our child on a FUSE
-// connection mounted by us (squash.ts), so it needs no privilege, no
-// fusermount3 and no mount point of its own.
+// The FUSE server, run as our child on a FUSE connection mounted by us
+// (squash.ts), so it needs no privilege, no fusermount3 and no mount point
+// of its own: skiff's own skiff-squashd (native/squashd/) where installed,
+// else Debian's squashfuse_ll.
 
 import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
@@ -8,30 +9,75 @@ import { argvToString } from "../log/argv";
 import * as path from "../path/path";
 import { Sys } from "../sys/sys";
 
-export var SERVER = "squashfuse_ll";
+/** skiff's server: caches sized for a job, worker threads, and the kernel
+    told it may cache everything (native/squashd/ops.c). */
+export var SQUASHD = "skiff-squashd";
+/** The fallback: single-threaded, with libsquashfuse's 2012 caches. */
+export var SQUASHFUSE_LL = "squashfuse_ll";
+
+/** A server found: its name (also the mount's type, fuse.NAME) and path. */
+export interface Server {
+  name: string;
+  exe: string;
+}
 
 var INSTALL_HINT = "install squashfuse (Debian, Ubuntu: apt-get install squashfuse; "
-  + "Fedora, RHEL: dnf install squashfuse), or put " + SERVER + " on $PATH";
+  + "Fedora, RHEL: dnf install squashfuse), or put " + SQUASHFUSE_LL + " on $PATH";
 
-/** squashfuse_ll on $PATH, else in /usr/bin (where Debian installs it).
-    Only absolute entries count, and any that can't be searched (EACCES,
-    ENOENT, ...) is skipped, as execvp(3) does. */
-export function findServer(sys: Sys, pathVar: string | undefined): string {
-  var dirs = (pathVar || "").split(":").concat(["/usr/bin"]);
-  for (var i = 0; i < dirs.length; i++) {
-    if (dirs[i].charAt(0) !== "/")
-      continue;
-    var exe = path.join(dirs[i], SERVER);
-    try {
-      sys.access(exe, sys.constants.X_OK);
-      if ((sys.stat(exe).mode & sys.constants.S_IFMT) === sys.constants.S_IFREG)
-        return exe;
-    } catch (e) {
-      if (!isSysError(e))
-        throw e;
-    }
+/** An executable regular file at exe? Failures to look (EACCES, ENOENT,
+    ...) count as no, as execvp(3) skips such entries. */
+function isExecutable(sys: Sys, exe: string): boolean {
+  try {
+    sys.access(exe, sys.constants.X_OK);
+    return (sys.stat(exe).mode & sys.constants.S_IFMT) === sys.constants.S_IFREG;
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+    return false;
   }
-  return fail("can't find " + SERVER + " on $PATH or in /usr/bin", undefined, { hint: INSTALL_HINT });
+}
+
+/** name in one of dirs (absolute entries only), or null. */
+function search(sys: Sys, name: string, dirs: string[]): string | null {
+  for (var i = 0; i < dirs.length; i++)
+    if (dirs[i].charAt(0) === "/" && isExecutable(sys, path.join(dirs[i], name)))
+      return path.join(dirs[i], name);
+  return null;
+}
+
+/** The directory skiff's own executable is in, or null if unknown. */
+function ownDir(sys: Sys): string | null {
+  try {
+    return path.dirname(sys.readlink("/proc/self/exe"));
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+    return null;
+  }
+}
+
+/** skiff-squashd next to skiff's executable (where `make install` puts
+    it), on $PATH or in /usr/bin; else squashfuse_ll on $PATH or in
+    /usr/bin (where Debian installs it). `only` (from
+    $SKIFF_SQUASH_SERVER) restricts the search to that server. */
+export function findServer(sys: Sys, pathVar: string | undefined, only?: string): Server {
+  var dirs = (pathVar || "").split(":").concat(["/usr/bin"]);
+  if (only !== undefined && only !== "" && only !== SQUASHD && only !== SQUASHFUSE_LL)
+    fail("unknown SquashFS server: $SKIFF_SQUASH_SERVER=" + only, undefined,
+         { hint: "it names " + SQUASHD + " or " + SQUASHFUSE_LL + ", or is unset to take the first installed" });
+  if (only !== SQUASHFUSE_LL) {
+    var own = ownDir(sys);
+    var exe = search(sys, SQUASHD, (own === null ? [] : [own]).concat(dirs));
+    if (exe !== null)
+      return { name: SQUASHD, exe: exe };
+    if (only === SQUASHD)
+      fail("can't find " + SQUASHD + " next to skiff, on $PATH or in /usr/bin", undefined,
+           { hint: "install skiff with make install, or unset SKIFF_SQUASH_SERVER" });
+  }
+  var ll = search(sys, SQUASHFUSE_LL, dirs);
+  if (ll === null)
+    return fail("can't find " + SQUASHFUSE_LL + " on $PATH or in /usr/bin", undefined, { hint: INSTALL_HINT });
+  return { name: SQUASHFUSE_LL, exe: ll };
 }
 
 /** The fd number the server gets the FUSE connection on: not one it
@@ -44,15 +90,29 @@ export function serverFuseFd(fuseFd: number, outFd: number): number {
   return n;
 }
 
-/** -f: stay in the foreground, so it stays our child (its death is our
-    SIGCHLD) instead of forking a daemon. The mount point /dev/fd/N tells
-    libfuse (3.3 and later) that the connection on fd N is already mounted.
-    No -o options: Debian's squashfuse_ll has none that help (it is built
-    single-threaded, and its libfuse 3 low-level session takes no cache or
-    timeout options: its entries, attributes and file data are cached for
-    good anyway); what does help is SERVER_TUNABLES. */
-export function serverArgv(image: string, fd: number): string[] {
-  return [SERVER, "-f", image, "/dev/fd/" + fd];
+/** skiff-squashd's settings. Two threads on one image handle under a lock
+    (--shared): with the kernel caching everything, the server is idle most
+    of a read storm, a second thread lets one reply while the other reads,
+    and one handle a thread decompressed each block once per thread, for
+    ~40% more CPU and no more files/s (README, findings). Caches: 56 MiB of
+    blocks, within a 64 MiB budget with the server's own memory. */
+export var SQUASHD_SETTINGS = ["--threads=2", "--shared", "--md-cache=8388608", "--frag-cache=33554432",
+                               "--data-cache=16777216"];
+
+/** The server's command line. skiff-squashd: the settings, the image and
+    the fd. squashfuse_ll: -f stays in the foreground, so it stays our child
+    (its death is our SIGCHLD) instead of forking a daemon; the mount point
+    /dev/fd/N tells libfuse (3.3 and later) that the connection on fd N is
+    already mounted. No -o options: Debian's squashfuse_ll has none that
+    help (it is built single-threaded, and its libfuse 3 low-level session
+    takes no cache or timeout options: its entries, attributes and file
+    data are cached for good anyway); what does help is SERVER_TUNABLES.
+    stats ($SKIFF_SQUASHD_STATS): a file skiff-squashd writes its request
+    and block counters, CPU time and peak RSS to when it exits. */
+export function serverArgv(server: string, image: string, fd: number, stats?: string): string[] {
+  if (server === SQUASHD)
+    return [SQUASHD].concat(SQUASHD_SETTINGS, stats ? ["--stats=" + stats] : [], [image, String(fd)]);
+  return [SQUASHFUSE_LL, "-f", image, "/dev/fd/" + fd];
 }
 
 /** glibc malloc tuning for the server. squashfuse_ll decompresses each
@@ -133,15 +193,16 @@ export class ServerOutput {
     session of its own: with autogroup scheduling (Linux's default) that
     would be a separate scheduling group, and each request would wait
     longer for it to be scheduled (-20% small-file throughput). */
-export function spawnServer(sys: Sys, exe: string, image: string, fuseFd: number, outFd: number): number {
+export function spawnServer(sys: Sys, server: Server, image: string, fuseFd: number, outFd: number,
+                            stats: string | undefined): number {
   var fd = serverFuseFd(fuseFd, outFd);
-  var argv = serverArgv(image, fd);
-  var pid = attempt("can't execute " + exe, function () {
-    return sys.posix_spawn(exe, argv, serverEnviron(sys.environ()), [
+  var argv = serverArgv(server.name, image, fd, stats);
+  var pid = attempt("can't execute " + server.exe, function () {
+    return sys.posix_spawn(server.exe, argv, serverEnviron(sys.environ()), [
       ["dup2", fuseFd, fd], ["dup2", outFd, 1], ["dup2", outFd, 2],
       ["open", 0, "/dev/null", sys.constants.O_RDONLY, 0],
     ], { setpgroup: 0, setsigmask: [] });
   }, { hint: INSTALL_HINT });
-  log.debug("started " + SERVER + " (pid " + pid + "): " + argvToString(argv));
+  log.debug("started " + server.name + " (pid " + pid + "): " + argvToString(argv));
   return pid;
 }

@@ -16,7 +16,7 @@ import { mount } from "../exec/mounts";
 import { State } from "../exec/state";
 import { Step } from "../plan/plan";
 import { isDir, Sys } from "../sys/sys";
-import { findServer, ServerOutput, SERVER, spawnServer } from "./server";
+import { findServer, Server, ServerOutput, spawnServer } from "./server";
 import { awaitImage, supervise } from "./supervisor";
 
 type SquashStep = Extract<Step, { op: "squash-mount" }>;
@@ -69,11 +69,11 @@ export function openFuseDevice(sys: Sys): number {
 }
 
 /** Mount the FUSE connection on fd at p, read-only, for our own (outer
-    namespace) IDs, as libfuse would mount it for squashfuse_ll. */
-export function mountFuse(sys: Sys, fd: number, p: string): void {
+    namespace) IDs, as libfuse would mount it for the server. */
+export function mountFuse(sys: Sys, fd: number, p: string, server: Server): void {
   var data = "fd=" + fd + ",rootmode=40000,user_id=" + sys.getresuid()[1] + ",group_id=" + sys.getresgid()[1];
   attempt("can't mount SquashFS at " + p, function () {
-    mount(sys, SERVER, p, "fuse." + SERVER, ["MS_RDONLY", "MS_NOSUID", "MS_NODEV"], data);
+    mount(sys, server.name, p, "fuse." + server.name, ["MS_RDONLY", "MS_NOSUID", "MS_NODEV"], data);
   });
 }
 
@@ -111,15 +111,16 @@ export function mountSquash(st: State, s: SquashStep): void {
   var sys = st.sys;
   var c = sys.constants;
   prepareMountpoint(sys, s.mountpoint, s.createMountpoint);
-  var exe = findServer(sys, st.env.get("PATH")); // the host's, before any hook ran
-  log.verbose("mounting SquashFS " + s.image + " at " + s.mountpoint + " with " + exe);
+  // the host's environment, before any hook ran
+  var server = findServer(sys, st.env.get("PATH"), st.env.get("SKIFF_SQUASH_SERVER"));
+  log.verbose("mounting SquashFS " + s.image + " at " + s.mountpoint + " with " + server.exe);
   var fuse = openFuseDevice(sys);
   var cwd = openCwd(sys);
   var outer = mountNamespace(sys);
   sys.unshare(c.CLONE_NEWNS);
   var own = mountNamespace(sys);
   try {
-    mountFuse(sys, fuse, s.mountpoint);
+    mountFuse(sys, fuse, s.mountpoint, server);
   } finally {
     enterMountNamespace(sys, outer, cwd);
     sys.close(outer);
@@ -129,7 +130,7 @@ export function mountSquash(st: State, s: SquashStep): void {
   sys.prctl(c.PR_SET_NO_NEW_PRIVS, 1);
   // Started first: its start-up is the longest part of the launch.
   var out = sys.pipe(c.O_NONBLOCK);
-  var server = spawnServer(sys, exe, s.image, fuse, out[1]);
+  var pid = spawnServer(sys, server, s.image, fuse, out[1], st.env.get("SKIFF_SQUASHD_STATS"));
   // The server's are now the only references to the connection (the
   // mount's is not one): when it exits, the connection is aborted, and its
   // output pipe reaches EOF.
@@ -162,6 +163,6 @@ export function mountSquash(st: State, s: SquashStep): void {
   if (cwd !== null)
     sys.close(cwd);
   sys.close(events[1]);
-  supervise(sys, { image: s.image, child: child, server: server, ready: events[0],
+  supervise(sys, { image: s.image, child: child, server: pid, serverName: server.name, ready: events[0],
                    output: new ServerOutput(sys, out[0]) });
 }

@@ -17,7 +17,7 @@ import { Exit, EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import { host } from "../sys/host";
 import { readFile, Sys } from "../sys/sys";
-import { ServerOutput, SERVER } from "./server";
+import { ServerOutput } from "./server";
 import { describeStatus, exitCodeOf, parseChildren, signalOf } from "./status";
 
 /** How long squashfuse_ll may take to open the image and answer. */
@@ -39,6 +39,8 @@ export interface Supervised {
   /** The container's process. */
   child: number;
   server: number;
+  /** Its name, for messages. */
+  serverName: string;
   /** The child writes "r" here once the image answers; EOF if it exits
       first. */
   ready: number;
@@ -117,7 +119,7 @@ class Supervisor {
         log.verbose("child " + describeStatus(r[1]));
       } else if (r[0] === this.s.server) {
         this.serverStatus = r[1];
-        log.debug(SERVER + " " + describeStatus(r[1]));
+        log.debug(this.s.serverName + " " + describeStatus(r[1]));
       } else {
         log.debug("reaped pid " + r[0] + ", an orphan of the container");
       }
@@ -147,7 +149,7 @@ class Supervisor {
     while (this.serverStatus === null) {
       var left = deadline - this.sys.monotonic();
       if (left <= 0) {
-        log.debug(SERVER + " still running after the container; killing it");
+        log.debug(this.s.serverName + " still running after the container; killing it");
         killQuietly(this.sys, this.s.server, this.sys.constants.SIGKILL);
         left = -1;
       }
@@ -186,7 +188,7 @@ class Supervisor {
     this.awaitServer();
     this.s.output.drain();
     var said = this.s.output.message();
-    var status = this.serverStatus === null ? "" : SERVER + " " + describeStatus(this.serverStatus);
+    var status = this.serverStatus === null ? "" : this.s.serverName + " " + describeStatus(this.serverStatus);
     return this.abort("can't open SquashFS: " + this.s.image + ": " + (said !== "" ? said : status),
                       (said !== "" ? status + "; " : "") + CORRUPT_HINT.replace("IMAGE", this.s.image),
                       EXIT_MISC_ERR);
@@ -219,7 +221,7 @@ class Supervisor {
       this.failOpen();
     if (event === "timeout") {
       killQuietly(sys, this.s.server, c.SIGKILL);
-      this.abort(SERVER + " did not answer within " + READY_TIMEOUT_MS / 1000 + " s: " + this.s.image,
+      this.abort(this.s.serverName + " did not answer within " + READY_TIMEOUT_MS / 1000 + " s: " + this.s.image,
                  "is the file system holding the image responsive?", EXIT_MISC_ERR);
     }
     // The child said why it exited, unless the server died first.
@@ -268,7 +270,7 @@ class Supervisor {
   private forward(sig: number): void {
     var targets = this.childStatus === null ? [this.s.child] : containerChildren(this.sys, this.s.server) || [];
     if (targets.length === 0) {
-      log.verbose("no process of the container left; stopping " + SERVER);
+      log.verbose("no process of the container left; stopping " + this.s.serverName);
       killQuietly(this.sys, this.s.server, this.sys.constants.SIGTERM);
     }
     for (var i = 0; i < targets.length; i++)
@@ -280,7 +282,7 @@ class Supervisor {
     var status = this.serverStatus as number;
     this.s.output.drain();
     var said = this.s.output.message();
-    return this.abort(SERVER + " " + describeStatus(status) + " while the container was running: "
+    return this.abort(this.s.serverName + " " + describeStatus(status) + " while the container was running: "
                       + this.s.image + (said !== "" ? ": " + said : ""),
                       "the container lost its root file system and was killed", EXIT_SQUASH);
   }

@@ -1,11 +1,12 @@
 // SquashFS images and images by name (issue 4; doc/images.md §3.1, §3.2, §3.5),
 // as root and as the unprivileged test user: running, -w/-W, binds, --cd,
 // exit status relay, a background process that outlives the main command,
-// signals to the supervisor, the server dying, and every bad input.  After
-// every test no squashfuse_ll process and no squashfuse_ll mount may remain,
-// in any mount namespace.
+// signals to the supervisor, the server dying, and every bad input; with
+// each server ($SKIFF_SQUASH_SERVER): skiff-squashd and squashfuse_ll.
+// After every test no server process and no server mount may remain, in
+// any mount namespace.
 
-import { describe, test, afterEach, after } from "node:test";
+import { describe, test, afterEach, after, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -36,6 +37,10 @@ import {
 } from "../lib/harness.js";
 
 after(cleanupScratch);
+
+const SERVERS = ["skiff-squashd", "squashfuse_ll"];
+/** The server the running describe() block tests. */
+let server = SERVERS[0];
 
 /** Every process this file starts carries MARK in its environment (the
     server and the container inherit it), so that what others run on this
@@ -68,11 +73,11 @@ function zombie(pid: number): boolean {
 /** Ours: the server's processes and the mounts it serves (ch-run's own
     in-process mounts have type "fuse"). */
 function leftovers(): string[] {
-  const procs = processesNamed("squashfuse_ll")
+  const procs = SERVERS.flatMap((name) => processesNamed(name))
     .filter((p) => marked(p.pid) || zombie(p.pid))
     .map((p) => `process ${p.pid}: ${p.cmdline.join(" ")}`);
   const mounts = fuseMounts(true)
-    .filter((m) => m.fsType === "fuse.squashfuse_ll" && marked(m.pid))
+    .filter((m) => SERVERS.some((name) => m.fsType === `fuse.${name}`) && marked(m.pid))
     .map((m) => `mount ${m.mountPoint} in ${m.ns} (seen via pid ${m.pid})`);
   return procs.concat(mounts);
 }
@@ -119,11 +124,12 @@ function mnt(as: As): string {
 
 function opts(as: As, extra: RunOpts = {}): RunOpts {
   return { as, ...extra, env: { CH_IMAGE_STORAGE: emptyStorage(), [MARK_VAR]: String(process.pid),
-                                ...(extra.env ?? {}) } };
+                                SKIFF_SQUASH_SERVER: server, ...(extra.env ?? {}) } };
 }
 
 function markedEnv(as: As): Record<string, string> {
-  return { ...defaultEnv(as), CH_IMAGE_STORAGE: emptyStorage(), [MARK_VAR]: String(process.pid) };
+  return { ...defaultEnv(as), CH_IMAGE_STORAGE: emptyStorage(), [MARK_VAR]: String(process.pid),
+           SKIFF_SQUASH_SERVER: server };
 }
 
 /** skiff run -m MNT [OPTIONS] IMAGE -- ARGV */
@@ -210,8 +216,10 @@ function alive(pid: number): boolean {
 
 //// Tests ///////////////////////////////////////////////////////////////////
 
-for (const as of AS_BOTH) {
-  describe(`SquashFS as ${as}`, () => {
+for (const srv of SERVERS) for (const as of AS_BOTH) {
+  describe(`SquashFS with ${srv} as ${as}`, () => {
+    before(() => { server = srv; });
+
     test("runs a command from each compression (gzip, zstd, lz4)", () => {
       for (const img of [SQFS, SQFS_ZSTD, SQFS_LZ4])
         ok(sq(as, [], img, ["/bin/cat", "/fixtures/file"]), "fixture file\n");
@@ -223,8 +231,14 @@ for (const as of AS_BOTH) {
       const lines = r.stdout.trim().split("\n");
       const root = lines.filter((l) => l.split(" ")[4] === "/");
       assert.equal(root.length, 1, describeResult(r));
-      assert.match(root[0], /^\S+ \S+ \S+ \/ \/ ro,.* - fuse\.squashfuse_ll squashfuse_ll ro,/, describeResult(r));
+      assert.match(root[0], new RegExp(`^\\S+ \\S+ \\S+ / / ro,.* - fuse\\.${srv} ${srv} ro,`), describeResult(r));
       assert.equal(lines[lines.length - 1], String(as === "user" ? testUser().uid : 0));
+    });
+
+    test("-v names the server", () => {
+      const r = sq(as, ["-v"], SQFS, ["/bin/true"]);
+      ok(r);
+      assert.match(r.stderr, new RegExp(`mounting SquashFS .* with /\\S*/${srv}\n`), describeResult(r));
     });
 
     test("default mount point /var/tmp/$USER.ch/mnt is created", () => {
@@ -307,7 +321,7 @@ for (const as of AS_BOTH) {
     test("SIGKILL of the supervisor: server and container die with it", async () => {
       const s = start(as, SQFS, ["/bin/sleep", "30"]);
       const sleeper = containerProcess(s.pid, "sleep");
-      assert.equal(processesNamed("squashfuse_ll").filter((p) => marked(p.pid)).length, 1);
+      assert.equal(processesNamed(srv).filter((p) => marked(p.pid)).length, 1);
       // Let it settle into its sleep: a page fault still in flight when the
       // server dies would kill it with SIGBUS, hiding a missing PDEATHSIG.
       waitFor(() => false, 500);
@@ -319,13 +333,13 @@ for (const as of AS_BOTH) {
     test("the server dying under a running container: exit 84, container killed", async () => {
       const s = start(as, SQFS, ["/bin/sh", "-c", "sleep 30 & sleep 31; true"]);
       containerProcess(s.pid, "sh");
-      const server = processesNamed("squashfuse_ll").filter((p) => marked(p.pid));
-      assert.equal(server.length, 1);
+      const servers = processesNamed(srv).filter((p) => marked(p.pid));
+      assert.equal(servers.length, 1);
       waitFor(() => false, 200);
-      process.kill(server[0].pid, "SIGKILL");
+      process.kill(servers[0].pid, "SIGKILL");
       const r = await s.done;
       assert.equal(r.status, 84, describeResult(r));
-      assert.match(r.stderr, /error: squashfuse_ll terminated by signal 9 while the container was running: /);
+      assert.match(r.stderr, new RegExp(`error: ${srv} terminated by signal 9 while the container was running: `));
       assert.deepEqual(processesNamed("sleep").filter((p) => marked(p.pid) && /^sleep 3[01]$/.test(p.cmdline.join(" "))), []);
     });
 
@@ -377,9 +391,10 @@ for (const as of AS_BOTH) {
       failed(sq(as, [], NOTSQUASH, ["/bin/true"]), 31, /unknown image type: .*notsquash\.img/);
     });
 
-    test("bad: a truncated SquashFS, with squashfuse_ll's own message", () => {
-      failed(sq(as, [], TRUNCATED, ["/bin/true"]), 31,
-             /can't open SquashFS: .*truncated\.sqfs: Something went wrong trying to read the squashfs image/);
+    test("bad: a truncated SquashFS, with the server's own message", () => {
+      failed(sq(as, [], TRUNCATED, ["/bin/true"]), 31, srv === "squashfuse_ll"
+        ? /can't open SquashFS: .*truncated\.sqfs: Something went wrong trying to read the squashfs image/
+        : /can't open SquashFS: .*truncated\.sqfs: skiff-squashd: .*truncated\.sqfs: can't read the image's tables/);
     });
 
     test("bad: --mount=''", () => {
@@ -420,7 +435,7 @@ for (const as of AS_BOTH) {
       failed(r, 31, /can't open \/dev\/fuse: Permission denied \(hint: .*chmod 0666 \/dev\/fuse/);
     });
 
-    test("bad: squashfuse_ll not installed", () => {
+    if (srv === "squashfuse_ll") test("bad: squashfuse_ll not installed", () => {
       const dir = scratchDir("root", "fakebin");
       fs.copyFileSync("/usr/bin/setpriv", `${dir}/setpriv`);
       fs.chmodSync(`${dir}/setpriv`, 0o755);

@@ -177,8 +177,15 @@ if [[ -f $skiff_src ]]; then
     mv -f "$SKIFF_TEST_SKIFF.new.$$" "$SKIFF_TEST_SKIFF"
     ln -sfn skiff "$SKIFF_TEST_CH_RUN"
     say "installed $skiff_src as $SKIFF_TEST_SKIFF (+ ch-run symlink)"
+    # skiff-squashd next to it, where skiff looks first; and a copy of
+    # skiff next to the sanitizer build of the server, for the tests that
+    # run that one (test/e2e/squashd.test.ts)
+    install -m 0755 "$(dirname "$skiff_src")/skiff-squashd" "$SKIFF_TEST_BIN/skiff-squashd"
+    mkdir -p -m 0755 "$SKIFF_TEST_BIN/asan"
+    install -m 0755 "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_BIN/asan/skiff"
+    install -m 0755 "$(dirname "$skiff_src")/skiff-squashd-asan" "$SKIFF_TEST_BIN/asan/skiff-squashd"
 else
-    rm -f "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_CH_RUN"
+    rm -f "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_CH_RUN" "$SKIFF_TEST_BIN/skiff-squashd"
     echo "skiff-test: warning: $skiff_src not found; skiff tests will fail" >&2
 fi
 

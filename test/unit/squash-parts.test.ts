@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 
 import { describeStatus, exitCodeOf, parseChildren, signalOf } from "../../src/squash/status.ts";
 import {
-  serverArgv, serverEnviron, serverFuseFd, ServerOutput, SERVER_TUNABLES,
+  findServer, serverArgv, serverEnviron, serverFuseFd, ServerOutput, SERVER_TUNABLES, SQUASHD_SETTINGS,
 } from "../../src/squash/server.ts";
+import { FakeSys } from "../lib/fakesys.ts";
 import { imageKind, nameToPath, resolveImage } from "../../src/image/image.ts";
 import { failureOf } from "../lib/failure.ts";
 
@@ -36,9 +37,52 @@ test("/proc children list parsed", () => {
   assert.deepEqual(parseChildren("12 3456 7\n"), [12, 3456, 7]);
 });
 
-test("server command line: foreground, image, connection fd; each one argument", () => {
-  assert.deepEqual(serverArgv("/i.sqfs", 3), ["squashfuse_ll", "-f", "/i.sqfs", "/dev/fd/3"]);
-  assert.deepEqual(serverArgv("/a b,c;$(x).sqfs", 4), ["squashfuse_ll", "-f", "/a b,c;$(x).sqfs", "/dev/fd/4"]);
+test("server command line: each one argument; squashfuse_ll in the foreground, skiff-squashd with its settings", () => {
+  assert.deepEqual(serverArgv("squashfuse_ll", "/i.sqfs", 3), ["squashfuse_ll", "-f", "/i.sqfs", "/dev/fd/3"]);
+  assert.deepEqual(serverArgv("squashfuse_ll", "/a b,c;$(x).sqfs", 4),
+                   ["squashfuse_ll", "-f", "/a b,c;$(x).sqfs", "/dev/fd/4"]);
+  assert.deepEqual(serverArgv("skiff-squashd", "/a b.sqfs", 5),
+                   ["skiff-squashd"].concat(SQUASHD_SETTINGS, ["/a b.sqfs", "5"]));
+  assert.deepEqual(serverArgv("skiff-squashd", "/i", 5, "/tmp/st"),
+                   ["skiff-squashd"].concat(SQUASHD_SETTINGS, ["--stats=/tmp/st", "/i", "5"]));
+  assert.deepEqual(serverArgv("squashfuse_ll", "/i", 3, "/tmp/st"), ["squashfuse_ll", "-f", "/i", "/dev/fd/3"]);
+  assert.ok(SQUASHD_SETTINGS.indexOf("--threads=2") >= 0);
+});
+
+/** A host with skiff at /opt/sk/bin/skiff and the given executables. */
+function hostWith(exes: string[]): FakeSys {
+  const fsys = new FakeSys();
+  fsys.addFile("/opt/sk/bin/skiff", "", { mode: 0o755 });
+  fsys.addLink("/proc/self/exe", "/opt/sk/bin/skiff");
+  fsys.addDir("/usr/bin");
+  for (const e of exes)
+    fsys.addFile(e, "", { mode: 0o755 });
+  return fsys;
+}
+
+test("server found: skiff-squashd next to skiff, then on $PATH, else squashfuse_ll", () => {
+  const both = hostWith(["/opt/sk/bin/skiff-squashd", "/u/bin/skiff-squashd", "/usr/bin/squashfuse_ll"]);
+  assert.deepEqual(findServer(both, "/u/bin"), { name: "skiff-squashd", exe: "/opt/sk/bin/skiff-squashd" });
+  const onPath = hostWith(["/u/bin/skiff-squashd", "/usr/bin/squashfuse_ll"]);
+  assert.deepEqual(findServer(onPath, "/u/bin"), { name: "skiff-squashd", exe: "/u/bin/skiff-squashd" });
+  const llOnly = hostWith(["/usr/bin/squashfuse_ll"]);
+  assert.deepEqual(findServer(llOnly, "rel:/u/bin"), { name: "squashfuse_ll", exe: "/usr/bin/squashfuse_ll" });
+  const notExecutable = hostWith(["/usr/bin/squashfuse_ll"]);
+  notExecutable.addFile("/opt/sk/bin/skiff-squashd", "", { mode: 0o644 });
+  assert.equal(findServer(notExecutable, "").name, "squashfuse_ll");
+  assert.match(failureOf(() => findServer(hostWith([]), "/u/bin")).message,
+               /^can't find squashfuse_ll on \$PATH or in \/usr\/bin$/);
+});
+
+test("server chosen by $SKIFF_SQUASH_SERVER", () => {
+  const both = hostWith(["/opt/sk/bin/skiff-squashd", "/usr/bin/squashfuse_ll"]);
+  assert.equal(findServer(both, "", "squashfuse_ll").exe, "/usr/bin/squashfuse_ll");
+  assert.equal(findServer(both, "", "skiff-squashd").exe, "/opt/sk/bin/skiff-squashd");
+  assert.equal(findServer(both, "", "").exe, "/opt/sk/bin/skiff-squashd");
+  assert.match(failureOf(() => findServer(hostWith(["/usr/bin/squashfuse_ll"]), "", "skiff-squashd")).message,
+               /^can't find skiff-squashd next to skiff, on \$PATH or in \/usr\/bin$/);
+  assert.match(failureOf(() => findServer(both, "", "squashfuse")).message,
+               /^unknown SquashFS server: \$SKIFF_SQUASH_SERVER=squashfuse$/);
 });
 
 test("server environment: ours plus malloc tunables, the user's tunables last", () => {
