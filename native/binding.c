@@ -9,6 +9,7 @@
    File descriptors are always opened close-on-exec so none can leak into
    the container; the program has to dup2() one explicitly to pass it on. */
 #define _GNU_SOURCE
+#include <argp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1055,6 +1056,78 @@ static duk_ret_t b_nanosleep(duk_context *ctx)
    return 0;
 }
 
+/** Help **/
+
+/* A field of the object at the stack top: a string or NULL (it stays alive
+   while the object refers to it), or an int. */
+static const char *field_string(duk_context *ctx, const char *key)
+{
+   duk_get_prop_string(ctx, -1, key);
+   const char *s = opt_string(ctx, -1);
+   duk_pop(ctx);
+   return s;
+}
+
+static int field_int(duk_context *ctx, const char *key)
+{
+   duk_get_prop_string(ctx, -1, key);
+   int v = duk_require_int(ctx, -1);
+   duk_pop(ctx);
+   return v;
+}
+
+/* argp_state_help(3) for the option table of the program's argp, as argp
+   would call it while parsing: rows of {name, key, arg, flags, doc, group}
+   (struct argp_option's fields), args_doc, doc, the ARGP_HELP_* flags and
+   the program name. The help text and argp's complaints about
+   ARGP_HELP_FMT (which it prints to the state's err_stream) are returned
+   as [help, complaints] for the program to write. */
+static duk_ret_t b_argp_help(duk_context *ctx)
+{
+   duk_size_t n = duk_get_length(ctx, 0);
+   struct argp_option *options = calloc(n + 1, sizeof(*options));
+   if (options == NULL)
+      (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+   for (duk_size_t i = 0; i < n; i++) {
+      duk_get_prop_index(ctx, 0, (duk_uarridx_t)i);
+      options[i].name = field_string(ctx, "name");
+      options[i].key = field_int(ctx, "key");
+      options[i].arg = field_string(ctx, "arg");
+      options[i].flags = field_int(ctx, "flags");
+      options[i].doc = field_string(ctx, "doc");
+      options[i].group = field_int(ctx, "group");
+      duk_pop(ctx);
+   }
+   struct argp argp = { .options = options, .args_doc = duk_require_string(ctx, 1),
+                        .doc = duk_require_string(ctx, 2) };
+   char *help = NULL, *complaints = NULL;
+   size_t help_len = 0, complaints_len = 0;
+   FILE *out = open_memstream(&help, &help_len);
+   FILE *err = open_memstream(&complaints, &complaints_len);
+   if (out == NULL || err == NULL) {
+      int e = errno;
+      if (out)
+         fclose(out);
+      free(help);
+      free(options);
+      return throw_errno(ctx, e, "open_memstream", NULL, NULL);
+   }
+   struct argp_state state = { .root_argp = &argp, .name = (char *)duk_require_string(ctx, 4),
+                               .out_stream = out, .err_stream = err };
+   argp_state_help(&state, out, (unsigned)duk_require_int(ctx, 3));
+   fclose(out);
+   fclose(err);
+   free(options);
+   duk_push_array(ctx);
+   duk_push_lstring(ctx, help, help_len);
+   duk_put_prop_index(ctx, -2, 0);
+   duk_push_lstring(ctx, complaints, complaints_len);
+   duk_put_prop_index(ctx, -2, 1);
+   free(help);
+   free(complaints);
+   return 1;
+}
+
 /** Installation **/
 
 static const duk_function_list_entry functions[] = {
@@ -1126,6 +1199,7 @@ static const duk_function_list_entry functions[] = {
    { "monotonic", b_monotonic, 0 },
    { "gc", b_gc, 0 },
    { "nanosleep", b_nanosleep, 1 },
+   { "argp_help", b_argp_help, 5 },
    { NULL, NULL, 0 }
 };
 

@@ -173,9 +173,7 @@ function argpIO(argv0: string, name: string, env: Getenv): ArgpIO {
     stdout: function (t) { out(1, t); },
     stderr: err,
     renderHelp: function (doc, flags) {
-      var help = unit("help");
-      return help.argpHelp(doc, io.name, flags,
-                           help.helpFormat(env("ARGP_HELP_FMT"), function (msg) { err(io.name + ": " + msg + "\n"); }));
+      return unit("help").argpHelp(sys, doc, io.name, flags, env, err);
     },
     rename: log.setProg,
     sleep: function (seconds) { sys.nanosleep(seconds * 1000); },

@@ -1,358 +1,164 @@
-// argp's help output (glibc argp-help.c), so that `--help`, `--usage`, the
-// help printed when no IMAGE is given and the "Try ..." line after a usage
-// error come out exactly as ch-run's: options sorted as argp sorts them,
-// laid out in argp's columns and wrapped by its stream, with the user's
-// ARGP_HELP_FMT honoured.
+// argp's help (--help, --usage, the help printed when no IMAGE is given and
+// the "Try ..." line after a usage error), from glibc's argp itself, as
+// ch-run prints it: this unit only hands it the option table and guards
+// it against the ARGP_HELP_FMT values that make it loop.
 
-import { FmtStream } from "./fmtstream";
-import {
-  HELP_LONG, HELP_POST_DOC, HELP_PRE_DOC, HELP_SEE, HELP_SHORT_USAGE, HELP_USAGE, HelpDoc, OptionSpec,
-} from "./argp";
+import { HelpDoc, OptionSpec } from "./argp";
+import { Getenv, Sys } from "../sys/sys";
 
-/** argp's layout parameters (its `uparams`). */
-export interface HelpFormat {
-  dupArgs: boolean;
-  dupArgsNote: boolean;
-  shortOptCol: number;
-  longOptCol: number;
-  docOptCol: number;
-  optDocCol: number;
-  headerCol: number;
-  usageIndent: number;
-  rmargin: number;
-}
+/** ch-run's layout, which it sets in ARGP_HELP_FMT unless the user has. */
+export var CH_RUN_HELP_FORMAT = "opt-doc-col=27,no-dup-args-note";
 
-/** argp's defaults, before any ARGP_HELP_FMT. */
-function defaultHelpFormat(): HelpFormat {
-  return { dupArgs: false, dupArgsNote: true, shortOptCol: 2, longOptCol: 6, docOptCol: 2, optDocCol: 29,
-           headerCol: 1, usageIndent: 12, rmargin: 79 };
-}
-
-var PARAMS: { [name: string]: { field: keyof HelpFormat; bool: boolean } } = {
-  "dup-args": { field: "dupArgs", bool: true },
-  "dup-args-note": { field: "dupArgsNote", bool: true },
-  "short-opt-col": { field: "shortOptCol", bool: false },
-  "long-opt-col": { field: "longOptCol", bool: false },
-  "doc-opt-col": { field: "docOptCol", bool: false },
-  "opt-doc-col": { field: "optDocCol", bool: false },
-  "header-col": { field: "headerCol", bool: false },
-  "usage-indent": { field: "usageIndent", bool: false },
-  "rmargin": { field: "rmargin", bool: false },
+// argp's layout parameters that are columns, then its right margin, with
+// their defaults.
+var COLUMNS = ["short-opt-col", "long-opt-col", "doc-opt-col", "opt-doc-col", "header-col", "usage-indent"];
+var DEFAULTS: { [name: string]: number } = {
+  "short-opt-col": 2, "long-opt-col": 6, "doc-opt-col": 2, "opt-doc-col": 29, "header-col": 1,
+  "usage-indent": 12, "rmargin": 79,
 };
+var FLAGS = ["dup-args", "dup-args-note"];
 
 function isSpace(c: string): boolean {
   return c !== "" && " \t\n\v\f\r".indexOf(c) >= 0;
 }
 
-function isDigit(c: string): boolean {
-  return c >= "0" && c <= "9" && c.length === 1;
-}
-
-/** Apply an ARGP_HELP_FMT value (`NAME=N,BOOL,no-BOOL,...`) to fmt as
-    argp's fill_in_uparams() does; complaints go to warn, as argp prints
-    them, and do not stop the help. */
-function applyHelpFormat(fmt: HelpFormat, spec: string, warn: (msg: string) => void): void {
+/** Read an ARGP_HELP_FMT value as argp's fill_in_uparams() does; its
+    complaints go to complain, as argp words them. Returns the columns and
+    the margin it sets (the flags don't matter here). */
+function readHelpFormat(spec: string, complain: (msg: string) => void): { [name: string]: number } {
+  var values: { [name: string]: number } = {};
+  for (var n in DEFAULTS)
+    values[n] = DEFAULTS[n];
   var i = 0;
-  function skipSpace(): void {
-    while (i < spec.length && isSpace(spec.charAt(i)))
-      i++;
-  }
   while (i < spec.length) {
-    skipSpace();
-    if (/[A-Za-z]/.test(spec.charAt(i))) {
-      var start = i;
-      while (/[A-Za-z0-9_-]/.test(spec.charAt(i)))
-        i++;
-      var name = spec.slice(start, i);
-      skipSpace();
-      var unspec = i >= spec.length || spec.charAt(i) === ",";
-      var val = 0;
-      if (!unspec && spec.charAt(i) === "=") {
-        i++;
-        skipSpace();
-      }
-      if (unspec) {
-        if (name.slice(0, 3) === "no-") {
-          name = name.slice(3);
-          val = 0;
-        } else {
-          val = 1;
-        }
-      } else if (isDigit(spec.charAt(i))) {
-        var digits = i;
-        while (isDigit(spec.charAt(i)))
-          i++;
-        val = Number(spec.slice(digits, i));
-        skipSpace();
-      }
-      var param = Object.prototype.hasOwnProperty.call(PARAMS, name) ? PARAMS[name] : undefined;
-      if (param === undefined)
-        warn(name + ": Unknown ARGP_HELP_FMT parameter");
-      else if (unspec && !param.bool)
-        warn(name + ": ARGP_HELP_FMT parameter requires a value");
-      else
-        (fmt as unknown as { [k: string]: number | boolean })[param.field] = param.bool ? val !== 0 : val;
-      if (spec.charAt(i) === ",")
-        i++;
-    } else if (i < spec.length) {
-      warn("Garbage in ARGP_HELP_FMT: " + spec.slice(i));
+    while (isSpace(spec.charAt(i)))
+      i++;
+    if (!/[A-Za-z]/.test(spec.charAt(i))) {
+      if (i < spec.length)
+        complain("Garbage in ARGP_HELP_FMT: " + spec.slice(i));
       break;
     }
-  }
-}
-
-/** ch-run's layout, which it sets in ARGP_HELP_FMT unless the user has. */
-export var CH_RUN_HELP_FORMAT = "opt-doc-col=27,no-dup-args-note";
-
-/** The layout for an ARGP_HELP_FMT value (undefined if unset): argp's
-    defaults changed by the user's value, else by ch-run's. A column at or
-    past the right margin makes glibc 2.36's argp print blank lines forever
-    (or crash); newer argp (gnulib's validate_uparams) then says so and
-    keeps its defaults, and so does skiff. */
-export function helpFormat(argpHelpFmt: string | undefined, warn: (msg: string) => void): HelpFormat {
-  var fmt = defaultHelpFormat();
-  applyHelpFormat(fmt, argpHelpFmt === undefined ? CH_RUN_HELP_FORMAT : argpHelpFmt, warn);
-  var names = ["short-opt-col", "long-opt-col", "doc-opt-col", "opt-doc-col", "header-col", "usage-indent"];
-  for (var i = 0; i < names.length; i++)
-    if ((fmt[PARAMS[names[i]].field] as number) >= fmt.rmargin) {
-      warn("ARGP_HELP_FMT: rmargin value is less than or equal to " + names[i]);
-      return defaultHelpFormat();
-    }
-  return fmt;
-}
-
-/** argp's help group: 0 for the program's options, -1 for the ones that
-    always come last (--help, --usage, --version and argp's hidden ones). */
-function group(s: OptionSpec): number {
-  return s.long === "help" || s.long === "version" ? -1 : s.group || 0;
-}
-
-function groupCmp(a: number, b: number): number {
-  if (a === b)
-    return 0;
-  return (a < 0 && b < 0) || (a >= 0 && b >= 0) ? a - b : b - a;
-}
-
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
-
-function strcasecmp(a: string, b: string): number {
-  for (var i = 0; i < a.length && i < b.length; i++) {
-    var d = lower(a.charCodeAt(i)) - lower(b.charCodeAt(i));
-    if (d !== 0)
-      return d;
-  }
-  return a.length - b.length;
-}
-
-/** glibc's hol_entry_cmp (a total order since 2.34): by group, then by
-    first letter ignoring case, lower case first, long-only entries before
-    ones with a short option, then long names. */
-function entryCmp(x: OptionSpec, y: OptionSpec): number {
-  var c = groupCmp(group(x), group(y));
-  if (c !== 0)
-    return c;
-  var s1 = x.hidden || !x.short ? 0 : x.short.charCodeAt(0);
-  var s2 = y.hidden || !y.short ? 0 : y.short.charCodeAt(0);
-  var l1 = x.hidden ? undefined : x.long;
-  var l2 = y.hidden ? undefined : y.long;
-  var f1 = s1 || (l1 ? l1.charCodeAt(0) : 0);
-  var f2 = s2 || (l2 ? l2.charCodeAt(0) : 0);
-  c = lower(f1) - lower(f2);
-  if (c !== 0)
-    return c;
-  c = f2 - f1;
-  if (c !== 0)
-    return c;
-  c = (s1 !== 0 ? 1 : 0) - (s2 !== 0 ? 1 : 0);
-  if (c !== 0)
-    return c;
-  if (s1 === 0) {
-    c = (l1 !== undefined ? 1 : 0) - (l2 !== undefined ? 1 : 0);
-    if (c !== 0)
-      return c;
-    if (l1 !== undefined && l2 !== undefined)
-      return strcasecmp(l1, l2);
-  }
-  return 0;
-}
-
-/** Options in help order. */
-export function sortForHelp(specs: OptionSpec[]): OptionSpec[] {
-  var sorted = specs.slice();
-  // Insertion sort: stable, and the table is small.
-  for (var i = 1; i < sorted.length; i++)
-    for (var j = i; j > 0 && entryCmp(sorted[j - 1], sorted[j]) > 0; j--) {
-      var t = sorted[j];
-      sorted[j] = sorted[j - 1];
-      sorted[j - 1] = t;
-    }
-  return sorted;
-}
-
-function indentTo(fs: FmtStream, col: number): void {
-  for (var needed = col - fs.point(); needed > 0; needed--)
-    fs.putc(" ");
-}
-
-/** A space, or a newline if fewer than ensure columns are left. */
-function space(fs: FmtStream, ensure: number): void {
-  fs.putc(fs.point() + ensure >= fs.rmargin ? "\n" : " ");
-}
-
-function visible(specs: OptionSpec[]): OptionSpec[] {
-  var out: OptionSpec[] = [];
-  for (var i = 0; i < specs.length; i++)
-    if (!specs[i].hidden)
-      out.push(specs[i]);
-  return out;
-}
-
-function printArg(fs: FmtStream, s: OptionSpec, required: string, optional: string): void {
-  if (s.argName !== undefined)
-    fs.printf((s.arg === "optional" ? optional : required).replace("%s", s.argName));
-}
-
-/** hol_help(): one entry per option. */
-function optionsHelp(fs: FmtStream, specs: OptionSpec[], fmt: HelpFormat): void {
-  var suppressedDupArg = false;
-  for (var i = 0; i < specs.length; i++) {
-    var s = specs[i];
-    var oldLm = fs.setLmargin(0);
-    var oldWm = fs.wmargin;
-    var first = true;
-    var comma = function (col: number): void {
-      if (!first)
-        fs.puts(", ");
-      first = false;
-      indentTo(fs, col);
-    };
-    fs.setWmargin(fmt.shortOptCol);
-    if (s.short !== undefined) {
-      comma(fmt.shortOptCol);
-      fs.putc("-");
-      fs.putc(s.short);
-      if (s.long === undefined || fmt.dupArgs)
-        printArg(fs, s, " %s", "[%s]");
-      else if (s.argName !== undefined)
-        suppressedDupArg = true;
-    }
-    fs.setWmargin(fmt.longOptCol);
-    if (s.long !== undefined) {
-      comma(fmt.longOptCol);
-      fs.printf("--" + s.long);
-      printArg(fs, s, "=%s", "[=%s]");
-    }
-    fs.setLmargin(0);
-    if (s.help !== "") {
-      var col = fs.point();
-      fs.setLmargin(fmt.optDocCol);
-      fs.setWmargin(fmt.optDocCol);
-      if (col > fmt.optDocCol + 3)
-        fs.putc("\n");
-      else if (col >= fmt.optDocCol)
-        fs.puts("   ");
-      else
-        indentTo(fs, fmt.optDocCol);
-      fs.puts(s.help);
-    }
-    fs.setLmargin(0);
-    fs.putc("\n");
-    fs.setLmargin(oldLm);
-    fs.setWmargin(oldWm);
-  }
-  if (suppressedDupArg && fmt.dupArgsNote) {
-    fs.putc("\n");
-    fs.puts("Mandatory or optional arguments to long options are also mandatory or "
-            + "optional for any corresponding short options.");
-    fs.putc("\n");
-  }
-}
-
-/** hol_usage(): every option, tersely. */
-function optionsUsage(fs: FmtStream, specs: OptionSpec[]): void {
-  var argless = "";
-  for (var i = 0; i < specs.length; i++)
-    if (specs[i].short !== undefined && specs[i].argName === undefined)
-      argless += specs[i].short;
-  if (argless !== "")
-    fs.printf(" [-" + argless + "]");
-  for (var j = 0; j < specs.length; j++) {
-    var s = specs[j];
-    if (s.short === undefined || s.argName === undefined)
-      continue;
-    if (s.arg === "optional") {
-      fs.printf(" [-" + s.short + "[" + s.argName + "]]");
+    var start = i;
+    while (/[A-Za-z0-9_-]/.test(spec.charAt(i)))
+      i++;
+    var name = spec.slice(start, i);
+    while (isSpace(spec.charAt(i)))
+      i++;
+    var unspec = i >= spec.length || spec.charAt(i) === ",";
+    var val = 0;
+    if (unspec) {
+      val = name.slice(0, 3) === "no-" ? 0 : 1;
+      if (val === 0)
+        name = name.slice(3);
     } else {
-      space(fs, 6 + s.argName.length);
-      fs.printf("[-" + s.short + " " + s.argName + "]");
+      if (spec.charAt(i) === "=")
+        i++;
+      while (isSpace(spec.charAt(i)))
+        i++;
+      var digits = /^[0-9]*/.exec(spec.slice(i)) as RegExpExecArray;
+      if (digits[0] !== "") {
+        val = Number(digits[0]);
+        i += digits[0].length;
+        while (isSpace(spec.charAt(i)))
+          i++;
+      }
     }
+    var known = Object.prototype.hasOwnProperty.call(DEFAULTS, name);
+    if (!known && FLAGS.indexOf(name) < 0)
+      complain(name + ": Unknown ARGP_HELP_FMT parameter");
+    else if (unspec && known)
+      complain(name + ": ARGP_HELP_FMT parameter requires a value");
+    else if (known)
+      values[name] = val;
+    if (spec.charAt(i) === ",")
+      i++;
   }
-  for (var k = 0; k < specs.length; k++) {
-    var l = specs[k];
-    if (l.long === undefined)
-      continue;
-    if (l.argName === undefined)
-      fs.printf(" [--" + l.long + "]");
-    else if (l.arg === "optional")
-      fs.printf(" [--" + l.long + "[=" + l.argName + "]]");
-    else
-      fs.printf(" [--" + l.long + "=" + l.argName + "]");
-  }
+  return values;
 }
 
-/** argp_doc(): the text before (post false) or after "\v". */
-function docText(fs: FmtStream, doc: string, post: boolean, preBlank: boolean): boolean {
-  var vt = doc.indexOf("\v");
-  var text = post ? (vt >= 0 ? doc.slice(vt + 1) : undefined) : (vt >= 0 ? doc.slice(0, vt) : doc);
-  if (text === undefined)
-    return false;
-  if (preBlank)
-    fs.putc("\n");
-  fs.puts(text);
-  if (fs.point() > fs.lmargin)
-    fs.putc("\n");
-  return true;
+/** The column that the ARGP_HELP_FMT value puts at or past the right
+    margin, if any: glibc 2.36's argp then prints blank lines forever (or
+    crashes), where newer argp (gnulib's validate_uparams) says so and
+    keeps its defaults, as skiff does. */
+function columnPastMargin(spec: string, complain: (msg: string) => void): string | undefined {
+  var values = readHelpFormat(spec, complain);
+  for (var i = 0; i < COLUMNS.length; i++)
+    if (values[COLUMNS[i]] >= values.rmargin)
+      return COLUMNS[i];
+  return undefined;
 }
 
-/** argp's _help(): the parts of the help that flags ask for. name is the
-    program name argp shows (its state->name). */
-export function argpHelp(doc: HelpDoc, name: string, flags: number, fmt: HelpFormat): string {
-  var fs = new FmtStream(fmt.rmargin);
-  var specs = sortForHelp(doc.options);
-  var shown = visible(specs);
-  var anything = false;
-  if (flags & (HELP_USAGE | HELP_SHORT_USAGE)) {
-    var oldWm = fs.setWmargin(fmt.usageIndent);
-    fs.printf("Usage: " + name);
-    var oldLm = fs.setLmargin(fmt.usageIndent);
-    if (flags & HELP_SHORT_USAGE) {
-      if (specs.length > 0)
-        fs.puts(" [OPTION...]");
-    } else {
-      optionsUsage(fs, shown);
+// struct argp_option's flags.
+var OPTION_ARG_OPTIONAL = 1;
+var OPTION_HIDDEN = 2;
+
+/** doc's options as struct argp_option rows; an option without a short
+    name gets a key past any character, as argp wants. */
+function argpOptions(options: OptionSpec[]): ArgpOptionRow[] {
+  var rows: ArgpOptionRow[] = [];
+  for (var i = 0; i < options.length; i++) {
+    var s = options[i];
+    rows.push({
+      name: s.long === undefined ? null : s.long,
+      key: s.short === undefined ? 256 + i : s.short.charCodeAt(0),
+      arg: s.argName === undefined ? null : s.argName,
+      flags: (s.arg === "optional" ? OPTION_ARG_OPTIONAL : 0) | (s.hidden ? OPTION_HIDDEN : 0),
+      doc: s.help,
+      group: s.group || 0,
+    });
+  }
+  return rows;
+}
+
+/** argp's help made in a child process, which writes argp's complaints
+    to stderr: some small margins make glibc 2.36's argp overrun its buffer
+    and die (ch-run with it), which must not take skiff along. Null if the
+    child failed. */
+function helpInChild(sys: Sys, rows: ArgpOptionRow[], doc: HelpDoc, flags: number, name: string,
+                     stderr: (text: string) => void): string | null {
+  var fds = sys.pipe();
+  var pid = sys.fork();
+  if (pid === 0) {
+    var r = sys.argp_help(rows, doc.argsDoc, doc.doc, flags, name);
+    stderr(r[1]);
+    for (var help = r[0]; help !== ""; )
+      help = help.slice(sys.write(fds[1], help));
+    return sys.exit(0);
+  }
+  sys.close(fds[1]);
+  var text = "";
+  for (var chunk = sys.read(fds[0], 65536); chunk !== ""; chunk = sys.read(fds[0], 65536))
+    text += chunk;
+  sys.close(fds[0]);
+  return sys.waitpid(pid)[1] === 0 ? text : null;
+}
+
+/** argp's help text (flags: HELP_*) for doc, under the program name argp
+    shows, laid out as ARGP_HELP_FMT says (ch-run's layout if unset).
+    argp's complaints about ARGP_HELP_FMT go to stderr; a value argp can't
+    lay out is refused, as newer argp does, for argp's defaults. */
+export function argpHelp(sys: Sys, doc: HelpDoc, name: string, flags: number, env: Getenv,
+                         stderr: (text: string) => void): string {
+  var rows = argpOptions(doc.options);
+  var format = env("ARGP_HELP_FMT");
+  if (format === undefined) {
+    format = CH_RUN_HELP_FORMAT;
+  } else {
+    var complaints = "";
+    var column = columnPastMargin(format, function (msg) { complaints += name + ": " + msg + "\n"; });
+    var refusal = "rmargin value is less than or equal to " + column;
+    if (column === undefined) {
+      sys.setenv("ARGP_HELP_FMT", format);
+      var help = helpInChild(sys, rows, doc, flags, name, stderr);
+      if (help !== null)
+        return help;
+      refusal = "argp's help crashed with this value";
     }
-    space(fs, 1 + doc.argsDoc.length);
-    fs.puts(doc.argsDoc);
-    fs.setWmargin(oldWm);
-    fs.setLmargin(oldLm);
-    fs.putc("\n");
-    anything = true;
+    stderr(complaints + name + ": ARGP_HELP_FMT: " + refusal + "\n");
+    format = "";
   }
-  if (flags & HELP_PRE_DOC)
-    anything = docText(fs, doc.doc, false, false) || anything;
-  if (flags & HELP_SEE) {
-    fs.printf("Try `" + name + " --help' or `" + name + " --usage' for more information.\n");
-    anything = true;
-  }
-  if ((flags & HELP_LONG) && specs.length > 0) {
-    if (anything)
-      fs.putc("\n");
-    optionsHelp(fs, shown, fmt);
-    anything = true;
-  }
-  if (flags & HELP_POST_DOC)
-    docText(fs, doc.doc, true, anything);
-  return fs.finish();
+  sys.setenv("ARGP_HELP_FMT", format);
+  var r = sys.argp_help(rows, doc.argsDoc, doc.doc, flags, name);
+  stderr(r[1]);
+  return r[0];
 }

@@ -4,10 +4,10 @@
 // the skiff binary.
 
 import { ArgpIO, OptionSpec, withArgpOptions } from "./argp";
-import { sortForHelp } from "./help";
 import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "./options";
 
-/** Every documented option in --help's order, argp's own included. */
+/** Every documented option, argp's own included, by long name as man pages
+    list them (--help's order is argp's, which sorts by short name). */
 function documentedOptions(): OptionSpec[] {
   var none = function (): undefined { return undefined; };
   var ctx: ParseContext = {
@@ -19,12 +19,9 @@ function documentedOptions(): OptionSpec[] {
     renderHelp: function () { throw new Error("not for help"); }, rename: none, sleep: none,
   };
   var all = withArgpOptions(helpDoc("ch-run", optionSpecs(defaultOptions(none), ctx)), io).options;
-  var shown: OptionSpec[] = [];
-  var sorted = sortForHelp(all);
-  for (var i = 0; i < sorted.length; i++)
-    if (!sorted[i].hidden)
-      shown.push(sorted[i]);
-  return shown;
+  return all.filter(function (s) { return !s.hidden; }).sort(function (a, b) {
+    return (a.long as string).toLowerCase() < (b.long as string).toLowerCase() ? -1 : 1;
+  });
 }
 
 function description(s: OptionSpec): string {

@@ -33,6 +33,16 @@ interface NativeSigInfo {
   status: number;
 }
 
+/** struct argp_option's fields, for argp_help(). */
+interface ArgpOptionRow {
+  name: string | null;
+  key: number;
+  arg: string | null;
+  flags: number;
+  doc: string;
+  group: number;
+}
+
 type NativeSpawnAction =
   | ["dup2", number, number]
   | ["open", number, string, number, number]
@@ -136,6 +146,10 @@ interface NativeSys {
   uname(): { sysname: string; release: string; machine: string };
   monotonic(): number;
   nanosleep(ms: number): void;
+  /** argp_state_help(3) for an argp with these options, args_doc and doc,
+      under the program name: [the help, argp's complaints about
+      ARGP_HELP_FMT]. */
+  argp_help(options: ArgpOptionRow[], argsDoc: string, doc: string, flags: number, name: string): [string, string];
 }
 
 /** What the engine that runs the program offers besides (src/sys/host.ts). */

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { ArgpIO } from "../../src/cli/argp.ts";
 import { Exit } from "../../src/log/fail.ts";
 import { featureStatus, FeatureFacts, kernelAtLeast } from "../../src/cli/features.ts";
-import { argpHelp, helpFormat } from "../../src/cli/help.ts";
 import { parseInt10 } from "../../src/cli/int.ts";
-import { Options, ParseContext, parseBind, parseOptions } from "../../src/cli/options.ts";
+import { defaultOptions, helpDoc, optionSpecs, Options, ParseContext, parseBind, parseOptions } from "../../src/cli/options.ts";
 import { EXIT_FAILURE, EXIT_MISC_ERR, Failure, isFailure } from "../../src/log/fail.ts";
 import { configure, setVerbosity } from "../../src/log/log.ts";
+import { argpOracle } from "../lib/argp-oracle.ts";
 
 interface World {
   env: Record<string, string>;
@@ -48,12 +48,16 @@ function context(w: World): ParseContext {
   };
 }
 
+// The help is glibc's (src/cli/help.ts binds argp's): the text it prints
+// for the table, as argp_parse() would.
+const ORACLE = argpOracle(helpDoc("ch-run", optionSpecs(defaultOptions(() => undefined), context(world()))));
+
 function io(w: World): ArgpIO {
   const argpIO: ArgpIO = {
     argv0: "/usr/bin/ch-run", name: "ch-run",
     stdout: (t) => { w.stdout += t; },
     stderr: (t) => { w.stderr += t; },
-    renderHelp: (doc, flags) => argpHelp(doc, argpIO.name, flags, helpFormat(undefined, () => {})),
+    renderHelp: (_doc, flags) => ORACLE.help(argpIO.name, flags),
     rename: () => {},
     sleep: (s) => { w.slept.push(s); },
   };
