@@ -10,6 +10,7 @@
 // line, and exit 64.
 
 import { EX_USAGE, Exit } from "../log/fail";
+import { strtol10 } from "../sys/strtol";
 
 export type ArgKind = "none" | "required" | "optional";
 
@@ -88,14 +89,8 @@ function defaultOptions(doc: HelpDoc, io: ArgpIO): OptionSpec[] {
       } },
     { long: "HANG", arg: "optional", argName: "SECS", help: "Hang for SECS seconds (default 3600)", hidden: true,
       group: -1,
-      handle: function (v) { io.sleep(Math.max(0, atoi(v === undefined ? "3600" : v))); } },
+      handle: function (v) { io.sleep(Math.max(0, strtol10(v === undefined ? "3600" : v).value)); } },
   ];
-}
-
-/** C's atoi(): leading white space, a sign and digits; anything else is 0. */
-function atoi(s: string): number {
-  var m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
-  return m === null ? 0 : Number(m[1]);
 }
 
 /** Print argp help (flags) for the program to write, then end parsing. */

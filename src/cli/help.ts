@@ -4,6 +4,7 @@
 // it against the ARGP_HELP_FMT values that make it loop.
 
 import { HelpDoc, OptionSpec } from "./argp";
+import { strtol10 } from "../sys/strtol";
 import { Getenv, Sys } from "../sys/sys";
 
 /** ch-run's layout, which it sets in ARGP_HELP_FMT unless the user has. */
@@ -55,10 +56,10 @@ function readHelpFormat(spec: string, complain: (msg: string) => void): { [name:
         i++;
       while (isSpace(spec.charAt(i)))
         i++;
-      var digits = /^[0-9]*/.exec(spec.slice(i)) as RegExpExecArray;
-      if (digits[0] !== "") {
-        val = Number(digits[0]);
-        i += digits[0].length;
+      if (spec.charAt(i) >= "0" && spec.charAt(i) <= "9") {
+        var digits = strtol10(spec.slice(i));
+        val = digits.value;
+        i += digits.end;
         while (isSpace(spec.charAt(i)))
           i++;
       }

@@ -2,6 +2,7 @@
 // (doc/join.md §5). plan/join.ts works out the rest of the peer group.
 
 import { fail } from "../log/fail";
+import { strtol10 } from "../sys/strtol";
 
 /** Largest peer group: bounds the shared segment (16 bytes a peer). */
 export var MAX_PEERS = 65536;
@@ -17,18 +18,27 @@ export function checkCount(n: number, what: string, value: string, hint: string)
   return n;
 }
 
-/** --join-ct=N: a whole number, nothing else (ch-run's strict parse_int). */
+/** value is one whole number and nothing else (ch-run's strict parse_int). */
+function whole(value: string): number | null {
+  var r = strtol10(value);
+  return r.end > 0 && r.end === value.length ? r.value : null;
+}
+
+/** --join-ct=N: a whole number. */
 export function parseJoinCount(value: string): number {
-  if (!/^[ \t\n\v\f\r]*[+-]?[0-9]+$/.test(value))
-    fail("--join-ct: invalid peer group size: '" + value + "': not a whole number", undefined, { hint: COUNT_HINT });
-  return checkCount(Number(value), "--join-ct", value, COUNT_HINT);
+  var n = whole(value);
+  if (n === null)
+    return fail("--join-ct: invalid peer group size: '" + value + "': not a whole number", undefined,
+                { hint: COUNT_HINT });
+  return checkCount(n, "--join-ct", value, COUNT_HINT);
 }
 
 /** --join-pid=PID: a process ID, so a whole number above 0. */
 export function parseJoinPid(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 2147483647)
-    fail("--join-pid: invalid PID: '" + value + "'", undefined,
-         { hint: "give the PID of a process in the container, e.g. from the `executing:` line of skiff run -v" });
-  return Number(value);
+  var pid = whole(value);
+  if (pid === null || pid < 1 || pid > 2147483647)
+    return fail("--join-pid: invalid PID: '" + value + "'", undefined,
+                { hint: "give the PID of a process in the container, e.g. from the `executing:` line of skiff run -v" });
+  return pid;
 }
 

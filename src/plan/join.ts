@@ -5,6 +5,7 @@
 import { checkCount, COUNT_HINT, MAX_PEERS } from "../cli/join";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
+import { strtol10 } from "../sys/strtol";
 import { Getenv } from "../sys/sys";
 import { JoinPlan } from "./plan";
 
@@ -23,8 +24,8 @@ var COUNT_VARIABLES = ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_STEP_TASKS_PER_NODE"
 /** The leading whole number of value, ignoring what follows (ch-run's
     lenient parse of the environment: "4foo" is 4), or NaN. */
 function leadingInt(value: string): number {
-  var m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(value);
-  return m ? Number(m[1]) : NaN;
+  var r = strtol10(value);
+  return r.end > 0 ? r.value : NaN;
 }
 
 /** Slurm's compressed per-node list, e.g. "2(x3),1" → [2, 2, 2, 1]; null

@@ -47,8 +47,9 @@ describe("--join-ct", () => {
 });
 
 describe("--join-pid", () => {
-  test("'123' is 123", () => assert.equal(parseJoinPid("123"), 123));
-  for (const v of ["0", "-1", "a", "1a", "", " 5", "99999999999"]) {
+  for (const [v, n] of [["123", 123], [" 5", 5], ["+7", 7]] as const)
+    test(`'${v}' is ${n}, as strtol reads it`, () => assert.equal(parseJoinPid(v), n));
+  for (const v of ["0", "-1", "a", "1a", "", "5 ", "99999999999"]) {
     test(`'${v}' is an error naming it`, () => {
       const f = failure(() => parseJoinPid(v));
       assert.equal(f.message, `--join-pid: invalid PID: '${v}'`);
