@@ -12,12 +12,16 @@ import * as path from "node:path";
 
 export const TEST_ROOT: string = process.env.SKIFF_TEST_ROOT || "/var/tmp/skiff-test";
 export const TEST_USER = "skifftest";
+/** Another unprivileged user: the other local user of attack tests. */
+export const TEST_USER2 = "skifftest2";
 
 export const BIN_DIR = `${TEST_ROOT}/bin`;
 /** Copy of build/skiff made by setup.sh (reachable by TEST_USER). */
 export const SKIFF = `${BIN_DIR}/skiff`;
 /** Symlink named ch-run → skiff, for ch-run-compatible invocations. */
 export const CH_RUN_SKIFF = `${BIN_DIR}/ch-run`;
+/** swap A B SECONDS: renameat2(RENAME_EXCHANGE) of A and B in a loop. */
+export const SWAP = `${BIN_DIR}/swap`;
 /** Debian's ch-run 0.31 (charliecloud-runtime), the behaviour oracle. */
 export const ORACLE = "/usr/bin/ch-run";
 

@@ -9,12 +9,17 @@ SKIFF_TEST_ROOT=${SKIFF_TEST_ROOT:-/var/tmp/skiff-test}
 # Unprivileged user the tests run as (via setpriv); created by setup.sh.
 SKIFF_TEST_USER=skifftest
 SKIFF_TEST_UID_WANTED=1500         # preferred uid/gid; setup picks another if taken
+# Another unprivileged user: the other local user of attack tests.
+SKIFF_TEST_USER2=skifftest2
+SKIFF_TEST_UID2_WANTED=1510
 
 # Copy of build/skiff (and a ch-run symlink to it), reachable by the test user
 # wherever the checkout lives.
 SKIFF_TEST_BIN=$SKIFF_TEST_ROOT/bin
 SKIFF_TEST_SKIFF=$SKIFF_TEST_BIN/skiff
 SKIFF_TEST_CH_RUN=$SKIFF_TEST_BIN/ch-run
+# Swaps two directories in a loop (test/escape/swap.c), for attack tests.
+SKIFF_TEST_SWAP=$SKIFF_TEST_BIN/swap
 
 # Cached images (rebuilt by setup.sh when its recipe changes).
 SKIFF_TEST_IMG=$SKIFF_TEST_ROOT/img

@@ -29,27 +29,32 @@ chmod 0755 "$SKIFF_TEST_ROOT"
 
 ## 1. Unprivileged test user ################################################
 
-if ! getent passwd "$SKIFF_TEST_USER" >/dev/null; then
-    # First id >= the preferred one that is free both as a uid and a gid, so
-    # the user's primary group can have the same number.
-    id_=$SKIFF_TEST_UID_WANTED
-    while getent passwd "$id_" >/dev/null || getent group "$id_" >/dev/null; do
-        id_=$((id_ + 1))
-    done
-    if ! getent group "$SKIFF_TEST_USER" >/dev/null; then
-        groupadd -g "$id_" "$SKIFF_TEST_USER"
+make_user () {   # make_user NAME PREFERRED-ID
+    local name=$1 id_=$2
+    if ! getent passwd "$name" >/dev/null; then
+        # First id >= the preferred one that is free both as a uid and a gid, so
+        # the user's primary group can have the same number.
+        while getent passwd "$id_" >/dev/null || getent group "$id_" >/dev/null; do
+            id_=$((id_ + 1))
+        done
+        if ! getent group "$name" >/dev/null; then
+            groupadd -g "$id_" "$name"
+        fi
+        useradd -m -u "$id_" -g "$name" -s /bin/sh -c "skiff test user" "$name"
+        say "created user $name (uid $id_)"
     fi
-    useradd -m -u "$id_" -g "$SKIFF_TEST_USER" -s /bin/sh \
-            -c "skiff test user" "$SKIFF_TEST_USER"
-    say "created user $SKIFF_TEST_USER (uid $id_)"
-fi
-home=$(getent passwd "$SKIFF_TEST_USER" | cut -d: -f6)
-if [[ ! -d $home ]]; then   # user existed without a home directory
-    mkdir -p "$home"
-    chown "$SKIFF_TEST_USER:" "$home"
-    chmod 0755 "$home"
-    say "created home directory $home"
-fi
+    local home
+    home=$(getent passwd "$name" | cut -d: -f6)
+    if [[ ! -d $home ]]; then   # user existed without a home directory
+        mkdir -p "$home"
+        chown "$name:" "$home"
+        chmod 0755 "$home"
+        say "created home directory $home"
+    fi
+}
+make_user "$SKIFF_TEST_USER" "$SKIFF_TEST_UID_WANTED"
+# A second user, the other local user of the attacks tests stage.
+make_user "$SKIFF_TEST_USER2" "$SKIFF_TEST_UID2_WANTED"
 
 as_user () { setpriv --reuid="$SKIFF_TEST_USER" --regid="$SKIFF_TEST_USER" --init-groups -- "$@"; }
 as_user /bin/sh -c 'cd "$1"' sh "$SKIFF_TEST_ROOT" \
@@ -188,6 +193,13 @@ else
     rm -f "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_CH_RUN" "$SKIFF_TEST_BIN/skiff-squashd"
     echo "skiff-test: warning: $skiff_src not found; skiff tests will fail" >&2
 fi
+
+## 5. Host-side test programs #############################################
+
+# The attacker of test/e2e/squash-mountpoint.test.ts.  Rebuilt every time:
+# it is cheap.
+gcc -O2 -Wall -o "$SKIFF_TEST_SWAP.new.$$" "$repo/test/escape/swap.c"
+mv -f "$SKIFF_TEST_SWAP.new.$$" "$SKIFF_TEST_SWAP"
 
 ## Sanity: can the test user read what it needs? ###########################
 
