@@ -10,6 +10,8 @@ export interface State {
   scratch: string | null;
   /** Canonical host paths bound so far: mkdirs() won't create under them. */
   bindPaths: string[];
+  /** The SquashFS mount point's directory, as checked (squash/mountpoint.ts). */
+  mountpoint: { dev: number; ino: number } | null;
   /** The container's environment, separate from skiff's own. */
   env: Environment;
 }

@@ -17,7 +17,8 @@ import { pivot } from "../exec/pivot";
 import { State } from "../exec/state";
 
 export function newState(sys: Sys, plan: Plan): State {
-  return { sys: sys, newroot: plan.newroot, scratch: null, bindPaths: [], env: Environment.fromList(plan.environ) };
+  return { sys: sys, newroot: plan.newroot, scratch: null, bindPaths: [], mountpoint: null,
+           env: Environment.fromList(plan.environ) };
 }
 
 function runHooks(st: State, plan: Plan, tag: "host" | "guest" | "all"): void {
@@ -75,6 +76,9 @@ export function runStep(st: State, plan: Plan, s: Step): void {
   switch (s.op) {
     case "userns":
       return enterUserNamespace(st.sys, s.map);
+    case "mountpoint":
+      st.mountpoint = unit("squash").prepareMountpoint(st.sys, s.path, s.create);
+      return;
     case "squash-mount":
       return unit("squash").mountSquash(st, s);
     case "claim-root":

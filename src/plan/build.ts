@@ -59,11 +59,13 @@ export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPl
 
   // Two nested user namespaces: the outer makes us root so squashfuse can
   // mount; the inner gives the requested IDs. One code path for all images.
-  steps.push({ op: "userns", map: { uidOut: host.euid, uidIn: 0, gidOut: host.egid, gidIn: 0 } });
   if (image.kind === "squash") {
     newroot = o.mount !== undefined ? o.mount : host.squashMount;
-    steps.push({ op: "squash-mount", image: image.path, mountpoint: newroot, createMountpoint: o.mount === undefined });
+    steps.push({ op: "mountpoint", path: newroot, create: o.mount === undefined });
   }
+  steps.push({ op: "userns", map: { uidOut: host.euid, uidIn: 0, gidOut: host.egid, gidIn: 0 } });
+  if (image.kind === "squash")
+    steps.push({ op: "squash-mount", image: image.path, mountpoint: newroot });
   steps.push({ op: "userns", map: { uidOut: 0, uidIn: uid, gidOut: 0, gidIn: gid } });
 
   steps.push({ op: "claim-root" });

@@ -9,6 +9,8 @@ function describe(s: Step, render: (f: GeneratedFile) => string): string {
     case "userns":
       return "user+mount namespace: uid " + s.map.uidOut + " -> " + s.map.uidIn
         + ", gid " + s.map.gidOut + " -> " + s.map.gidIn;
+    case "mountpoint":
+      return (s.create ? "make and check" : "check") + " mount point " + s.path;
     case "squash-mount":
       return "mount SquashFS " + s.image + " at " + s.mountpoint + " (squashfuse_ll)";
     case "claim-root":

@@ -21,8 +21,12 @@ export type BindFlag = "src-optional" | "dst-optional" | "dst-create";
 export type Step =
   /** unshare(CLONE_NEWNS|CLONE_NEWUSER) and write the ID maps. */
   | { op: "userns"; map: IdMap }
-  /** Mount a SquashFS image with squashfuse_ll and supervise it. */
-  | { op: "squash-mount"; image: string; mountpoint: string; createMountpoint: boolean }
+  /** The SquashFS mount point, made (the default) and checked while we
+      still see the host's owners: a directory no other user can change. */
+  | { op: "mountpoint"; path: string; create: boolean }
+  /** Mount a SquashFS image with squashfuse_ll on the checked mount point
+      and supervise it. */
+  | { op: "squash-mount"; image: string; mountpoint: string }
   /** Bind the new root and its parent onto themselves (pivot_root needs). */
   | { op: "claim-root" }
   /** Remount the new root read-only, keeping its locked flags. */

@@ -15,40 +15,12 @@ import * as log from "../log/log";
 import { mount } from "../exec/mounts";
 import { State } from "../exec/state";
 import { Step } from "../plan/plan";
-import { isDir, Sys } from "../sys/sys";
+import { Sys } from "../sys/sys";
+import { DirId, fdPath, openMountpoint } from "./mountpoint";
 import { findServer, Server, ServerOutput, spawnServer } from "./server";
 import { awaitImage, supervise } from "./supervisor";
 
 type SquashStep = Extract<Step, { op: "squash-mount" }>;
-
-/** mkdir -p for a host path. */
-function makeDirs(sys: Sys, p: string): void {
-  var parts = p.split("/");
-  var cur = "";
-  for (var i = 0; i < parts.length; i++) {
-    if (parts[i] === "")
-      continue;
-    cur += "/" + parts[i];
-    try {
-      sys.mkdir(cur, 493); // 0755
-    } catch (e) {
-      if (!isErrno(e, "EEXIST"))
-        fail("can't mkdir: " + cur, e, { hint: "create the mount point yourself and pass it with -m/--mount" });
-    }
-  }
-}
-
-/** The mount point: -m DIR, which must exist, or the default, created. */
-export function prepareMountpoint(sys: Sys, p: string, create: boolean): void {
-  if (create) {
-    log.verbose("using default mount point: " + p);
-    makeDirs(sys, p);
-  }
-  var st = attempt("can't stat mount point: " + p, function () { return sys.stat(p); },
-                   { hint: "-m/--mount takes an existing directory" });
-  if (!isDir(sys, st.mode))
-    fail("not a directory: " + p, undefined, { hint: "-m/--mount takes an existing directory" });
-}
 
 export function openFuseDevice(sys: Sys): number {
   try {
@@ -68,12 +40,13 @@ export function openFuseDevice(sys: Sys): number {
   }
 }
 
-/** Mount the FUSE connection on fd at p, read-only, for our own (outer
-    namespace) IDs, as libfuse would mount it for the server. */
-export function mountFuse(sys: Sys, fd: number, p: string, server: Server): void {
+/** Mount the FUSE connection on fd on the directory open as dir (mount
+    point p), read-only, for our own (outer namespace) IDs, as libfuse
+    would mount it for the server. */
+export function mountFuse(sys: Sys, fd: number, dir: number, p: string, server: Server): void {
   var data = "fd=" + fd + ",rootmode=40000,user_id=" + sys.getresuid()[1] + ",group_id=" + sys.getresgid()[1];
   attempt("can't mount SquashFS at " + p, function () {
-    mount(sys, server.name, p, "fuse." + server.name, ["MS_RDONLY", "MS_NOSUID", "MS_NODEV"], data);
+    mount(sys, server.name, fdPath(dir), "fuse." + server.name, ["MS_RDONLY", "MS_NOSUID", "MS_NODEV"], data);
   });
 }
 
@@ -110,7 +83,7 @@ function enterMountNamespace(sys: Sys, fd: number, cwd: number | null): void {
 export function mountSquash(st: State, s: SquashStep): void {
   var sys = st.sys;
   var c = sys.constants;
-  prepareMountpoint(sys, s.mountpoint, s.createMountpoint);
+  var checked = st.mountpoint as DirId; // the "mountpoint" step came first
   // the host's environment, before any hook ran
   var server = findServer(sys, st.env.get("PATH"), st.env.get("SKIFF_SQUASH_SERVER"));
   log.verbose("mounting SquashFS " + s.image + " at " + s.mountpoint + " with " + server.exe);
@@ -120,7 +93,9 @@ export function mountSquash(st: State, s: SquashStep): void {
   sys.unshare(c.CLONE_NEWNS);
   var own = mountNamespace(sys);
   try {
-    mountFuse(sys, fuse, s.mountpoint, server);
+    var dir = openMountpoint(sys, s.mountpoint, checked);
+    mountFuse(sys, fuse, dir, s.mountpoint, server);
+    sys.close(dir);
   } finally {
     enterMountNamespace(sys, outer, cwd);
     sys.close(outer);
@@ -156,7 +131,10 @@ export function mountSquash(st: State, s: SquashStep): void {
     sys.close(own);
     if (cwd !== null)
       sys.close(cwd);
-    awaitImage(sys, s.image, s.mountpoint, events[1]);
+    // By path from here on (claiming the root, pivoting): the path leads
+    // to the mount, and only we and root can change where it leads.
+    if (awaitImage(sys, s.image, s.mountpoint, events[1]).dev === checked.dev)
+      fail("mount point changed while in use: " + s.mountpoint);
     return;
   }
   sys.close(own);

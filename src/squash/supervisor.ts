@@ -51,10 +51,11 @@ export interface Supervised {
     mount point sends the first request, which the kernel holds until the
     server has answered FUSE_INIT, and fails with ENOTCONN or ECONNABORTED
     if the server exits first. No polling; the supervisor bounds the
-    wait. */
-export function awaitImage(sys: Sys, image: string, mountpoint: string, ready: number): void {
+    wait. Returns the stat of the image's root. */
+export function awaitImage(sys: Sys, image: string, mountpoint: string, ready: number): NativeStat {
+  var root: NativeStat;
   try {
-    sys.stat(mountpoint);
+    root = sys.stat(mountpoint);
   } catch (e) {
     if (isErrno(e, "ENOTCONN", "ECONNABORTED"))
       sys.exit(EXIT_MISC_ERR); // the server died: the supervisor says why
@@ -62,6 +63,7 @@ export function awaitImage(sys: Sys, image: string, mountpoint: string, ready: n
   }
   sys.write(ready, "r");
   sys.close(ready);
+  return root;
 }
 
 /** waitpid() that returns null when there are no children at all. */

@@ -290,11 +290,12 @@ describe("buildPlan options", () => {
 });
 
 describe("buildPlan SquashFS", () => {
-  test("squash-mount between the two userns steps; newroot is the default mount point", () => {
+  test("mount point checked first, squash-mount between the two userns steps; newroot is the default mount point", () => {
     const p = buildPlan(options(), SQUASH_IMAGE, hostFacts());
-    assert.deepEqual(p.steps.slice(0, 4), [
+    assert.deepEqual(p.steps.slice(0, 5), [
+      { op: "mountpoint", path: "/var/tmp/alice.ch/mnt", create: true },
       { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 } },
-      { op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/var/tmp/alice.ch/mnt", createMountpoint: true },
+      { op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/var/tmp/alice.ch/mnt" },
       { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
       { op: "claim-root" },
     ]);
@@ -303,14 +304,14 @@ describe("buildPlan SquashFS", () => {
 
   test("-m DIR: that mount point, not created", () => {
     const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), SQUASH_IMAGE, hostFacts());
-    assert.deepEqual(stepsOf(p, "squash-mount"),
-                     [{ op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/mnt/sq", createMountpoint: false }]);
+    assert.deepEqual(stepsOf(p, "mountpoint"), [{ op: "mountpoint", path: "/mnt/sq", create: false }]);
+    assert.deepEqual(stepsOf(p, "squash-mount"), [{ op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/mnt/sq" }]);
     assert.equal(p.newroot, "/mnt/sq");
   });
 
   test("a directory image has no squash-mount step, even with -m", () => {
     const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), DIR_IMAGE, hostFacts());
-    assert.equal(stepsOf(p, "squash-mount").length, 0);
+    assert.equal(stepsOf(p, "squash-mount").length + stepsOf(p, "mountpoint").length, 0);
     assert.equal(p.newroot, "/var/tmp/img");
   });
 });
