@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced: make_busybox_image DIR — a minimal directory image from Debian's
 # busybox-static: the directories ch-run expects (doc/images.md §3.3),
 # busybox and its applet links, /etc/passwd, /etc/group and the files the

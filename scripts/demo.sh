@@ -16,5 +16,6 @@ if [[ ! -x $img/bin/sh ]]; then
 fi
 export USER=${USER:-$(id -un)}
 set -x
+# shellcheck disable=SC2016  # expanded in the container
 "$repo/build/skiff" run "$img" -- /bin/sh -c \
     'echo "in the container: $(id)"; echo "cwd: $(pwd)"; echo "/ is: $(grep " / " /proc/self/mounts)"; cat /etc/passwd; echo "CH_RUNNING=$CH_RUNNING"'

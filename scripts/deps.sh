@@ -43,6 +43,7 @@ need make         have make
 # Duktape is configured from its Debian source package (scripts/duktape-source.sh)
 need dpkg-dev     have dpkg-source
 need python3-yaml /usr/bin/python3 -c 'import yaml'
+need shellcheck   have shellcheck   # make check's lint (scripts/lint.sh)
 # skiff-squashd: libsquashfuse's reading API, libfuse3, and the
 # compression libraries the static libsquashfuse needs
 need libsquashfuse-dev  test -f /usr/include/squashfuse/squashfuse.h

@@ -4,6 +4,8 @@
 # and the tests switch to it with setpriv.
 #
 # Usage: scripts/test.sh [FILTER]
+#        scripts/test.sh --unit    (`make check`: the unit tests only, which
+#                                  need neither root nor the test set-up)
 #   FILTER: run only test files whose path (under test/) contains FILTER.
 set -euo pipefail
 
@@ -11,8 +13,12 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 filter=${1:-}
 cd "$repo"
 
-bash scripts/deps.sh test
-bash test/setup/setup.sh "$repo/build/skiff"
+if [[ $filter == --unit ]]; then
+    filter=test/unit/
+else
+    bash scripts/deps.sh test
+    bash test/setup/setup.sh "$repo/build/skiff"
+fi
 
 mapfile -t srcs < <(find test -name '*.test.ts' -type f | sort)
 if [[ -n $filter ]]; then
@@ -55,9 +61,12 @@ bash test/setup/slurm.sh status >/dev/null 2>&1 && slurm_was_running=1
 SKIFF_TEST_RUN_START=$(date +%s)
 export SKIFF_TEST_RUN_START
 
-# e2e tests share images, /dev/shm and mount points: one file at a time.
+# e2e tests share images, /dev/shm and mount points: one file at a time
+# (unit tests share nothing).
+concurrency=1
+[[ $filter == test/unit/ ]] && concurrency=$(nproc)
 set +e
-node --test --test-concurrency=1 "${outs[@]}"
+node --test --test-concurrency="$concurrency" "${outs[@]}"
 rc=$?
 set -e
 if (( ! slurm_was_running )) && bash test/setup/slurm.sh status >/dev/null 2>&1; then

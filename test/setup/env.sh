@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced; the names are for its callers
 # Sourced (not executed) by the test scripts: where test images, the test copy
 # of skiff and scratch space live, and who the unprivileged test user is.
 # test/lib/harness.ts mirrors these names; keep the two in step.

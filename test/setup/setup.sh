@@ -15,7 +15,7 @@ umask 022
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# shellcheck source=env.sh
+# shellcheck source=SCRIPTDIR/env.sh
 . "$here/env.sh"
 skiff_src=${1:-$repo/build/skiff}
 
@@ -57,6 +57,7 @@ make_user "$SKIFF_TEST_USER" "$SKIFF_TEST_UID_WANTED"
 make_user "$SKIFF_TEST_USER2" "$SKIFF_TEST_UID2_WANTED"
 
 as_user () { setpriv --reuid="$SKIFF_TEST_USER" --regid="$SKIFF_TEST_USER" --init-groups -- "$@"; }
+# shellcheck disable=SC2016  # $1 is for that sh
 as_user /bin/sh -c 'cd "$1"' sh "$SKIFF_TEST_ROOT" \
     || die "user $SKIFF_TEST_USER cannot enter $SKIFF_TEST_ROOT; is every parent directory world-traversable?"
 
@@ -92,6 +93,7 @@ build_busybox_dir () {   # build_busybox_dir DIR
     ln -s ../etc "$d/fixtures/rel-link"     # relative: resolves inside the image
     ln -s /etc "$d/fixtures/abs-link"       # absolute: must resolve inside, too
     echo 'fixture file' > "$d/fixtures/file"
+    # shellcheck disable=SC2016  # a script's text
     printf '#!/bin/sh\nexit "$1"\n' > "$d/fixtures/exit-with"
     chmod 0755 "$d/fixtures/exit-with"
     mkdir -m 0755 "$d/rootdir" "$d/rootdir/dir-in-rootdir"   # root-owned, for -W ranch tests
@@ -163,6 +165,7 @@ fi
 
 # Writable per-test image copies (named AS-PID-N-IMAGE) left by earlier runs
 # whose test process is gone; those of a run still going are kept.
+# shellcheck disable=SC2174  # the mode is for the scratch dir itself
 mkdir -p -m 0755 "$SKIFF_TEST_SCRATCH"
 for d in "$SKIFF_TEST_SCRATCH"/*; do
     [[ -e $d ]] || continue
@@ -203,6 +206,7 @@ mv -f "$SKIFF_TEST_SWAP.new.$$" "$SKIFF_TEST_SWAP"
 
 ## Sanity: can the test user read what it needs? ###########################
 
+# shellcheck disable=SC2016  # $1 and $2 are for that sh
 as_user /bin/sh -c 'test -x "$1" && test -r "$2"' sh \
         "$SKIFF_TEST_IMG_DIR/bin/busybox" "$SKIFF_TEST_IMG_SQFS" \
     || die "user $SKIFF_TEST_USER cannot read the images in $SKIFF_TEST_IMG"
