@@ -8,40 +8,37 @@ HOST_CFLAGS = $(CFLAGS) -std=gnu11 -I$(B)/duktape -D_FORTIFY_SOURCE=2
 # Duktape's own code does not need our warnings.
 DUK_CFLAGS = -O2 -g -std=gnu11 -w
 
-B = build
+# `make DEBUG=1` builds, in build/debug, a skiff whose internal errors show
+# a stack with function names and lines (Duktape keeps them: debug.yaml; the
+# bundles keep short lines): slower to start, for finding a bug.
+B = build$(if $(DEBUG),/debug)
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
 NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constants.h native/constants.def \
                  native/duk_math.c
 
-.PHONY: all deps demo test install bench clean check docs
+.PHONY: all debug demo test check install bench clean docs
 # A recipe that fails leaves no half-made target for the next make to trust.
 .DELETE_ON_ERROR:
 
 all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1 $(B)/skiff-squashd $(B)/skiff-squashd-asan
 
-# `make DEBUG=1` builds a skiff whose internal errors show a stack with
-# function names and lines (slower to start). $(B)/.flavour records which
-# build $(B) holds, so that switching remakes what differs.
-FLAVOUR = $(if $(DEBUG),debug,release)
-$(shell mkdir -p $(B) && { [ "$$(cat $(B)/.flavour 2>/dev/null)" = $(FLAVOUR) ] || echo $(FLAVOUR) > $(B)/.flavour; })
-
 # Missing build dependencies are installed (as root) or named (otherwise).
-$(B)/.deps: scripts/deps.sh package-lock.json
+build/.deps: scripts/deps.sh package-lock.json
 	bash scripts/deps.sh build
 	@mkdir -p $(B) && touch $@
 
 # Duktape, configured by its own tool from Debian's source package
-# (scripts/duktape-source.sh, fetched once into $(B)/duktape-src) with
+# (scripts/duktape-source.sh, fetched once into build/duktape-src) with
 # skiff's options (native/duktape/: config.yaml, and debug.yaml for
 # `make DEBUG=1`) and built-ins in read-only data.
 PYTHON ?= /usr/bin/python3
-DUKTAPE_SRC = $(B)/duktape-src
+DUKTAPE_SRC = build/duktape-src
 DUKTAPE_OPTIONS = native/duktape/config.yaml $(if $(DEBUG),native/duktape/debug.yaml)
 
-$(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh native/duktape/python3.patch | $(B)/.deps
+$(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh native/duktape/python3.patch | build/.deps
 	bash scripts/duktape-source.sh $(DUKTAPE_SRC)
 
-$(B)/duktape/duktape.c: $(DUKTAPE_SRC)/tools/configure.py $(DUKTAPE_OPTIONS) native/duktape/math.h $(B)/.flavour Makefile
+$(B)/duktape/duktape.c: $(DUKTAPE_SRC)/tools/configure.py $(DUKTAPE_OPTIONS) native/duktape/math.h Makefile
 	rm -rf $(B)/duktape
 	$(PYTHON) $< --quiet --duk-dist-meta $(DUKTAPE_SRC)/duk_dist_meta.json --output-directory $(B)/duktape \
 	  --rom-support --rom-auto-lightfunc \
@@ -65,16 +62,16 @@ UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
 
 # native.constants' names and types for TypeScript, and this machine's values
 # for the tests, from the binding's one table (native/constants.def).
-$(B)/constants-dump: native/constants_dump.c native/constants.h native/constants.def | $(B)/.deps
+build/constants-dump: native/constants_dump.c native/constants.h native/constants.def | build/.deps
 	$(CC) $(CFLAGS) $< -o $@
 
-src/sys/constants.ts test/lib/constants.ts &: $(B)/constants-dump scripts/gen-constants.mjs
-	node scripts/gen-constants.mjs native/constants.def $(B)/constants-dump
+src/sys/constants.ts test/lib/constants.ts &: build/constants-dump scripts/gen-constants.mjs
+	node scripts/gen-constants.mjs native/constants.def build/constants-dump
 
-$(B)/program.js: $(TS_SOURCES) src/sys/constants.ts scripts/bundle.mjs scripts/check-layers.mjs Makefile | $(B)/.deps
+$(B)/program.js: $(TS_SOURCES) src/sys/constants.ts scripts/bundle.mjs scripts/check-layers.mjs Makefile | build/.deps
 	node scripts/check-layers.mjs src
 	node_modules/.bin/tsc -p tsconfig.json
-	node scripts/bundle.mjs $(UNITS)
+	node scripts/bundle.mjs --out=$(B) $(if $(DEBUG),--debug) $(UNITS)
 
 $(B)/units.h: $(B)/program.js
 	@test -f $@
@@ -86,7 +83,7 @@ $(B)/unit-%.js: $(B)/program.js
 
 # dukc's bytecode, each function's flags then cut to what its code needs
 # (scripts/bytecode.ts).
-$(B)/fix-bytecode-flags.cjs: scripts/fix-bytecode-flags.ts scripts/bytecode.ts | $(B)/.deps
+$(B)/fix-bytecode-flags.cjs: scripts/fix-bytecode-flags.ts scripts/bytecode.ts | build/.deps
 	node_modules/.bin/esbuild scripts/fix-bytecode-flags.ts --bundle --platform=node --log-level=warning \
 	  --outfile=$@
 
@@ -121,7 +118,7 @@ $(B)/ch-run: | $(B)/skiff
 	ln -sf skiff $@
 
 # The man page, rendered from the option table that --help shows.
-$(B)/skiff-run.1: $(TS_SOURCES) scripts/gen-docs.ts | $(B)/.deps
+$(B)/skiff-run.1: $(TS_SOURCES) scripts/gen-docs.ts | build/.deps
 	node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --log-level=warning \
 	  --outfile=$(B)/gen-docs.cjs
 	node $(B)/gen-docs.cjs man > $@
@@ -135,8 +132,19 @@ docs: $(B)/skiff-run.1
 demo: all
 	bash scripts/demo.sh
 
-test: all
+# The unit tests also check `make DEBUG=1`'s bytecode.
+debug:
+	$(MAKE) DEBUG=1 all
+
+test: all debug
 	bash scripts/test.sh
+
+# The fast loop, for anyone (no root; no network once the first make has
+# fetched Duktape's source): lint (scripts/lint.sh), then the unit tests,
+# type-checked first (make has type-checked src/).
+check: all debug
+	bash scripts/lint.sh
+	bash scripts/test.sh --unit
 
 bench: all
 	bash bench/launch

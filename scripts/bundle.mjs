@@ -1,8 +1,10 @@
 // Bundles tsc's output (build/tsc) into the core program and the units
 // (src/unit/unit.ts). Usage, from the Makefile:
-//   node scripts/bundle.mjs NAME=ENTRY...   (ENTRY: a module under src/, e.g. join/unit)
-// writes build/program.js, build/unit-NAME.js for each unit and
-// build/units.h (the list host.c embeds).
+//   node scripts/bundle.mjs --out=DIR [--debug] NAME=ENTRY...
+//     (ENTRY: a module under src/, e.g. join/unit)
+// writes DIR/program.js, DIR/unit-NAME.js for each unit and DIR/units.h
+// (the list host.c embeds). --debug breaks the bundles into short lines, so
+// that a stack trace's line numbers point somewhere.
 //
 // A unit is bundled with its imports of core modules (those the program
 // reaches from main.ts) bound to its argument, `__core`, so it shares the
@@ -17,12 +19,16 @@ import * as esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
 
-const B = path.resolve("build");
-const TSC = path.join(B, "tsc");
+const args = process.argv.slice(2);
+const out = args.find((a) => a.startsWith("--out="));
+const debug = args.includes("--debug");
+const B = path.resolve(out ? out.slice("--out=".length) : "build");
+const TSC = path.resolve("build", "tsc");
 // Licence comments of bundled packages stay where their code is ("inline"),
 // not after the unit's closing export, where unitFunction expects nothing.
 const COMMON = { bundle: true, format: "iife", target: "es5", minifySyntax: true, minifyWhitespace: true,
-                 legalComments: "inline", logLevel: "warning", write: false, metafile: true };
+                 lineLimit: debug ? 100 : undefined, legalComments: "inline", logLevel: "warning", write: false,
+                 metafile: true };
 
 function die(message) {
   console.error(`bundle: ${message}`);
@@ -38,7 +44,8 @@ function modName(file) {
   return path.relative(TSC, file).replace(/\.js$/, "");
 }
 
-const units = process.argv.slice(2).map((arg) => {
+fs.mkdirSync(B, { recursive: true });
+const units = args.filter((a) => !a.startsWith("--")).map((arg) => {
   const [name, entry] = arg.split("=");
   if (!name || !entry)
     die(`bad argument ${JSON.stringify(arg)}: expected NAME=ENTRY`);

@@ -18,9 +18,10 @@
 //
 // The dump is big endian: a marker byte, then the top function. The flag and
 // opcode numbers are Duktape 2.7.0's (duktape.c's DUK_HOBJECT_FLAG_* and
-// DUK_OP_*): scripts/fix-bytecode-flags.ts refuses any other version. The
-// layout has no function names, file names or line tables, which
-// native/duktape/config.yaml leaves out; a dump of any other layout is refused.
+// DUK_OP_*): scripts/fix-bytecode-flags.ts refuses any other version. A
+// function's name, file name and line table are in the dump only when the
+// Duktape that wrote it keeps them (`make DEBUG=1`, native/duktape/
+// debug.yaml; see debugInfo()); a dump of any other layout is refused.
 
 export var DUKTAPE_VERSION = 20700;
 export var FLAG_CONSTRUCTABLE = 1 << (7 + 1);
@@ -47,9 +48,19 @@ export interface DumpFunction {
   strings: string[];
 }
 
+/** Whether the Duktape configured by this duk_config.h text dumps each
+    function's name, file name and line table: all three or none. */
+export function debugInfo(dukConfig: string): boolean {
+  var kept = ["PC2LINE", "FUNC_NAME_PROPERTY", "FUNC_FILENAME_PROPERTY"]
+    .map(function (o) { return new RegExp("^#define DUK_USE_" + o + "$", "m").test(dukConfig); });
+  if (kept[0] !== kept[1] || kept[1] !== kept[2])
+    throw new Error("duk_config.h keeps some of line tables, function names and file names, not all or none");
+  return kept[0];
+}
+
 /** The functions of a dump, outer before inner; throws if the dump is not
-    in the layout described above. */
-export function functionsOf(dump: Buffer): DumpFunction[] {
+    in the layout described above (withDebugInfo: see debugInfo()). */
+export function functionsOf(dump: Buffer, withDebugInfo: boolean): DumpFunction[] {
   var out: DumpFunction[] = [];
   var p = 1;
   function take(n: number): number {
@@ -83,6 +94,9 @@ export function functionsOf(dump: Buffer): DumpFunction[] {
     for (var f = 0; f < nFuncs; f++)
       walk();
     take(4); // length
+    if (withDebugInfo)
+      for (var blob = 0; blob < 3; blob++) // name, fileName, line table
+        take(u32());
     for (var name = u32(); name !== 0; name = u32()) // _Varmap: name, register
       take(name + 4);
     var formals = u32();
@@ -116,8 +130,8 @@ export function neededFlags(flags: number, ops: number[]): number {
 }
 
 /** Rewrite each function's flags in dump to neededFlags(). */
-export function fixFlags(dump: Buffer): void {
-  var fns = functionsOf(dump);
+export function fixFlags(dump: Buffer, withDebugInfo: boolean): void {
+  var fns = functionsOf(dump, withDebugInfo);
   for (var i = 0; i < fns.length; i++)
     dump.writeUInt32BE(neededFlags(fns[i].flags, fns[i].ops), fns[i].flagsAt);
 }

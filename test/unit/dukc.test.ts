@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { FLAG_CONSTRUCTABLE, FLAG_STRICT, functionsOf, neededFlags } from "../../scripts/bytecode.ts";
-import { buildDukRun, dukc } from "../lib/duktape.ts";
+import { FLAG_CONSTRUCTABLE, FLAG_STRICT, debugInfo, functionsOf, neededFlags } from "../../scripts/bytecode.ts";
+import { buildDukRun, dukc, fixBytecodeFlags } from "../lib/duktape.ts";
 
 const SOURCE = `"use strict";
 (function () {
@@ -36,9 +36,8 @@ describe("dukc's bytecode flags", () => {
   const js = path.join(dir, "t.js"), bc = path.join(dir, "t.bc");
   fs.writeFileSync(js, SOURCE);
   dukc(js, bc);
-  const fix = spawnSync("node", ["build/fix-bytecode-flags.cjs", "build/duktape/duktape.h", bc], { encoding: "utf8" });
-  assert.equal(fix.status, 0, fix.stderr);
-  const fns = functionsOf(fs.readFileSync(bc));
+  fixBytecodeFlags(bc);
+  const fns = functionsOf(fs.readFileSync(bc), false);
   const named = (s: string) => {
     const f = fns.find((f) => f.strings.includes(s));
     assert.ok(f, `a function with constant ${s}`);
@@ -77,8 +76,54 @@ describe("dukc's bytecode flags", () => {
 
 test("the build's bytecode has been through it: every function has only the flags it needs", () => {
   for (const file of fs.readdirSync("build").filter((f) => f.endsWith(".bc"))) {
-    const fns = functionsOf(fs.readFileSync(path.join("build", file)));
+    const fns = functionsOf(fs.readFileSync(path.join("build", file)), false);
     for (const f of fns)
       assert.equal(f.flags, neededFlags(f.flags, f.ops), `${file}: a function with constants ${f.strings.slice(0, 3)}`);
   }
+});
+
+// `make DEBUG=1` (build/debug): function names, file names and line tables
+// in the bytecode, so that an internal error's stack says where it was.
+describe("make DEBUG=1's bytecode", () => {
+  const build = "build/debug";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dukc-debug-test."));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const js = path.join(dir, "where.js"), bc = path.join(dir, "where.bc");
+  fs.writeFileSync(js, `"use strict";
+(function () {
+  function thrower(o) { o.x = 1; throw new Error("here"); }
+  function caller() { var r = thrower(Object.freeze({})); return r; }
+  try { caller(); } catch (e) { print(e.stack); }
+})();
+`);
+  dukc(js, bc, build);
+  fixBytecodeFlags(bc, build);
+
+  test("the build's Duktape keeps them, the release build's does not", () => {
+    assert.equal(debugInfo(fs.readFileSync(path.join(build, "duktape/duk_config.h"), "utf8")), true);
+    assert.equal(debugInfo(fs.readFileSync("build/duktape/duk_config.h", "utf8")), false);
+  });
+
+  test("its dump is read whole, and flags are cut as in the release build", () => {
+    const fns = functionsOf(fs.readFileSync(bc), true);
+    assert.equal(fns.length, 4);
+    for (const f of fns)
+      assert.equal(f.flags, neededFlags(f.flags, f.ops));
+    assert.throws(() => functionsOf(fs.readFileSync(bc), false), /bytecode dump|unknown constant/);
+  });
+
+  test("a stack trace names each function with its file and line", () => {
+    const run = spawnSync(buildDukRun(dir, build), [bc], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^TypeError[^]*\n\s+at thrower \([^)]*where\.js:3\)/);
+    assert.match(run.stdout, /\n\s+at caller \([^)]*where\.js:4\)/);
+  });
+
+  test("the debug skiff's bytecode has been through it", () => {
+    const files = fs.readdirSync(build).filter((f) => f.endsWith(".bc"));
+    assert.ok(files.includes("program.bc"), files.join(" "));
+    for (const file of files)
+      for (const f of functionsOf(fs.readFileSync(path.join(build, file)), true))
+        assert.equal(f.flags, neededFlags(f.flags, f.ops), `${file}: ${f.strings.slice(0, 3)}`);
+  });
 });
