@@ -189,6 +189,7 @@ if [[ -f $skiff_src ]]; then
     # skiff next to the sanitizer build of the server, for the tests that
     # run that one (test/e2e/squashd.test.ts)
     install -m 0755 "$(dirname "$skiff_src")/skiff-squashd" "$SKIFF_TEST_BIN/skiff-squashd"
+    # shellcheck disable=SC2174  # the mode is for asan/ itself
     mkdir -p -m 0755 "$SKIFF_TEST_BIN/asan"
     install -m 0755 "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_BIN/asan/skiff"
     install -m 0755 "$(dirname "$skiff_src")/skiff-squashd-asan" "$SKIFF_TEST_BIN/asan/skiff-squashd"
