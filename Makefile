@@ -107,10 +107,10 @@ $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)
 SQUASHD_SOURCES = $(wildcard native/squashd/*.c) native/squashd/squashd.h
 SQUASHD_LIBS = -Wl,-Bstatic -lsquashfuse -Wl,-Bdynamic -lfuse3 -lpthread -lz -llzma -llzo2 -llz4 -lzstd
 
-$(B)/skiff-squashd: $(SQUASHD_SOURCES) | $(B)/.deps
+$(B)/skiff-squashd: $(SQUASHD_SOURCES) | build/.deps
 	$(CC) $(CFLAGS) -std=gnu11 -D_FORTIFY_SOURCE=2 $(filter %.c,$^) $(SQUASHD_LIBS) -o $@
 
-$(B)/skiff-squashd-asan: $(SQUASHD_SOURCES) | $(B)/.deps
+$(B)/skiff-squashd-asan: $(SQUASHD_SOURCES) | build/.deps
 	$(CC) $(CFLAGS) -std=gnu11 -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined $(filter %.c,$^) $(SQUASHD_LIBS) -o $@
 
