@@ -73,6 +73,10 @@ if [[ $mode == test ]]; then
     need procps                have pgrep
     need hyperfine             have hyperfine
     need passwd                test -x /usr/sbin/useradd
+    need gcc                   have gcc                   # the CDI tests' fake driver libraries
+    need podman                have podman                # second opinion on CDI (cdi-podman.test.ts)
+    need runc                  have runc                  # podman's runtime there (crun refuses hybrid cgroups)
+    need uidmap                have newuidmap             # rootless podman
 fi
 
 if (( ${#missing[@]} )); then

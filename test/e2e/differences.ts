@@ -157,3 +157,49 @@ export function expectedEnvironment(theirs: Record<string, string>, home: string
                                     cwd: string): Record<string, string | undefined> {
   return { ...theirs, HOME: home, PWD: cwd };
 }
+
+//// Podman, the second opinion on CDI (cdi-podman.test.ts) ///////////////////
+
+/** What a container made from one CDI spec looks like in Debian 12's Podman
+    (4.3, rootless, --rootfs) and in skiff: every difference, and why. */
+export const PODMAN_CDI_DIFFERENCES = {
+  fileMounts: {
+    what: "a spec's file mount is a bind of that file in Podman, a symlink into its host directory bound once under "
+      + "/ch/cdi in skiff",
+    why: "ch_core.c's bind_merge (doc/devices.md §7.2): a driver's 60 files cost skiff two or three mounts, not 60",
+  },
+  devWhole: {
+    what: "Podman's /dev is a tmpfs holding the standard nodes and the devices asked for; skiff's is the host's /dev",
+    why: "ch-run binds the host's /dev whole (doc/devices.md): every node is there and permissions decide; so skiff "
+      + "can't give one GPU of several (KIND=NAME is an error), the batch system chooses",
+  },
+  hostPath: {
+    what: "a device node the spec renames (deviceNodes[].hostPath, CDI 0.5.0) fails in Podman 4.3 (it looks for "
+      + "the container path on the host); skiff binds hostPath at path",
+    why: "Podman 4.3 vendors a CDI library older than hostPath; the spec says hostPath is the node on the host",
+  },
+  hooks: {
+    what: "Podman runs a spec's hook programs (nvidia-cdi-hook ...), which fail where they are not installed; skiff "
+      + "runs none and does what NVIDIA's hooks ask (the image's ldconfig, the links)",
+    why: "the hooks need the host's root or privilege; ch-run's CDI design interprets them (doc/devices.md §7.2)",
+  },
+  containerUser: {
+    what: "rootless Podman runs the command as root of its user namespace; skiff as the invoking user",
+    why: "ch-run's model: the container user is you (doc/container.md §4.1)",
+  },
+  rootfsChanged: {
+    what: "Podman --rootfs creates mount points (and /etc/mtab) in the image directory and leaves them there; skiff "
+      + "changes nothing in the image (mount points are made in the -W layer)",
+    why: "images are shared and often read-only on HPC file systems; -d/--device imply -W",
+  },
+  specDirs: {
+    what: "Podman 4.3 reads specs only from /etc/cdi and /var/run/cdi and wants KIND=NAME; skiff also takes "
+      + "--cdi-dirs, a spec file and a bare KIND",
+    why: "ch-run's CDI options (doc/devices.md)",
+  },
+} satisfies Record<string, Difference>;
+
+/** fileMounts: skiff's answer to "is the library a symlink?" as Podman's. */
+export function asPodmanView(view: string): string {
+  return view.replace(/^lib-is: symlink to \/ch\/cdi\/\S+$/m, "lib-is: file");
+}
