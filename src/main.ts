@@ -16,7 +16,7 @@ import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
 import { setHost } from "./sys/host";
-import { Getenv, linuxSys, readFile, statOrNull, Sys } from "./sys/sys";
+import { Getenv, linuxSys, readChunks, readFile, statOrNull, Sys } from "./sys/sys";
 import { unit } from "./unit/unit";
 import { VERSION } from "./version";
 
@@ -109,7 +109,7 @@ function parseContext(env: Getenv): ParseContext {
   return {
     version: VERSION,
     env: env,
-    readHostFile: function (p) { return readFile(sys, p); },
+    readHostFile: function (p, each) { readChunks(sys, p, each); },
     exists: function (p) { return statOrNull(sys, p, false) !== null; },
     stderr: err,
     feature: function (name) {

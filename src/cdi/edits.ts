@@ -101,14 +101,13 @@ class Planner {
     this.plan.steps.push({ op: "merge-link", dst: dst, target: path.join(guestDir, path.basename(real)), why: where });
   }
 
-  edits(e: ContainerEdits | undefined, where: string, env: Array<[string, string]>): void {
+  /** env gets e's NAME=VALUE entries (checked by spec.ts). */
+  edits(e: ContainerEdits | undefined, where: string, env: string[]): void {
     if (e === undefined)
       return;
     var i;
-    for (i = 0; e.env && i < e.env.length; i++) {
-      var eq = e.env[i].indexOf("=");
-      env.push([e.env[i].slice(0, eq), e.env[i].slice(eq + 1)]);
-    }
+    for (i = 0; e.env && i < e.env.length; i++)
+      env.push(e.env[i]);
     for (i = 0; e.mounts && i < e.mounts.length; i++)
       this.mount(e.mounts[i], where + ".mounts[" + i + "]");
     for (i = 0; e.deviceNodes && i < e.deviceNodes.length; i++) {
@@ -155,7 +154,7 @@ export function planEdits(sys: Sys, selections: Selection[]): CdiPlan {
     for (var n = 0; n < sel.devices.length; n++)
       names.push(sel.spec.kind + "=" + sel.spec.devices[sel.devices[n]].name);
     log.verbose("CDI: using " + sel.file + ": " + names.join(", "));
-    var env: Array<[string, string]> = [];
+    var env: string[] = [];
     p.edits(sel.spec.containerEdits, sel.file + ": containerEdits", env);
     for (var d = 0; d < sel.devices.length; d++)
       p.edits(sel.spec.devices[sel.devices[d]].containerEdits,

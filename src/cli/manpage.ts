@@ -11,7 +11,7 @@ import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "./options";
 function documentedOptions(): OptionSpec[] {
   var none = function (): undefined { return undefined; };
   var ctx: ParseContext = {
-    version: "", env: none, readHostFile: function () { return ""; }, exists: function () { return true; },
+    version: "", env: none, readHostFile: function () {}, exists: function () { return true; },
     stderr: none, feature: none, testLog: none, setColor: none,
   };
   var io: ArgpIO = {

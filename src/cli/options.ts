@@ -9,6 +9,7 @@ import { parseInt10 } from "./int";
 import { parseJoinCount, parseJoinPid } from "./join";
 import { CDI_DIRS_DEFAULT, CdiRequest, parseCdiDirs, parseDevice } from "./cdi";
 import { EnvDelta, parseSetEnvArg } from "../env/container";
+import { ReadChunks } from "../env/parse";
 import { EXIT_FAILURE, Exit, fail } from "../log/fail";
 import * as log from "../log/log";
 import { Getenv } from "../sys/sys";
@@ -55,7 +56,8 @@ export interface Options {
 export interface ParseContext {
   version: string;
   env: Getenv;
-  readHostFile: (path: string) => string;
+  /** A host file's contents in pieces, as read (--set-env=FILE). */
+  readHostFile: ReadChunks;
   /** lstat() succeeds. */
   exists: (path: string) => boolean;
   stderr: (text: string) => void;
@@ -245,7 +247,8 @@ export function optionSpecs(o: Options, ctx: ParseContext): OptionSpec[] {
         + "file (pipes and <(...) too), one NAME=VALUE per line; empty lines are skipped, a value in single "
         + "quotes loses them. In VALUE, each :-separated item $NAME is replaced by that variable's value "
         + "(dropped if unset or empty), unless --env-no-expand. Applied with --set-env0 and --unset-env in "
-        + "command-line order. The argument must be attached (--set-env=ARG).",
+        + "command-line order. The argument must be attached (--set-env=ARG). A file is read up to 6 MiB, "
+        + "the most Linux passes to a command as arguments and environment.",
       handle: function (v) { o.envDeltas.push(parseSetEnvArg(v, "\n", ctx.readHostFile)); } },
     { long: "set-env0", arg: "optional", argName: "ARG",
       help: "set env. variables per ARG (null-delimited)",

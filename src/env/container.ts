@@ -3,15 +3,15 @@
 // command-line order, then CH_RUNNING. File and image reads, and fnmatch,
 // are injected.
 
-import { fail } from "../log/fail";
-import { verbose, warning } from "../log/log";
+import { enabled, LL_VERBOSE, verbose, warning } from "../log/log";
 import { Environment } from "./environment";
 import { expandValue } from "./expand";
-import { parseEnvAssignment, parseEnvRecords } from "./parse";
+import { parseEnvAssignment, readEnvFile, ReadChunks } from "./parse";
 
 /** One --set-env, --set-env0 or --unset-env, in command-line order. */
 export type EnvDelta =
-  | { kind: "set"; source: string; vars: Array<[string, string]> }
+  /** vars: `NAME=VALUE` entries, split at the first `=`. */
+  | { kind: "set"; source: string; vars: string[] }
   | { kind: "set-image-file"; path: string; delimiter: "\n" | "\0" }
   | { kind: "unset"; glob: string };
 
@@ -20,21 +20,14 @@ export var IMAGE_ENV_FILE = "/ch/environment";
 
 /** ch-run's --set-env[=ARG] / --set-env0[=ARG] parsing (§2.3): no ARG → the
     image's /ch/environment, read later inside the container; ARG with `=` →
-    one assignment; else a host file, read now (parse time). A read failure
-    is `can't open: PATH: STRERROR`. */
+    one assignment; else a host file, read now (parse time). */
 export function parseSetEnvArg(arg: string | undefined, delimiter: "\n" | "\0",
-                               readHostFile: (path: string) => string): EnvDelta {
+                               readHostFile: ReadChunks): EnvDelta {
   if (arg === undefined)
     return { kind: "set-image-file", path: IMAGE_ENV_FILE, delimiter: delimiter };
   if (arg.indexOf("=") >= 0)
     return { kind: "set", source: arg, vars: [parseEnvAssignment(arg)] };
-  var text: string;
-  try {
-    text = readHostFile(arg);
-  } catch (e) {
-    return fail("can't open: " + arg, e);
-  }
-  return { kind: "set", source: arg, vars: parseEnvRecords(text, delimiter, arg) };
+  return { kind: "set", source: arg, vars: readEnvFile(readHostFile, arg, delimiter) };
 }
 
 /** fix_environment()'s first steps (§2.2 1–3): HOME becomes home (chosen by
@@ -56,19 +49,28 @@ export function applyDefaultsFirst(env: Environment, home: string): void {
 
 /** Set each variable in turn, as ch-run env_set(): expansion sees the
     environment as modified so far, including earlier lines of the same file. */
-function setVars(env: Environment, vars: Array<[string, string]>, expand: boolean): void {
+function setVars(env: Environment, vars: string[], expand: boolean): void {
+  var lookup = function (n: string): string | undefined { return env.get(n); };
+  var logged = enabled(LL_VERBOSE);
   for (var i = 0; i < vars.length; i++) {
-    var name = vars[i][0];
-    var value = expand ? expandValue(vars[i][1], function (n: string) { return env.get(n); }) : vars[i][1];
-    verbose("environment: " + name + "=" + value);
-    env.set(name, value);
+    var entry = vars[i];
+    if (expand) {
+      var eq = entry.indexOf("=");
+      var value = entry.slice(eq + 1);
+      var expanded = expandValue(value, lookup);
+      if (expanded !== value)
+        entry = entry.slice(0, eq + 1) + expanded;
+    }
+    if (logged)
+      verbose("environment: " + entry);
+    env.setEntry(entry);
   }
 }
 
 /** What applying a delta needs from outside the environment. */
 export interface DeltaIO {
   /** A file of the image's, read inside the container. */
-  readImageFile: (path: string) => string;
+  readImageFile: ReadChunks;
   /** fnmatch(3) with FNM_EXTMATCH, the pattern compiled once for all the
       names (env/glob.ts: a unit, as only --unset-env needs it). */
   compileGlob: (pattern: string) => (name: string) => boolean;
@@ -76,7 +78,7 @@ export interface DeltaIO {
 
 /** One delta of fix_environment() step 4 (§2.2–2.5). `set` assigns its
     variables; `set-image-file` reads and parses the image file now (inside
-    the container), failing with `can't open: /ch/environment: STRERROR`;
+    the container);
     `unset` removes every variable whose name fnmatch()es the glob with
     FNM_EXTMATCH (ch-run env_unset()). expand is false under
     --env-no-expand, which applies to all deltas. */
@@ -86,13 +88,7 @@ export function applyDelta(env: Environment, delta: EnvDelta, expand: boolean, i
       setVars(env, delta.vars, expand);
       break;
     case "set-image-file":
-      var text: string;
-      try {
-        text = io.readImageFile(delta.path);
-      } catch (e) {
-        return fail("can't open: " + delta.path, e);
-      }
-      setVars(env, parseEnvRecords(text, delta.delimiter, delta.path), expand);
+      setVars(env, readEnvFile(io.readImageFile, delta.path, delta.delimiter), expand);
       break;
     case "unset":
       var names = env.names();

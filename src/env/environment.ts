@@ -38,6 +38,11 @@ export class Environment {
     this.entries[name + "="] = name + "=" + value;
   }
 
+  /** set() of a `NAME=VALUE` entry, split at its first `=`, kept whole. */
+  setEntry(entry: string): void {
+    this.entries[entry.slice(0, entry.indexOf("=") + 1)] = entry;
+  }
+
   unset(name: string): void {
     delete this.entries[name + "="];
   }

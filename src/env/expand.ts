@@ -7,6 +7,8 @@
     with its `:`, if NAME is unset or empty. Other items stay verbatim, so
     `bar$SET`, `$` and `*` are literal. */
 export function expandValue(value: string, lookup: (name: string) => string | undefined): string {
+  if (value.indexOf("$") < 0) // nothing to expand: no garbage (see native/duk_custom.h)
+    return value;
   var items = value.split(":");
   var out: string[] = [];
   for (var i = 0; i < items.length; i++) {

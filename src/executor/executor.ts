@@ -8,7 +8,7 @@ import { fail } from "../log/fail";
 import * as log from "../log/log";
 import { renderFile } from "../plan/files";
 import { HookAction, Plan, Step } from "../plan/plan";
-import { readFile, statOrNull, Sys } from "../sys/sys";
+import { readChunks, statOrNull, Sys } from "../sys/sys";
 import { unit } from "../unit/unit";
 import { runCommand } from "../exec/command";
 import { bind, bindFile, claimRoot, mkdirs, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
@@ -44,7 +44,7 @@ function runHook(st: State, a: HookAction): void {
     }
     case "env-delta":
       applyDelta(st.env, a.delta, a.expand, {
-        readImageFile: function (p) { return readFile(st.sys, p); },
+        readImageFile: function (p, each) { readChunks(st.sys, p, each); },
         compileGlob: function (pattern) { return unit("glob").compile(pattern); },
       });
       return;

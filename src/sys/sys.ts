@@ -46,21 +46,23 @@ export function statOrNull(sys: Sys, path: string, follow: boolean): NativeStat 
   }
 }
 
-/** Whole contents of a file. */
-export function readFile(sys: Sys, path: string): string {
+/** A file's contents in pieces as read, each passed to f: for input that
+    may never end, or is too big to keep whole. */
+export function readChunks(sys: Sys, path: string, f: (chunk: string) => void): void {
   var fd = sys.open(path, sys.constants.O_RDONLY);
   try {
-    var chunks: string[] = [];
-    for (;;) {
-      var s = sys.read(fd, 65536);
-      if (s === "")
-        break;
-      chunks.push(s);
-    }
-    return chunks.join("");
+    for (var s = sys.read(fd, 65536); s !== ""; s = sys.read(fd, 65536))
+      f(s);
   } finally {
     sys.close(fd);
   }
+}
+
+/** Whole contents of a file. */
+export function readFile(sys: Sys, path: string): string {
+  var chunks: string[] = [];
+  readChunks(sys, path, function (s) { chunks.push(s); });
+  return chunks.join("");
 }
 
 /** Write all of data to fd. */

@@ -197,7 +197,7 @@ function spec(kind: string, names: string[], env: string): string {
 }
 
 function envOf(p: CdiPlan): string[] {
-  return p.env.map((e) => e.delta.kind === "set" ? e.delta.source + ": " + e.delta.vars.map((v) => v.join("=")).join(" ")
+  return p.env.map((e) => e.delta.kind === "set" ? e.delta.source + ": " + e.delta.vars.join(" ")
                                                  : "?");
 }
 
@@ -309,11 +309,11 @@ describe("CDI plan: edits → steps and hooks", () => {
     o.command = ["true"];
     o.writeFake = "12%";
     o.binds = [{ src: "/data", dst: "/mnt/0" }];
-    o.envDeltas = [{ kind: "set", source: "A=1", vars: [["A", "1"]] }, { kind: "unset", glob: "B" }];
+    o.envDeltas = [{ kind: "set", source: "A=1", vars: ["A=1"] }, { kind: "unset", glob: "B" }];
     const cdi: CdiPlan = {
       steps: [{ op: "mkdir", dst: "/ch/cdi", why: "CDI scratch" }],
-      env: [{ at: 1, delta: { kind: "set", source: "CDI x", vars: [["C", "$A"]] } },
-            { at: 2, delta: { kind: "set", source: "CDI y", vars: [["D", "4"]] } }],
+      env: [{ at: 1, delta: { kind: "set", source: "CDI x", vars: ["C=$A"] } },
+            { at: 2, delta: { kind: "set", source: "CDI y", vars: ["D=4"] } }],
       links: [{ target: "t", link: "/l" }],
       ldcache: { folders: ["/f"], cache: "/ch/cdi/ld.so.cache" },
     };

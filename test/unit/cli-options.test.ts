@@ -35,10 +35,10 @@ function context(w: World): ParseContext {
   return {
     version: "9.9",
     env: (n) => w.env[n],
-    readHostFile: (p) => {
+    readHostFile: (p, each) => {
       if (!(p in w.files))
         throw { message: "open: " + p, syscall: "open", code: "ENOENT", errno: 2, strerror: "No such file or directory" };
-      return w.files[p];
+      each(w.files[p]);
     },
     exists: (p) => w.existing.includes(p),
     stderr: (t) => { w.stderr += t; },
@@ -323,9 +323,9 @@ describe("options", () => {
     assert.deepEqual(o.envDeltas, [
       { kind: "unset", glob: "X*" },
       { kind: "set-image-file", path: "/ch/environment", delimiter: "\n" },
-      { kind: "set", source: "/f", vars: [["A", "1"], ["B", "2"]] },
-      { kind: "set", source: "/z", vars: [["C", "x\ny"]] },
-      { kind: "set", source: "D=$A:e", vars: [["D", "$A:e"]] },
+      { kind: "set", source: "/f", vars: ["A=1", "B=2"] },
+      { kind: "set", source: "/z", vars: ["C=x\ny"] },
+      { kind: "set", source: "D=$A:e", vars: ["D=$A:e"] },
       { kind: "set-image-file", path: "/ch/environment", delimiter: "\0" },
       { kind: "unset", glob: "!(A)" },
     ]);

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { Environment } from "../../src/env/environment.ts";
-import { parseEnvAssignment, parseEnvRecords } from "../../src/env/parse.ts";
+import { parseEnvAssignment, parseEnvRecords, ReadChunks } from "../../src/env/parse.ts";
 import { expandValue } from "../../src/env/expand.ts";
 import { compile } from "../../src/env/glob.ts";
 import {
@@ -32,21 +32,22 @@ function enoent(path: string): SysError {
            strerror: "No such file or directory", path: path };
 }
 
-function noFile(path: string): string {
+function noFile(path: string): void {
   throw enoent(path);
 }
 
-function files(map: { [path: string]: string }): (path: string) => string {
-  return (path: string) => {
-    if (Object.prototype.hasOwnProperty.call(map, path))
-      return map[path];
-    throw enoent(path);
+/** A ReadChunks over map, each file in one chunk. */
+function files(map: { [path: string]: string }): ReadChunks {
+  return (path, each) => {
+    if (!Object.prototype.hasOwnProperty.call(map, path))
+      throw enoent(path);
+    each(map[path]);
   };
 }
 
 /** Apply deltas to env as ch-run step 4 does, expanding. */
 function applyAll(env: Environment, deltas: EnvDelta[], expand = true,
-                  image: (path: string) => string = noFile): Environment {
+                  image: ReadChunks = noFile): Environment {
   for (var d of deltas)
     applyDelta(env, d, expand, { readImageFile: image, compileGlob: compile });
   return env;
@@ -163,33 +164,33 @@ test("§2.3 LINE counts records from 1 including skipped empty ones", () => {
 test("§2.3 records: empty skipped, no comments/continuations, \\r kept, last newline optional", () => {
   assert.deepEqual(parseEnvRecords("", "\n", "f"), []);
   assert.deepEqual(parseEnvRecords("\n\n", "\n", "f"), []);
-  assert.deepEqual(parseEnvRecords("A=1\n\nB=2", "\n", "f"), [["A", "1"], ["B", "2"]]);
-  assert.deepEqual(parseEnvRecords("A=1\r\n", "\n", "f"), [["A", "1\r"]]);
+  assert.deepEqual(parseEnvRecords("A=1\n\nB=2", "\n", "f"), ["A=1", "B=2"]);
+  assert.deepEqual(parseEnvRecords("A=1\r\n", "\n", "f"), ["A=1\r"]);
   assert.deepEqual(parseEnvRecords("#A=1\nB=x\\\nC=y\n", "\n", "f"),
-                   [["#A", "1"], ["B", "x\\"], ["C", "y"]]);
+                   ["#A=1", "B=x\\", "C=y"]);
   assert.equal(failureOf(() => parseEnvRecords("# comment\n", "\n", "f")).message,
                "can't parse variable: no delimiter: f:1");
 });
 
 test("§2.3 NUL-delimited: a record loses one trailing newline, keeps inner ones", () => {
   assert.deepEqual(parseEnvRecords("A=x\n\0B=y\n\n\0C=z", "\0", "f"),
-                   [["A", "x"], ["B", "y\n"], ["C", "z"]]);
-  assert.deepEqual(parseEnvRecords("A=1\0\n", "\0", "f"), [["A", "1"]]);
+                   ["A=x", "B=y\n", "C=z"]);
+  assert.deepEqual(parseEnvRecords("A=1\0\n", "\0", "f"), ["A=1"]);
 });
 
 test("§2.3 newline-delimited: a record ends at a NUL (C string)", () => {
-  assert.deepEqual(parseEnvRecords("A=x\0y\n\0B=1\nC=2\n", "\n", "f"), [["A", "x"], ["C", "2"]]);
+  assert.deepEqual(parseEnvRecords("A=x\0y\n\0B=1\nC=2\n", "\n", "f"), ["A=x", "C=2"]);
 });
 
 test("§2.3 quotes: one enclosing pair of single quotes only, length >= 2", () => {
   assert.deepEqual(parseEnvRecords("A='\nB=''\nC='x\nD=x'\nE='a'b'\nF=\"a\"\n", "\n", "f"),
-                   [["A", "'"], ["B", ""], ["C", "'x"], ["D", "x'"], ["E", "a'b"], ["F", "\"a\""]]);
+                   ["A='", "B=", "C='x", "D=x'", "E=a'b", "F=\"a\""]);
 });
 
 test("§2.3 parseEnvAssignment: errors name the argument itself", () => {
-  assert.deepEqual(parseEnvAssignment("FOO=bar=baz"), ["FOO", "bar=baz"]);
-  assert.deepEqual(parseEnvAssignment("FOO='bar'"), ["FOO", "bar"]);
-  assert.deepEqual(parseEnvAssignment("FOO=a\nb"), ["FOO", "a\nb"]);
+  assert.equal(parseEnvAssignment("FOO=bar=baz"), "FOO=bar=baz");
+  assert.equal(parseEnvAssignment("FOO='bar'"), "FOO=bar");
+  assert.equal(parseEnvAssignment("FOO=a\nb"), "FOO=a\nb");
   assert.equal(failureOf(() => parseEnvAssignment("=bar")).message, "can't parse variable: empty name: =bar");
   assert.equal(failureOf(() => parseEnvAssignment("FOO bar")).message, "can't parse variable: no delimiter: FOO bar");
 });
@@ -199,7 +200,7 @@ test("§2.3 parseEnvAssignment: errors name the argument itself", () => {
 
 test("§2.3 --set-env with no ARG: image /ch/environment, read later", () => {
   var read: string[] = [];
-  var d = parseSetEnvArg(undefined, "\n", (p) => { read.push(p); return ""; });
+  var d = parseSetEnvArg(undefined, "\n", (p) => { read.push(p); });
   assert.deepEqual(d, { kind: "set-image-file", path: "/ch/environment", delimiter: "\n" });
   assert.deepEqual(parseSetEnvArg(undefined, "\0", noFile),
                    { kind: "set-image-file", path: "/ch/environment", delimiter: "\0" });
@@ -208,18 +209,18 @@ test("§2.3 --set-env with no ARG: image /ch/environment, read later", () => {
 
 test("§2.3 --set-env=NAME=VALUE: one assignment, no file read", () => {
   assert.deepEqual(parseSetEnvArg("PATH=/opt/bin:$PATH", "\n", noFile),
-                   { kind: "set", source: "PATH=/opt/bin:$PATH", vars: [["PATH", "/opt/bin:$PATH"]] });
+                   { kind: "set", source: "PATH=/opt/bin:$PATH", vars: ["PATH=/opt/bin:$PATH"] });
   assert.deepEqual(parseSetEnvArg("A=x\0y", "\0", noFile),
-                   { kind: "set", source: "A=x\0y", vars: [["A", "x\0y"]] });
+                   { kind: "set", source: "A=x\0y", vars: ["A=x\0y"] });
   assert.equal(failureOf(() => parseSetEnvArg("=bar", "\n", noFile)).message,
                "can't parse variable: empty name: =bar");
 });
 
 test("§2.3 --set-env=FILE: host file read at parse time", () => {
   var read: string[] = [];
-  var d = parseSetEnvArg("/h/env", "\n", (p) => { read.push(p); return "A=1\nB=2\n"; });
+  var d = parseSetEnvArg("/h/env", "\n", (p, each) => { read.push(p); each("A=1\nB=2\n"); });
   assert.deepEqual(read, ["/h/env"]);
-  assert.deepEqual(d, { kind: "set", source: "/h/env", vars: [["A", "1"], ["B", "2"]] });
+  assert.deepEqual(d, { kind: "set", source: "/h/env", vars: ["A=1", "B=2"] });
   assert.equal(failureOf(() => parseSetEnvArg("/h/env", "\n", files({ "/h/env": "A=1\nB\n" }))).message,
                "can't parse variable: no delimiter: /h/env:2");
 });
@@ -471,7 +472,7 @@ test("§2.6 HOME set by the defaults can be removed with --unset-env=HOME", () =
 
 test("§2.3 image file: read when applied, NUL-delimited, missing → can't open", () => {
   var reads: string[] = [];
-  var image = (p: string) => { reads.push(p); return "A=$B\0B=2\0"; };
+  var image: ReadChunks = (p, each) => { reads.push(p); each("A=$B\0B=2\0"); };
   var d = parseSetEnvArg(undefined, "\0", noFile);
   assert.deepEqual(reads, []);
   var env = applyAll(Environment.fromList(["B=1"]), [d], true, image);

@@ -258,10 +258,10 @@ describe("buildPlan options", () => {
 
   test("--set-env/--unset-env: hooks in command-line order between the defaults", () => {
     const deltas: EnvDelta[] = [
-      { kind: "set", source: "A=1", vars: [["A", "1"]] },
+      { kind: "set", source: "A=1", vars: ["A=1"] },
       { kind: "unset", glob: "SLURM*" },
       { kind: "set-image-file", path: "/ch/environment", delimiter: "\n" },
-      { kind: "set", source: "B=$A", vars: [["B", "$A"]] },
+      { kind: "set", source: "B=$A", vars: ["B=$A"] },
     ];
     const p = buildPlan(options((o) => { o.envDeltas = deltas; }), DIR_IMAGE, hostFacts());
     assert.deepEqual(p.hooks.guest.map((h) => h.name),
