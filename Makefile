@@ -55,8 +55,10 @@ $(B)/dukc: native/dukc.c native/duk_math.c $(B)/duktape.o
 # modules, which esbuild merges into one scope: no per-module wrapper and
 # exports object to create and look names up in at every start. Rarely used
 # code is bundled apart, as units the program loads only when it needs them
-# (src/unit/unit.ts): UNIT=ENTRY, ENTRY being the unit's module under src/.
-UNITS = cdi=cdi/unit format=plan/format glob=env/glob help=cli/help join=join/unit seccomp=exec/seccomp squash=squash/unit
+# (src/unit/unit.ts, whose Units interface lists them, one a line:
+# NAME: typeof import("../FOLDER/unit")): UNITS has NAME=FOLDER/unit for each.
+UNITS := $(shell sed -n 's|^  \([a-z0-9_]*\): typeof import("\.\./\([a-z0-9_/-]*\)");$$|\1=\2|p' src/unit/unit.ts)
+$(if $(UNITS),,$(error no units found in src/unit/unit.ts's Units interface))
 UNIT_NAMES = $(foreach u,$(UNITS),$(firstword $(subst =, ,$(u))))
 UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
 

@@ -11,24 +11,20 @@
 // e.g. "log/log"), so both share one copy of each module and its state (the
 // log level, the Failure class, ...).
 
-import type * as CdiUnit from "../cdi/unit";
-import type * as FormatUnit from "../plan/format";
-import type * as GlobUnit from "../env/glob";
-import type * as HelpUnit from "../cli/help";
-import type * as JoinUnit from "../join/unit";
-import type * as SeccompUnit from "../exec/seccomp";
-import type * as SquashUnit from "../squash/unit";
 import { host } from "../sys/host";
 
-/** The units, by the names the Makefile's UNITS gives them. */
+/** The units: the one list of them, read by the Makefile (which builds
+    one for each line) and by the tests' FakeSys as well. A unit is its
+    folder's unit.ts, which re-exports what the unit offers when its code is
+    in other modules of the folder. One unit a line, as written here. */
 export interface Units {
-  cdi: typeof CdiUnit;
-  format: typeof FormatUnit;
-  glob: typeof GlobUnit;
-  help: typeof HelpUnit;
-  join: typeof JoinUnit;
-  seccomp: typeof SeccompUnit;
-  squash: typeof SquashUnit;
+  cdi: typeof import("../cdi/unit");
+  format: typeof import("../plan/unit");
+  glob: typeof import("../env/unit");
+  help: typeof import("../cli/unit");
+  join: typeof import("../join/unit");
+  seccomp: typeof import("../exec/unit");
+  squash: typeof import("../squash/unit");
 }
 
 export type CoreModules = (path: string) => { [name: string]: unknown };

@@ -1,0 +1,2 @@
+// The seccomp unit (src/unit/unit.ts): the filter --seccomp installs.
+export * from "./seccomp";
