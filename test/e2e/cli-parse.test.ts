@@ -53,7 +53,7 @@ describe("help, usage, version", () => {
     test(`--usage: the short usage on stdout, exit 0, as ${as}`, () => {
       const r = status(skiffChRun(["--usage"], { as }), 0);
       assert.equal(r.stderr, "");
-      assert.match(r.stdout, /^Usage: ch-run \[-jqtvw\?V\] \[-b SRC\[:DST\]\] \[-c DIR\]/);
+      assert.match(r.stdout, /^Usage: ch-run \[-djqtvw\?V\] \[-b SRC\[:DST\]\] \[-c DIR\]/);
       assert.match(r.stdout, / IMAGE -- COMMAND \[ARG\.\.\.\]\n$/);
       for (const line of r.stdout.split("\n")) assert.ok(line.length <= 79, line);
     });
@@ -172,7 +172,7 @@ describe("ARGP_HELP_FMT", () => {
     const r = status(skiffChRun(["--usage"], { as: "user", env: { ARGP_HELP_FMT: "bogus,rmargin=10,opt-doc-col=20" } }), 0);
     assert.equal(r.stderr, "ch-run: bogus: Unknown ARGP_HELP_FMT parameter\n"
                            + "ch-run: ARGP_HELP_FMT: rmargin value is less than or equal to opt-doc-col\n");
-    assert.match(r.stdout, /^Usage: ch-run \[-jqtvw\?V\]/);
+    assert.match(r.stdout, /^Usage: ch-run \[-djqtvw\?V\]/);
   });
 
   test("skiff does not set it: the container never sees it unless the user set it", () => {
@@ -216,7 +216,7 @@ describe("options that act while parsing", () => {
       const release = fs.readFileSync("/proc/sys/kernel/osrelease", "utf8");
       const [maj, min] = release.split(".").map(Number);
       const want: Record<string, number> = {
-        extglob: 0, seccomp: 0,
+        cdi: 0, extglob: 0, seccomp: 0,
         squash: fuseOpen(as) && fs.existsSync("/usr/bin/squashfuse_ll") ? 0 : 31,
         overlayfs: maj > 5 || (maj === 5 && min >= 11) ? 0 : 1,
         "tmpfs-xattrs": maj > 6 || (maj === 6 && min >= 6) ? 0 : 1,
@@ -226,7 +226,7 @@ describe("options that act while parsing", () => {
         assert.equal(r.stdout + r.stderr, "");
       }
       const r = status(skiffChRun(["--feature", "bogus"], { as }), 31);
-      assert.match(r.stderr, /^ch-run\[\d+\]: error: unknown feature: bogus \(hint: FEAT is one of: extglob, overlayfs, seccomp, squash, tmpfs-xattrs\)\n$/);
+      assert.match(r.stderr, /^ch-run\[\d+\]: error: unknown feature: bogus \(hint: FEAT is one of: cdi, extglob, overlayfs, seccomp, squash, tmpfs-xattrs\)\n$/);
     });
 
     test(`--test=log: one message per level shown, the warning reprinted, exit 0, as ${as}`, () => {
