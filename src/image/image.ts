@@ -5,6 +5,7 @@ import { attempt, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { isDir, Sys } from "../sys/sys";
+import { untrustedOnPath } from "./trust";
 
 export type ImageKind = "directory" | "name" | "squash";
 
@@ -118,6 +119,15 @@ export interface ImageOptions {
   writable: boolean;
 }
 
+/** An image by name runs what its directories hold: say so if another
+    user could change them (image/trust.ts). */
+function warnIfUntrusted(sys: Sys, ref: string, root: string): void {
+  var bad = untrustedOnPath(sys, root, sys.getresuid()[1], 0);
+  if (bad !== null)
+    log.warning("image " + ref + " is in a directory another user can change: " + bad.dir + " is " + bad.why
+                + " (hint: they could change what you run; use a storage directory of your own, -s/--storage)");
+}
+
 /** Resolve IMAGE to an Image, applying ch-run's storage rules. */
 export function resolveImage(sys: Sys, ref: string, o: ImageOptions): Image {
   var kind = imageKind(sys, ref, o.storage);
@@ -125,7 +135,9 @@ export function resolveImage(sys: Sys, ref: string, o: ImageOptions): Image {
     if (o.writable && !o.unsafe)
       fail("--write invalid when running by name", undefined, { hint: "drop -w, or use -W for a throw-away writable layer" });
     // canonical: pivoting needs the real directory, not a symlink to it
-    return { kind: kind, ref: ref, path: canonical(sys, nameToPath(ref, o.storage)) };
+    var named = canonical(sys, nameToPath(ref, o.storage));
+    warnIfUntrusted(sys, ref, named);
+    return { kind: kind, ref: ref, path: named };
   }
   if (kind === "squash")
     return { kind: kind, ref: ref, path: canonical(sys, ref) };

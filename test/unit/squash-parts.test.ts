@@ -164,8 +164,10 @@ function stubSys(files: { [p: string]: Node }, locked: string[] = [], opened: st
   }
   return {
     constants: { O_RDONLY: 0, O_NONBLOCK: 0o4000, O_NOCTTY: 0o400, S_IFMT: 0o170000, S_IFDIR: S_IFDIR,
-                 S_IFREG: S_IFREG, S_IFIFO: S_IFIFO },
-    lstat: (p: string) => ({ mode: look("lstat", p).mode }),
+                 S_IFREG: S_IFREG, S_IFIFO: S_IFIFO, S_IFLNK: 0o120000 },
+    getresuid: () => [1000, 1000, 1000],
+    getpwuid: () => null,
+    lstat: (p: string) => ({ mode: look("lstat", p).mode, uid: 0 }),
     stat: (p: string) => ({ mode: look("stat", p).mode }),
     open: (p: string) => { opened.push(p); look("open", p); fds[next] = p; return next++; },
     fstat: (fd: number) => ({ mode: files[fds[fd]].mode }),
@@ -176,6 +178,8 @@ function stubSys(files: { [p: string]: Node }, locked: string[] = [], opened: st
 }
 
 const FILES: { [p: string]: Node } = {
+  "/": { mode: S_IFDIR },
+  "/images": { mode: S_IFDIR },
   "/st": { mode: S_IFDIR },
   "/st/img": { mode: S_IFDIR },
   "/st/img/busybox": { mode: S_IFDIR },
