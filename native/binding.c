@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,130 @@
 
 extern char **environ;
 
+/** Strings: bytes in, bytes out **/
+
+/* Linux paths, arguments, environment variables and file contents are
+   bytes, not necessarily UTF-8, but Duktape strings must be UTF-8: on
+   anything else its regexps, case conversion and URI functions throw, and a
+   leading 0x80-0x82 or 0xFF byte makes the string a Symbol. So bytes are
+   decoded as Python's "surrogateescape" does (PEP 383): each byte that is
+   not part of valid UTF-8 becomes the lone surrogate U+DC00+byte, which
+   valid UTF-8 can't hold; encoding turns those back into their bytes. Every
+   string from libc enters through push_bytes() and every string to libc
+   leaves through arg_bytes(), so any byte sequence round-trips unchanged.
+   Duktape keeps U+DC80..U+DCFF as the three bytes ED B2|B3 80..BF. */
+
+/* Length of the valid UTF-8 sequence (RFC 3629: shortest form, no
+   surrogates, nothing above U+10FFFF) at p, or 0 if there is none. */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+   size_t n = p[0] < 0x80 ? 1 : p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+   if (n == 0 || (size_t)(end - p) < n)
+      return 0;
+   for (size_t i = 1; i < n; i++)
+      if ((p[i] & 0xc0) != 0x80)
+         return 0;
+   if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)
+       || (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+      return 0;
+   return n;
+}
+
+/* The first byte from p on that is not ASCII, or end; eight bytes a step,
+   as nearly everything is ASCII. */
+static const unsigned char *skip_ascii(const unsigned char *p, const unsigned char *end)
+{
+   uint64_t w;
+   for (; end - p >= 8; p += 8) {
+      memcpy(&w, p, 8);
+      if (w & 0x8080808080808080u)
+         break;
+   }
+   while (p < end && *p < 0x80)
+      p++;
+   return p;
+}
+
+/* Push the len bytes at s as a string. Valid UTF-8 (nearly always plain
+   ASCII) is pushed as it is; otherwise each stray byte is escaped. */
+static void push_bytes(duk_context *ctx, const char *s, size_t len)
+{
+   const unsigned char *p = (const unsigned char *)s, *end = p + len;
+   size_t n;
+   unsigned char *buf, *out;
+   while ((p = skip_ascii(p, end)) < end && (n = utf8_sequence(p, end)) != 0)
+      p += n;
+   if (p == end) {
+      duk_push_lstring(ctx, s, len);
+      return;
+   }
+   buf = duk_push_fixed_buffer(ctx, 3 * len); // each byte at most 3
+   memcpy(buf, s, (size_t)(p - (const unsigned char *)s));
+   out = buf + (p - (const unsigned char *)s);
+   while (p < end) {
+      if ((n = utf8_sequence(p, end)) != 0) {
+         memcpy(out, p, n);
+         out += n;
+         p += n;
+      } else {
+         *out++ = 0xed;
+         *out++ = 0xb0 | (*p >> 6);
+         *out++ = 0x80 | (*p++ & 0x3f);
+      }
+   }
+   duk_push_lstring(ctx, (const char *)buf, (duk_size_t)(out - buf));
+   duk_remove(ctx, -2);
+}
+
+static void push_str(duk_context *ctx, const char *s)
+{
+   push_bytes(ctx, s, strlen(s));
+}
+
+/* The bytes the string at idx stands for, NUL-terminated, and their number
+   in *len if len is not NULL. Valid while the value at idx is: if escapes
+   had to be undone, a buffer of the bytes replaces the string there. */
+static const char *arg_lbytes(duk_context *ctx, duk_idx_t idx, duk_size_t *len)
+{
+   duk_size_t n;
+   const char *s = duk_require_lstring(ctx, idx, &n);
+   const unsigned char *p = memchr(s, 0xed, n), *end = (const unsigned char *)s + n;
+   unsigned char *buf, *out;
+   if (p == NULL) {
+      if (len)
+         *len = n;
+      return s;
+   }
+   idx = duk_normalize_index(ctx, idx);
+   buf = duk_push_fixed_buffer(ctx, n + 1);
+   memcpy(buf, s, (size_t)(p - (const unsigned char *)s));
+   out = buf + (p - (const unsigned char *)s);
+   while (p < end) {
+      if (end - p >= 3 && p[0] == 0xed && (p[1] & 0xfe) == 0xb2 && (p[2] & 0xc0) == 0x80) {
+         *out++ = 0x80 | ((p[1] & 1) << 6) | (p[2] & 0x3f);
+         p += 3;
+      } else {
+         *out++ = *p++;
+      }
+   }
+   *out = '\0';
+   if (len)
+      *len = (duk_size_t)(out - buf);
+   duk_replace(ctx, idx);
+   return (const char *)buf;
+}
+
+static const char *arg_bytes(duk_context *ctx, duk_idx_t idx)
+{
+   return arg_lbytes(ctx, idx, NULL);
+}
+
+/* A string argument that may be null or undefined (then NULL). */
+static const char *opt_bytes(duk_context *ctx, duk_idx_t idx)
+{
+   return duk_is_null_or_undefined(ctx, idx) ? NULL : arg_bytes(ctx, idx);
+}
+
 /** Errors **/
 
 /* Throw Error("CALL: PATH[ -> PATH2]: STRERROR") with properties syscall,
@@ -52,25 +177,32 @@ static duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
 {
    const char *code = strerrorname_np(err);
    const char *desc = strerror(err);
-   duk_push_error_object(ctx, DUK_ERR_ERROR, "%s%s%s%s%s: %s", call,
-                         path ? ": " : "", path ? path : "",
-                         path2 ? " -> " : "", path2 ? path2 : "", desc);
-   duk_push_string(ctx, call);
-   duk_put_prop_string(ctx, -2, "syscall");
+   duk_idx_t e = duk_push_error_object(ctx, DUK_ERR_ERROR, "%s", call);
+   push_str(ctx, call);
+   duk_dup_top(ctx);
+   duk_put_prop_string(ctx, e, "syscall");
    if (path) {
-      duk_push_string(ctx, path);
-      duk_put_prop_string(ctx, -2, "path");
+      push_str(ctx, ": ");
+      push_str(ctx, path);
+      duk_dup_top(ctx);
+      duk_put_prop_string(ctx, e, "path");
    }
    if (path2) {
-      duk_push_string(ctx, path2);
-      duk_put_prop_string(ctx, -2, "path2");
+      push_str(ctx, " -> ");
+      push_str(ctx, path2);
+      duk_dup_top(ctx);
+      duk_put_prop_string(ctx, e, "path2");
    }
+   push_str(ctx, ": ");
+   push_str(ctx, desc);
+   duk_dup_top(ctx);
+   duk_put_prop_string(ctx, e, "strerror");
+   duk_concat(ctx, duk_get_top(ctx) - e - 1);
+   duk_put_prop_string(ctx, e, "message");
    duk_push_int(ctx, err);
-   duk_put_prop_string(ctx, -2, "errno");
-   duk_push_string(ctx, code ? code : "EUNKNOWN");
-   duk_put_prop_string(ctx, -2, "code");
-   duk_push_string(ctx, desc);
-   duk_put_prop_string(ctx, -2, "strerror");
+   duk_put_prop_string(ctx, e, "errno");
+   push_str(ctx, code ? code : "EUNKNOWN");
+   duk_put_prop_string(ctx, e, "code");
    return duk_throw(ctx);
 }
 
@@ -78,25 +210,19 @@ static duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
 
 /** Argument helpers **/
 
-/* String argument that may be null or undefined (then NULL). */
-static const char *opt_string(duk_context *ctx, duk_idx_t idx)
-{
-   return duk_is_null_or_undefined(ctx, idx) ? NULL
-                                             : duk_require_string(ctx, idx);
-}
-
-/* NULL-terminated char* array from a JavaScript array of strings. The
-   strings stay owned by the heap; the caller frees only the array. */
+/* NULL-terminated char* array from a JavaScript array of strings, whose
+   bytes stay on the value stack until the binding returns; the caller
+   frees only the array. */
 static char **string_array(duk_context *ctx, duk_idx_t idx)
 {
    duk_size_t n = duk_get_length(ctx, idx);
    char **a = malloc((n + 1) * sizeof(char *));
    if (a == NULL)
       (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+   duk_require_stack(ctx, (duk_idx_t)n);
    for (duk_size_t i = 0; i < n; i++) {
       duk_get_prop_index(ctx, idx, (duk_uarridx_t)i);
-      a[i] = (char *)duk_require_string(ctx, -1);
-      duk_pop(ctx); // the string stays alive: the array still refers to it
+      a[i] = (char *)arg_bytes(ctx, -1);
    }
    a[n] = NULL;
    return a;
@@ -122,7 +248,7 @@ static void put_number(duk_context *ctx, const char *key, double v)
 
 static void put_string(duk_context *ctx, const char *key, const char *v)
 {
-   duk_push_string(ctx, v);
+   push_str(ctx, v);
    duk_put_prop_string(ctx, -2, key);
 }
 
@@ -238,11 +364,11 @@ static duk_ret_t b_setns(duk_context *ctx)
    be null. */
 static duk_ret_t b_mount(duk_context *ctx)
 {
-   const char *src = opt_string(ctx, 0);
-   const char *dst = duk_require_string(ctx, 1);
-   const char *type = opt_string(ctx, 2);
+   const char *src = opt_bytes(ctx, 0);
+   const char *dst = arg_bytes(ctx, 1);
+   const char *type = opt_bytes(ctx, 2);
    unsigned long flags = (unsigned long)duk_require_number(ctx, 3);
-   const char *data = opt_string(ctx, 4);
+   const char *data = opt_bytes(ctx, 4);
    if (mount(src, dst, type, flags, data))
       FAIL("mount", src ? src : (type ? type : "none"), dst);
    return 0;
@@ -250,7 +376,7 @@ static duk_ret_t b_mount(duk_context *ctx)
 
 static duk_ret_t b_umount2(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (umount2(path, duk_require_int(ctx, 1)))
       FAIL("umount2", path, NULL);
    return 0;
@@ -258,8 +384,8 @@ static duk_ret_t b_umount2(duk_context *ctx)
 
 static duk_ret_t b_pivot_root(duk_context *ctx)
 {
-   const char *new_root = duk_require_string(ctx, 0);
-   const char *put_old = duk_require_string(ctx, 1);
+   const char *new_root = arg_bytes(ctx, 0);
+   const char *put_old = arg_bytes(ctx, 1);
    if (syscall(SYS_pivot_root, new_root, put_old))
       FAIL("pivot_root", new_root, put_old);
    return 0;
@@ -267,7 +393,7 @@ static duk_ret_t b_pivot_root(duk_context *ctx)
 
 static duk_ret_t b_chroot(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (chroot(path))
       FAIL("chroot", path, NULL);
    return 0;
@@ -277,7 +403,7 @@ static duk_ret_t b_chroot(duk_context *ctx)
 
 static duk_ret_t b_chdir(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (chdir(path))
       FAIL("chdir", path, NULL);
    return 0;
@@ -295,14 +421,14 @@ static duk_ret_t b_getcwd(duk_context *ctx)
    char *cwd = getcwd(NULL, 0);
    if (cwd == NULL)
       FAIL("getcwd", NULL, NULL);
-   duk_push_string(ctx, cwd);
+   push_str(ctx, cwd);
    free(cwd);
    return 1;
 }
 
 static duk_ret_t b_mkdir(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (mkdir(path, (mode_t)duk_require_uint(ctx, 1)))
       FAIL("mkdir", path, NULL);
    return 0;
@@ -310,7 +436,7 @@ static duk_ret_t b_mkdir(duk_context *ctx)
 
 static duk_ret_t b_rmdir(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (rmdir(path))
       FAIL("rmdir", path, NULL);
    return 0;
@@ -318,7 +444,7 @@ static duk_ret_t b_rmdir(duk_context *ctx)
 
 static duk_ret_t b_unlink(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (unlink(path))
       FAIL("unlink", path, NULL);
    return 0;
@@ -327,8 +453,8 @@ static duk_ret_t b_unlink(duk_context *ctx)
 /* symlink(target, linkpath) */
 static duk_ret_t b_symlink(duk_context *ctx)
 {
-   const char *target = duk_require_string(ctx, 0);
-   const char *link = duk_require_string(ctx, 1);
+   const char *target = arg_bytes(ctx, 0);
+   const char *link = arg_bytes(ctx, 1);
    if (symlink(target, link))
       FAIL("symlink", link, target);
    return 0;
@@ -336,8 +462,8 @@ static duk_ret_t b_symlink(duk_context *ctx)
 
 static duk_ret_t b_rename(duk_context *ctx)
 {
-   const char *old = duk_require_string(ctx, 0);
-   const char *new = duk_require_string(ctx, 1);
+   const char *old = arg_bytes(ctx, 0);
+   const char *new = arg_bytes(ctx, 1);
    if (rename(old, new))
       FAIL("rename", old, new);
    return 0;
@@ -346,8 +472,8 @@ static duk_ret_t b_rename(duk_context *ctx)
 /* linkat(olddirfd, oldpath, newdirfd, newpath, flags). */
 static duk_ret_t b_linkat(duk_context *ctx)
 {
-   const char *old = duk_require_string(ctx, 1);
-   const char *new = duk_require_string(ctx, 3);
+   const char *old = arg_bytes(ctx, 1);
+   const char *new = arg_bytes(ctx, 3);
    if (linkat(duk_require_int(ctx, 0), old, duk_require_int(ctx, 2), new,
               duk_require_int(ctx, 4)))
       FAIL("linkat", old, new);
@@ -356,29 +482,29 @@ static duk_ret_t b_linkat(duk_context *ctx)
 
 static duk_ret_t b_readlink(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    char buf[4096];
    ssize_t n = readlink(path, buf, sizeof(buf));
    if (n < 0)
       FAIL("readlink", path, NULL);
-   duk_push_lstring(ctx, buf, (duk_size_t)n);
+   push_bytes(ctx, buf, (size_t)n);
    return 1;
 }
 
 static duk_ret_t b_realpath(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    char *r = realpath(path, NULL);
    if (r == NULL)
       FAIL("realpath", path, NULL);
-   duk_push_string(ctx, r);
+   push_str(ctx, r);
    free(r);
    return 1;
 }
 
 static duk_ret_t b_access(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    if (access(path, duk_require_int(ctx, 1)))
       FAIL("access", path, NULL);
    return 0;
@@ -399,7 +525,7 @@ static duk_ret_t push_stat(duk_context *ctx, const struct stat *st)
 
 static duk_ret_t b_stat(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    struct stat st;
    if (stat(path, &st))
       FAIL("stat", path, NULL);
@@ -408,7 +534,7 @@ static duk_ret_t b_stat(duk_context *ctx)
 
 static duk_ret_t b_lstat(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    struct stat st;
    if (lstat(path, &st))
       FAIL("lstat", path, NULL);
@@ -425,7 +551,7 @@ static duk_ret_t b_fstat(duk_context *ctx)
 
 static duk_ret_t b_statvfs(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    struct statvfs sv;
    if (statvfs(path, &sv))
       FAIL("statvfs", path, NULL);
@@ -439,7 +565,7 @@ static duk_ret_t b_statvfs(duk_context *ctx)
 /* Entry names of a directory, without "." and "..". */
 static duk_ret_t b_listdir(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    DIR *d = opendir(path); // glibc opens with O_CLOEXEC
    struct dirent *e;
    duk_uarridx_t i = 0;
@@ -449,7 +575,7 @@ static duk_ret_t b_listdir(duk_context *ctx)
    errno = 0;
    while ((e = readdir(d)) != NULL) {
       if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-         duk_push_string(ctx, e->d_name);
+         push_str(ctx, e->d_name);
          duk_put_prop_index(ctx, -2, i++);
       }
    }
@@ -466,7 +592,7 @@ static duk_ret_t b_listdir(duk_context *ctx)
 
 static duk_ret_t b_open(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    int flags = duk_require_int(ctx, 1) | O_CLOEXEC;
    int fd = open(path, flags, (mode_t)duk_opt_uint(ctx, 2, 0));
    if (fd < 0)
@@ -495,7 +621,7 @@ static duk_ret_t b_read(duk_context *ctx)
    while (got < 0 && errno == EINTR);
    if (got < 0)
       FAIL("read", NULL, NULL);
-   duk_push_lstring(ctx, buf, (duk_size_t)got);
+   push_bytes(ctx, buf, (size_t)got);
    return 1;
 }
 
@@ -504,7 +630,7 @@ static duk_ret_t b_write(duk_context *ctx)
 {
    int fd = duk_require_int(ctx, 0);
    duk_size_t len;
-   const char *data = duk_require_lstring(ctx, 1, &len);
+   const char *data = arg_lbytes(ctx, 1, &len);
    ssize_t put;
    do
       put = write(fd, data, len);
@@ -528,7 +654,7 @@ static duk_ret_t b_pread(duk_context *ctx)
    while (got < 0 && errno == EINTR);
    if (got < 0)
       FAIL("pread", NULL, NULL);
-   duk_push_lstring(ctx, buf, (duk_size_t)got);
+   push_bytes(ctx, buf, (size_t)got);
    return 1;
 }
 
@@ -537,7 +663,7 @@ static duk_ret_t b_pwrite(duk_context *ctx)
 {
    int fd = duk_require_int(ctx, 0);
    duk_size_t len;
-   const char *data = duk_require_lstring(ctx, 1, &len);
+   const char *data = arg_lbytes(ctx, 1, &len);
    off_t off = (off_t)duk_require_number(ctx, 2);
    ssize_t put;
    do
@@ -693,7 +819,7 @@ static duk_ret_t b_fork(duk_context *ctx)
 
 static duk_ret_t b_execve(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    char **argv = string_array(ctx, 1);
    char **envp = string_array(ctx, 2);
    int err;
@@ -707,7 +833,7 @@ static duk_ret_t b_execve(duk_context *ctx)
 /* execvpe(3): searches the PATH of this process's own environment. */
 static duk_ret_t b_execvpe(duk_context *ctx)
 {
-   const char *file = duk_require_string(ctx, 0);
+   const char *file = arg_bytes(ctx, 0);
    char **argv = string_array(ctx, 1);
    char **envp = string_array(ctx, 2);
    int err;
@@ -727,7 +853,7 @@ static duk_ret_t b_execvpe(duk_context *ctx)
    copied. */
 static duk_ret_t b_posix_spawn(duk_context *ctx)
 {
-   const char *path = duk_require_string(ctx, 0);
+   const char *path = arg_bytes(ctx, 0);
    posix_spawn_file_actions_t fa;
    posix_spawnattr_t attr;
    short flags = 0;
@@ -740,22 +866,21 @@ static duk_ret_t b_posix_spawn(duk_context *ctx)
    for (duk_size_t i = 0, n = duk_get_length(ctx, 3); i < n && !err; i++) {
       duk_get_prop_index(ctx, 3, (duk_uarridx_t)i);
       duk_get_prop_index(ctx, -1, 0);
-      const char *op = duk_require_string(ctx, -1);
-      duk_pop(ctx);
-      duk_get_prop_index(ctx, -1, 1);
-      duk_get_prop_index(ctx, -2, 2);
-      duk_get_prop_index(ctx, -3, 3);
-      duk_get_prop_index(ctx, -4, 4);
+      const char *op = arg_bytes(ctx, -1);
+      duk_get_prop_index(ctx, -2, 1);
+      duk_get_prop_index(ctx, -3, 2);
+      duk_get_prop_index(ctx, -4, 3);
+      duk_get_prop_index(ctx, -5, 4);
       if (!strcmp(op, "dup2"))
          err = posix_spawn_file_actions_adddup2(&fa, duk_require_int(ctx, -4), duk_require_int(ctx, -3));
       else if (!strcmp(op, "open"))
-         err = posix_spawn_file_actions_addopen(&fa, duk_require_int(ctx, -4), duk_require_string(ctx, -3),
+         err = posix_spawn_file_actions_addopen(&fa, duk_require_int(ctx, -4), arg_bytes(ctx, -3),
                                                 duk_require_int(ctx, -2), (mode_t)duk_require_uint(ctx, -1));
       else if (!strcmp(op, "close"))
          err = posix_spawn_file_actions_addclose(&fa, duk_require_int(ctx, -4));
       else
          err = EINVAL;
-      duk_pop_n(ctx, 5); // strings stay alive in the actions list until spawn
+      duk_pop_n(ctx, 6); // glibc copies the path of an "open"
    }
    duk_get_prop_string(ctx, 4, "setsid");
    if (duk_to_boolean(ctx, -1))
@@ -887,7 +1012,7 @@ static duk_ret_t b_environ(duk_context *ctx)
 {
    duk_push_array(ctx);
    for (duk_uarridx_t i = 0; environ[i] != NULL; i++) {
-      duk_push_string(ctx, environ[i]);
+      push_str(ctx, environ[i]);
       duk_put_prop_index(ctx, -2, i);
    }
    return 1;
@@ -896,24 +1021,24 @@ static duk_ret_t b_environ(duk_context *ctx)
 /* getenv(3): the value, or undefined if NAME is not set. */
 static duk_ret_t b_getenv(duk_context *ctx)
 {
-   const char *value = getenv(duk_require_string(ctx, 0));
+   const char *value = getenv(arg_bytes(ctx, 0));
    if (value == NULL)
       return 0;
-   duk_push_string(ctx, value);
+   push_str(ctx, value);
    return 1;
 }
 
 static duk_ret_t b_setenv(duk_context *ctx)
 {
-   const char *name = duk_require_string(ctx, 0);
-   if (setenv(name, duk_require_string(ctx, 1), 1))
+   const char *name = arg_bytes(ctx, 0);
+   if (setenv(name, arg_bytes(ctx, 1), 1))
       FAIL("setenv", name, NULL);
    return 0;
 }
 
 static duk_ret_t b_unsetenv(duk_context *ctx)
 {
-   const char *name = duk_require_string(ctx, 0);
+   const char *name = arg_bytes(ctx, 0);
    if (unsetenv(name))
       FAIL("unsetenv", name, NULL);
    return 0;
@@ -1014,7 +1139,7 @@ static duk_ret_t b_futex_wake(duk_context *ctx)
 
 static duk_ret_t b_syslog(duk_context *ctx)
 {
-   syslog(duk_require_int(ctx, 0), "%s", duk_require_string(ctx, 1));
+   syslog(duk_require_int(ctx, 0), "%s", arg_bytes(ctx, 1));
    return 0;
 }
 
@@ -1058,19 +1183,18 @@ static duk_ret_t b_nanosleep(duk_context *ctx)
 
 /** Help **/
 
-/* A field of the object at the stack top: a string or NULL (it stays alive
-   while the object refers to it), or an int. */
-static const char *field_string(duk_context *ctx, const char *key)
+/* A field of the object at obj: a string or NULL, whose bytes stay on the
+   value stack until the binding returns, or an int. */
+static const char *field_string(duk_context *ctx, duk_idx_t obj, const char *key)
 {
-   duk_get_prop_string(ctx, -1, key);
-   const char *s = opt_string(ctx, -1);
-   duk_pop(ctx);
-   return s;
+   duk_require_stack(ctx, 1);
+   duk_get_prop_string(ctx, obj, key);
+   return opt_bytes(ctx, -1);
 }
 
-static int field_int(duk_context *ctx, const char *key)
+static int field_int(duk_context *ctx, duk_idx_t obj, const char *key)
 {
-   duk_get_prop_string(ctx, -1, key);
+   duk_get_prop_string(ctx, obj, key);
    int v = duk_require_int(ctx, -1);
    duk_pop(ctx);
    return v;
@@ -1089,17 +1213,17 @@ static duk_ret_t b_argp_help(duk_context *ctx)
    if (options == NULL)
       (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
    for (duk_size_t i = 0; i < n; i++) {
+      duk_require_stack(ctx, 1);
       duk_get_prop_index(ctx, 0, (duk_uarridx_t)i);
-      options[i].name = field_string(ctx, "name");
-      options[i].key = field_int(ctx, "key");
-      options[i].arg = field_string(ctx, "arg");
-      options[i].flags = field_int(ctx, "flags");
-      options[i].doc = field_string(ctx, "doc");
-      options[i].group = field_int(ctx, "group");
-      duk_pop(ctx);
+      duk_idx_t row = duk_get_top_index(ctx);
+      options[i].name = field_string(ctx, row, "name");
+      options[i].key = field_int(ctx, row, "key");
+      options[i].arg = field_string(ctx, row, "arg");
+      options[i].flags = field_int(ctx, row, "flags");
+      options[i].doc = field_string(ctx, row, "doc");
+      options[i].group = field_int(ctx, row, "group");
    }
-   struct argp argp = { .options = options, .args_doc = duk_require_string(ctx, 1),
-                        .doc = duk_require_string(ctx, 2) };
+   struct argp argp = { .options = options, .args_doc = arg_bytes(ctx, 1), .doc = arg_bytes(ctx, 2) };
    char *help = NULL, *complaints = NULL;
    size_t help_len = 0, complaints_len = 0;
    FILE *out = open_memstream(&help, &help_len);
@@ -1112,16 +1236,16 @@ static duk_ret_t b_argp_help(duk_context *ctx)
       free(options);
       return throw_errno(ctx, e, "open_memstream", NULL, NULL);
    }
-   struct argp_state state = { .root_argp = &argp, .name = (char *)duk_require_string(ctx, 4),
+   struct argp_state state = { .root_argp = &argp, .name = (char *)arg_bytes(ctx, 4),
                                .out_stream = out, .err_stream = err };
    argp_state_help(&state, out, (unsigned)duk_require_int(ctx, 3));
    fclose(out);
    fclose(err);
    free(options);
    duk_push_array(ctx);
-   duk_push_lstring(ctx, help, help_len);
+   push_bytes(ctx, help, help_len);
    duk_put_prop_index(ctx, -2, 0);
-   duk_push_lstring(ctx, complaints, complaints_len);
+   push_bytes(ctx, complaints, complaints_len);
    duk_put_prop_index(ctx, -2, 1);
    free(help);
    free(complaints);
@@ -1223,7 +1347,7 @@ void binding_install(duk_context *ctx, int argc, char **argv)
    duk_put_prop_string(ctx, -2, "constants");
    duk_push_array(ctx);
    for (int i = 0; i < argc; i++) {
-      duk_push_string(ctx, argv[i]);
+      push_str(ctx, argv[i]);
       duk_put_prop_index(ctx, -2, (duk_uarridx_t)i);
    }
    duk_put_prop_string(ctx, -2, "argv");

@@ -1,6 +1,9 @@
 // The C binding (native/binding.c), installed as the global `native`. One
 // function per libc call; failures throw a SysError (src/log/fail.ts).
-// Strings carry raw bytes.
+// Strings carry bytes: valid UTF-8 as it is, each other byte as the lone
+// surrogate U+DC00+byte, turned back into that byte on the way out (see
+// "Strings" in binding.c), so any byte sequence round-trips; only messages
+// render them, as \xNN (src/log/readable.ts).
 
 interface NativeStat {
   mode: number;
