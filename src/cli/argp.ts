@@ -10,6 +10,7 @@
 // line, and exit 64.
 
 import { EX_USAGE, Exit } from "../log/fail";
+import { readable } from "../log/readable";
 import { strtol10 } from "../sys/strtol";
 
 export type ArgKind = "none" | "required" | "optional";
@@ -102,7 +103,7 @@ export function exitWithHelp(doc: HelpDoc, io: ArgpIO, flags: number, write: (te
 
 /** A usage error: getopt's message, argp's pointer to --help, exit 64. */
 function usageError(doc: HelpDoc, io: ArgpIO, message: string): never {
-  io.stderr(io.argv0 + ": " + message + "\n");
+  io.stderr(readable(io.argv0 + ": " + message) + "\n");
   return exitWithHelp(doc, io, HELP_SEE, io.stderr, EX_USAGE);
 }
 

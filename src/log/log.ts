@@ -2,6 +2,8 @@
 // its level <= the verbosity; lines are `PROG[PID]: [error: |warning: ]MSG`.
 // Warnings are also kept in a shared buffer and reprinted at exit.
 
+import { readable } from "./readable";
+
 export var LL_FATAL = -3;
 export var LL_STDERR = -2;
 export var LL_WARNING = -1;
@@ -65,9 +67,10 @@ function prefix(level: number): string {
   return "";
 }
 
-/** Format a line as ch-run would, without the newline. */
+/** Format a line as ch-run would, without the newline, readable (see
+    readable.ts). */
 export function formatLine(level: number, msg: string): string {
-  return state.sink.prog + "[" + state.sink.pid() + "]: " + prefix(level) + msg;
+  return readable(state.sink.prog + "[" + state.sink.pid() + "]: " + prefix(level) + msg);
 }
 
 /** Write a formatted line, in level's colour if colour is on. */
