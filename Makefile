@@ -20,7 +20,7 @@ NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constant
 # A recipe that fails leaves no half-made target for the next make to trust.
 .DELETE_ON_ERROR:
 
-all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1 $(B)/skiff-squashd $(B)/skiff-squashd-asan
+all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1 build/skiff-squashd build/skiff-squashd-asan
 
 # Missing build dependencies are installed (as root) or named (otherwise).
 build/.deps: scripts/deps.sh package-lock.json
@@ -105,14 +105,14 @@ $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)
 # a program of its own, so skiff itself maps no new library. libsquashfuse
 # is linked statically, and native/squashd/cache.c in place of its
 # cache.c. The -asan build runs under AddressSanitizer and UBSan in the
-# tests.
+# tests. No Duktape in it, so DEBUG=1 builds it in build/ too.
 SQUASHD_SOURCES = $(wildcard native/squashd/*.c) native/squashd/squashd.h
 SQUASHD_LIBS = -Wl,-Bstatic -lsquashfuse -Wl,-Bdynamic -lfuse3 -lpthread -lz -llzma -llzo2 -llz4 -lzstd
 
-$(B)/skiff-squashd: $(SQUASHD_SOURCES) | build/.deps
+build/skiff-squashd: $(SQUASHD_SOURCES) | build/.deps
 	$(CC) $(CFLAGS) -std=gnu11 -D_FORTIFY_SOURCE=2 $(filter %.c,$^) $(SQUASHD_LIBS) -o $@
 
-$(B)/skiff-squashd-asan: $(SQUASHD_SOURCES) | build/.deps
+build/skiff-squashd-asan: $(SQUASHD_SOURCES) | build/.deps
 	$(CC) $(CFLAGS) -std=gnu11 -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined $(filter %.c,$^) $(SQUASHD_LIBS) -o $@
 
@@ -154,7 +154,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(B)/skiff $(DESTDIR)$(PREFIX)/bin/skiff
-	install -m 0755 $(B)/skiff-squashd $(DESTDIR)$(PREFIX)/bin/skiff-squashd
+	install -m 0755 build/skiff-squashd $(DESTDIR)$(PREFIX)/bin/skiff-squashd
 	ln -sf skiff $(DESTDIR)$(PREFIX)/bin/ch-run
 	install -m 0644 $(B)/skiff-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/skiff-run.1
 

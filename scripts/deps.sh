@@ -4,7 +4,7 @@
 # so a machine that already has everything costs no apt call at all.  When
 # something is missing, root installs it from Debian's archive; anyone else
 # is told what to install.  Finally, node_modules is populated with `npm ci`
-# if the TypeScript compiler is not there yet.
+# when it is missing or older than package-lock.json (a dependency added).
 #
 # Usage: scripts/deps.sh build|test
 set -euo pipefail
@@ -91,6 +91,9 @@ if (( ${#missing[@]} )); then
     fi
 fi
 
-if [[ ! -x $repo/node_modules/.bin/tsc || ! -x $repo/node_modules/.bin/esbuild ]]; then
+# npm ci writes node_modules/.package-lock.json, so it is older than the
+# lock file exactly when the lock file changed since.
+if [[ ! -x $repo/node_modules/.bin/tsc || ! -x $repo/node_modules/.bin/esbuild
+      || $repo/package-lock.json -nt $repo/node_modules/.package-lock.json ]]; then
     (cd "$repo" && npm ci --no-audit --no-fund)
 fi
