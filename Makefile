@@ -101,6 +101,22 @@ $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
 	  native/host.c native/binding.c native/duk_math.c $(B)/duktape.o -o $@
 
+# For the tests only: skiff with dukc's bytecode as it comes, every function
+# constructable and strict, against which test/unit/bytecode-flags.test.ts
+# checks that cutting the flags changed nothing the program does.
+$(B)/unflagged/program.bc: $(B)/program.js $(B)/dukc
+	mkdir -p $(@D)
+	$(B)/dukc $< $@
+
+$(B)/unflagged/unit-%.bc: $(B)/unit-%.js $(B)/dukc
+	mkdir -p $(@D)
+	$(B)/dukc --function $< $@
+
+$(B)/unflagged/skiff: $(NATIVE_SOURCES) $(B)/unflagged/program.bc $(UNIT_NAMES:%=$(B)/unflagged/unit-%.bc) \
+                      $(B)/units.h $(B)/duktape.o
+	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/unflagged/program.bc"' -DUNIT_DIR='"$(B)/unflagged"' -I$(B) \
+	  native/host.c native/binding.c native/duk_math.c $(B)/duktape.o -o $@
+
 # skiff-squashd, skiff's FUSE server for SquashFS images (native/squashd/):
 # a program of its own, so skiff itself maps no new library. libsquashfuse
 # is linked statically, and native/squashd/cache.c in place of its
@@ -138,13 +154,13 @@ demo: all
 debug:
 	$(MAKE) DEBUG=1 all
 
-test: all debug
+test: all debug $(B)/unflagged/skiff
 	bash scripts/test.sh
 
 # The fast loop, for anyone (no root; no network once the first make has
 # fetched Duktape's source): lint (scripts/lint.sh), then the unit tests,
 # type-checked first (make has type-checked src/).
-check: all debug
+check: all debug $(B)/unflagged/skiff
 	bash scripts/lint.sh
 	bash scripts/test.sh --unit
 
