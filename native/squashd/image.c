@@ -40,12 +40,20 @@ static sqfs_err resize(sqfs_cache *cache, size_t count)
    return sqfs_block_cache_init(cache, count);
 }
 
+/* sqfs_destroy(), and the xattr table it forgets (libsquashfuse 0.1.105). */
+static void destroy_fs(sqfs *fs)
+{
+   sqfs_destroy(fs);
+   if (fs->sb.xattr_id_table_start != (uint64_t)SQUASHFS_INVALID_BLK)
+      sqfs_table_destroy(&fs->xattr_table);
+}
+
 static void handle_free(struct handle *h)
 {
    img.md_reads += h->fs.md_cache.next;
    img.frag_reads += h->fs.frag_cache.next;
    img.data_reads += h->fs.data_cache.next;
-   sqfs_destroy(&h->fs);
+   destroy_fs(&h->fs);
    free(h);
 }
 
@@ -154,7 +162,7 @@ int image_open(const struct settings *set)
    img.md_blocks = blocks(set->md_bytes, SQUASHFS_METADATA_SIZE, handles);
    img.frag_blocks = blocks(set->frag_bytes, h->fs.sb.block_size, handles);
    img.data_blocks = blocks(set->data_bytes, h->fs.sb.block_size, handles);
-   sqfs_destroy(&h->fs);
+   destroy_fs(&h->fs);
    free(h);
    if ((img.ids = calloc((size_t)img.inodes + 2, sizeof(*img.ids))) == NULL
        || (h = handle_new()) == NULL) {

@@ -51,6 +51,7 @@ static int serve(struct settings *set)
    int ret = 1;
 
    se = fuse_session_new(&args, &squashd_ops, sizeof(squashd_ops), NULL);
+   fuse_opt_free_args(&args);
    if (se == NULL)
       return 1;
    snprintf(mountpoint, sizeof(mountpoint), "/dev/fd/%d", set->fuse_fd);
