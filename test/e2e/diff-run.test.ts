@@ -257,7 +257,7 @@ function compare(c: Case, p: Pair, args: string[], env: Record<string, string | 
   const mineR = parseReport(p.ours.stdout);
   const theirR = parseReport(p.theirs.stdout);
   if (c.shows?.includes("squashFuseType")) {
-    assert.ok(mineR.lines.includes("mount: / fuse.squashfuse_ll"), `squashFuseType?\n${why}`);
+    assert.ok(mineR.lines.includes("mount: / fuse.skiff-squashd"), `squashFuseType?\n${why}`);
     mineR.lines = mineR.lines.map(squashType);
   }
   if (c.shows?.includes("homeMount")) {

@@ -67,8 +67,8 @@ export const DIFFERENCES = {
     why: "HEAD and ch_core.c (doc/command-line.md §1.2 --home: implies -W)",
   },
   squashFuseType: {
-    what: "a SquashFS image's root is of type fuse in 0.31 (libsquashfuse linked in) and fuse.squashfuse_ll in "
-      + "skiff (Debian's squashfuse_ll run as a child)",
+    what: "a SquashFS image's root is of type fuse in 0.31 (libsquashfuse linked in) and fuse.skiff-squashd in "
+      + "skiff (its own server run as a child; fuse.squashfuse_ll where it falls back to Debian's)",
     why: "skiff links no C library for SquashFS: the C host only binds libc calls (doc/images.md §3.5)",
   },
   fileBindDestination: {
@@ -100,7 +100,7 @@ export type DifferenceId = keyof typeof DIFFERENCES;
 
 /** squashFuseType: mount lines of skiff's SquashFS root as 0.31's. */
 export function squashType(mounts: string): string {
-  return mounts.replace(/^(mount: \/ )fuse\.squashfuse_ll$/m, "$1fuse");
+  return mounts.replace(/^(mount: \/ )fuse\.(skiff-squashd|squashfuse_ll)$/m, "$1fuse");
 }
 
 /** exitStatus: the status skiff must give where 0.31 gave status. */

@@ -1,6 +1,6 @@
 // Runs last among the e2e files (they run one at a time, in name order):
 // whatever the suite did, it must have left no join IPC objects in
-// /dev/shm, no FUSE mount and no squashfuse_ll process behind.
+// /dev/shm, no FUSE mount and no SquashFS server process behind.
 
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -18,7 +18,7 @@ test("/dev/shm holds no join semaphore or segment made during the suite", () => 
   assert.deepEqual(left, []);
 });
 
-test("no FUSE mount and no squashfuse_ll process is left", () => {
+test("no FUSE mount and no skiff-squashd or squashfuse_ll process is left", () => {
   assert.deepEqual(fuseMounts(), []);
   // A zombie handed to init (after a test SIGKILLs a supervisor) holds
   // nothing; reaping it is init's business, however slow.
@@ -30,5 +30,6 @@ test("no FUSE mount and no squashfuse_ll process is left", () => {
       return true; // gone meanwhile
     }
   };
-  assert.deepEqual(processesNamed("squashfuse_ll").filter((p) => !initsZombie(p.pid)), []);
+  for (const server of ["skiff-squashd", "squashfuse_ll"])
+    assert.deepEqual(processesNamed(server).filter((p) => !initsZombie(p.pid)), []);
 });
