@@ -138,12 +138,12 @@ function parseContext(env: Getenv): ParseContext {
   };
 }
 
-function verboseDump(o: Options, newroot: string | null, plan: Plan): void {
+function verboseDump(o: Options, storage: string, newroot: string | null, plan: Plan): void {
   if (!log.enabled(log.LL_VERBOSE))
     return;
   log.verbose("verbosity: " + o.verbosity);
   log.verbose("image: " + o.image);
-  log.verbose("storage: " + o.storage);
+  log.verbose("storage: " + storage);
   log.verbose("newroot: " + (newroot === null ? "(null)" : newroot));
   log.verbose("container uid: " + (o.uid !== undefined ? o.uid : sys.getresuid()[1]));
   log.verbose("container gid: " + (o.gid !== undefined ? o.gid : sys.getresgid()[1]));
@@ -191,12 +191,12 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   // From here to the exec, a reader of our standard error that goes away
   // must not kill us half-way through set-up.
   var sigpipe: "default" | "ignore" = sys.signal(sys.constants.SIGPIPE, 1) ? "ignore" : "default";
-  o.storage = realpathOr(o.storage);
-  var image = resolveImage(sys, o.image as string, o);
+  // The options stay as given; these are what they name on this host.
+  var storage = realpathOr(o.storage);
+  var image = resolveImage(sys, o.image as string, { storage: storage, unsafe: o.unsafe, writable: o.writable });
   if (o.mount !== undefined && image.kind !== "squash")
     log.warning("--mount invalid with directory image, ignoring");
-  if (o.mount !== undefined)
-    o.mount = realpathOr(o.mount);
+  var mount = o.mount === undefined ? null : realpathOr(o.mount);
   var user = env("USER") as string;
   var host: HostFacts = {
     euid: ids.u[1],
@@ -206,11 +206,11 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
     environ: environ,
     getenv: env,
     ppid: sys.getppid(),
-    squashMount: "/var/tmp/" + user + ".ch/mnt",
+    squashMount: mount === null ? "/var/tmp/" + user + ".ch/mnt" : mount,
     sigpipe: sigpipe,
   };
   var plan = buildPlan(o, image, host, o.cdi.length > 0 ? unit("cdi").planCdi(sys, o.cdi, o.cdiDirs) : undefined);
-  verboseDump(o, image.kind === "squash" ? (o.mount || null) : image.path, plan);
+  verboseDump(o, storage, image.kind === "squash" ? mount : image.path, plan);
   if (o.dryRun !== undefined) {
     setSigpipe(sys, sigpipe); // output, as any filter's
     out(1, unit("format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));

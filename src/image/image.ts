@@ -112,8 +112,8 @@ function canonical(sys: Sys, p: string): string {
 }
 
 export interface ImageOptions {
-  /** Canonical where it exists (main.ts realpaths it once, for this and
-      for its other uses), else as given: nothing exists under it then. */
+  /** Canonical where it exists (main.ts realpaths -s once), else as
+      given: nothing exists under it then. */
   storage: string;
   unsafe: boolean;
   writable: boolean;

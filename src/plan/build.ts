@@ -23,7 +23,8 @@ export interface HostFacts {
   getenv: Getenv;
   /** getppid(): the --join tag when nothing else gives one. */
   ppid: number;
-  /** Default SquashFS mount point. */
+  /** Where a SquashFS image is mounted: -m's directory, canonical, else
+      the default (/var/tmp/$USER.ch/mnt, created if missing). */
   squashMount: string;
   /** SIGPIPE's disposition as skiff inherited it. */
   sigpipe: "default" | "ignore";
@@ -60,7 +61,7 @@ export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPl
   // Two nested user namespaces: the outer makes us root so squashfuse can
   // mount; the inner gives the requested IDs. One code path for all images.
   if (image.kind === "squash") {
-    newroot = o.mount !== undefined ? o.mount : host.squashMount;
+    newroot = host.squashMount;
     steps.push({ op: "mountpoint", path: newroot, create: o.mount === undefined });
   }
   steps.push({ op: "userns", map: { uidOut: host.euid, uidIn: 0, gidOut: host.egid, gidIn: 0 } });

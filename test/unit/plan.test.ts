@@ -302,15 +302,16 @@ describe("buildPlan SquashFS", () => {
     assert.equal(p.newroot, "/var/tmp/alice.ch/mnt");
   });
 
-  test("-m DIR: that mount point, not created", () => {
-    const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), SQUASH_IMAGE, hostFacts());
+  test("-m DIR: that mount point (main.ts canonicalizes it), not created", () => {
+    const p = buildPlan(options((o) => { o.mount = "mnt/../mnt/sq"; }), SQUASH_IMAGE,
+                        hostFacts({ squashMount: "/mnt/sq" }));
     assert.deepEqual(stepsOf(p, "mountpoint"), [{ op: "mountpoint", path: "/mnt/sq", create: false }]);
     assert.deepEqual(stepsOf(p, "squash-mount"), [{ op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/mnt/sq" }]);
     assert.equal(p.newroot, "/mnt/sq");
   });
 
   test("a directory image has no squash-mount step, even with -m", () => {
-    const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), DIR_IMAGE, hostFacts());
+    const p = buildPlan(options((o) => { o.mount = "/mnt/sq"; }), DIR_IMAGE, hostFacts({ squashMount: "/mnt/sq" }));
     assert.equal(stepsOf(p, "squash-mount").length + stepsOf(p, "mountpoint").length, 0);
     assert.equal(p.newroot, "/var/tmp/img");
   });
