@@ -17,11 +17,15 @@ const RUN_CDI = "/var/run/cdi";
 const KIND = `skiff-test-${process.pid}.example.com/gpu`;
 const SPEC = `${RUN_CDI}/skiff-test-${process.pid}.yaml`;
 
+/** Made by this test (then removed after it) or there already. */
+const madeRunCdi = !fs.existsSync(RUN_CDI);
 const home = scratchDir("user", "podman-home");
 const runtimeDir = `${home}/run`;
 
 after(() => {
   fs.rmSync(SPEC, { force: true });
+  if (madeRunCdi && fs.existsSync(RUN_CDI) && fs.readdirSync(RUN_CDI).length === 0)
+    fs.rmdirSync(RUN_CDI);
   // rootless Podman leaves a pause process holding its user namespace
   const pidFile = `${runtimeDir}/libpod/tmp/pause.pid`;
   if (fs.existsSync(pidFile)) {
