@@ -37,6 +37,8 @@ static_busybox () {
     return 1
 }
 
+static_libc () { compgen -G '/usr/lib/*/libc.a' || test -f /usr/lib/libc.a; }
+
 # build dependencies
 need gcc          have gcc
 need make         have make
@@ -73,6 +75,7 @@ if [[ $mode == test ]]; then
     need procps                have pgrep
     need hyperfine             have hyperfine
     need passwd                test -x /usr/sbin/useradd
+    need libc6-dev             static_libc                # gcc -static: the escape checks
     need gcc                   have gcc                   # the CDI tests' fake driver libraries
     need podman                have podman                # second opinion on CDI (cdi-podman.test.ts)
     need runc                  have runc                  # podman's runtime there (crun refuses hybrid cgroups)

@@ -42,6 +42,8 @@ export const TRUNCATED = `${IMG_DIR}/truncated.sqfs`;
     for CDI; and the same as SquashFS. */
 export const CDI_IMG = `${IMG_DIR}/cdi`;
 export const CDI_SQFS = `${IMG_DIR}/cdi.sqfs`;
+/** The busybox image with /escape, the escape checks (test/escape/escape.c). */
+export const IMG_ESCAPE = `${IMG_DIR}/escape`;
 export const SCRATCH = `${TEST_ROOT}/scratch`;
 
 //// Running things /////////////////////////////////////////////////////////

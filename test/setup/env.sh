@@ -33,6 +33,7 @@ SKIFF_TEST_IMG_NOTSQUASH=$SKIFF_TEST_IMG/notsquash.img  # regular file, not Squa
 SKIFF_TEST_IMG_TRUNCATED=$SKIFF_TEST_IMG/truncated.sqfs # first 4 KiB of busybox.sqfs
 SKIFF_TEST_IMG_CDI=$SKIFF_TEST_IMG/cdi                  # busybox + Debian's libc, ldconfig, dlopen-test
 SKIFF_TEST_IMG_CDI_SQFS=$SKIFF_TEST_IMG/cdi.sqfs        # the same as SquashFS
+SKIFF_TEST_IMG_ESCAPE=$SKIFF_TEST_IMG/escape             # busybox + /escape (test/escape/escape.c)
 SKIFF_TEST_IMG_STAMP=$SKIFF_TEST_IMG/.stamp
 
 # Per-test writable copies of images (test/lib/harness.ts userCopyOfImage).

@@ -141,13 +141,17 @@ build_images () {   # build_images DIR: all cached images into the new DIR
     say "built $SKIFF_TEST_IMG_NOTSQUASH"
     head -c 4096 "$d/busybox.sqfs" > "$d/truncated.sqfs"
     say "built $SKIFF_TEST_IMG_TRUNCATED"
+    cp -a "$d/busybox" "$d/escape"
+    gcc -static -O2 -Wall -o "$d/escape/escape" "$repo/test/escape/escape.c"
+    say "built $SKIFF_TEST_IMG_ESCAPE (escape checks, test/escape/escape.c)"
     chmod 0644 "$d"/*.sqfs "$d/notsquash.img"
     chmod 0755 "$d"
 }
 
 stamp=$( { echo "recipe $IMG_RECIPE_VERSION"
            declare -f build_images build_busybox_dir build_cdi_dir make_busybox_image
-           sha256sum /bin/busybox /sbin/ldconfig /lib/x86_64-linux-gnu/libc.so.6 "$here/dlopen.c"
+           sha256sum /bin/busybox /sbin/ldconfig /lib/x86_64-linux-gnu/libc.so.6 "$here/dlopen.c" \
+                     "$repo/test/escape/escape.c"
            mksquashfs -version 2>&1 | head -1; } | sha256sum | cut -d' ' -f1 )
 if [[ -f $SKIFF_TEST_IMG_STAMP && $(cat "$SKIFF_TEST_IMG_STAMP") == "$stamp" ]]; then
     say "images up to date in $SKIFF_TEST_IMG"
