@@ -20,7 +20,7 @@ mapfile -t shells < <(find . \( -path ./node_modules -o -path ./build -o -path .
                       done)
 shellcheck -x -P SCRIPTDIR "${shells[@]}" || fail=1
 
-for c in native/*.c bench/*.c test/lib/*.c; do
+for c in native/*.c bench/*.c test/lib/*.c test/escape/*.c; do
     cc -fsyntax-only -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -Inative -Ibuild/duktape \
        -Ibuild -DPROGRAM_BYTECODE='""' -DUNIT_DIR='""' "$c" || fail=1
 done
