@@ -136,7 +136,7 @@ $(B)/ch-run: | $(B)/skiff
 	ln -sf skiff $@
 
 # The man page, rendered from the option table that --help shows.
-$(B)/skiff-run.1: $(TS_SOURCES) scripts/gen-docs.ts | build/.deps
+$(B)/skiff-run.1: $(TS_SOURCES) scripts/gen-docs.ts scripts/manpage.ts | build/.deps
 	node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --log-level=warning \
 	  --outfile=$(B)/gen-docs.cjs
 	node $(B)/gen-docs.cjs man > $@

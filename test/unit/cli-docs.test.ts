@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 
-import { manPage, optionsMarkdown } from "../../src/cli/manpage.ts";
+import { manPage, optionsMarkdown } from "../../scripts/manpage.ts";
 import { defaultOptions, optionSpecs, ParseContext } from "../../src/cli/options.ts";
 
 const none = (): undefined => undefined;

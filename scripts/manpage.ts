@@ -3,8 +3,8 @@
 // can't disagree. Run at build time by scripts/gen-docs.ts; not part of
 // the skiff binary.
 
-import { ArgpIO, OptionSpec, withArgpOptions } from "./argp";
-import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "./options";
+import { ArgpIO, OptionSpec, withArgpOptions } from "../src/cli/argp";
+import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "../src/cli/options";
 
 /** Every documented option, argp's own included, by long name as man pages
     list them (--help's order is argp's, which sorts by short name). */
