@@ -36,6 +36,7 @@ import {
   expectedEnvironment,
   expectedStatus,
   sameMessage,
+  passwdFileType,
   squashType,
   withoutUsageLine,
 } from "./differences.js";
@@ -256,6 +257,10 @@ function compare(c: Case, p: Pair, args: string[], env: Record<string, string | 
   }
   const mineR = parseReport(p.ours.stdout);
   const theirR = parseReport(p.theirs.stdout);
+  if (mineR.lines.some((l) => l.startsWith("mount: /etc/passwd ")))
+    assert.ok(mineR.lines.includes("mount: /etc/passwd tmpfs"), `passwdFiles: no longer a difference?\n${why}`);
+  mineR.lines = mineR.lines.map(passwdFileType);
+  theirR.lines = theirR.lines.map(passwdFileType);
   if (c.shows?.includes("squashFuseType")) {
     assert.ok(mineR.lines.includes("mount: / fuse.skiff-squashd"), `squashFuseType?\n${why}`);
     mineR.lines = mineR.lines.map(squashType);

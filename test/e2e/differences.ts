@@ -66,6 +66,11 @@ export const DIFFERENCES = {
       + "creates /home/$USER in its overlay (the overmount shows at /home and /home/.orig)",
     why: "HEAD and ch_core.c (doc/command-line.md §1.2 --home: implies -W)",
   },
+  passwdFiles: {
+    what: "/etc/passwd and /etc/group are bound from files on a tmpfs skiff mounts for the moment (mount type "
+      + "tmpfs); 0.31 binds temporary files from $TMPDIR (that file system's type)",
+    why: "files that never have a name on the host can't be left there when skiff is killed (doc/container.md §4.6)",
+  },
   squashFuseType: {
     what: "a SquashFS image's root is of type fuse in 0.31 (libsquashfuse linked in) and fuse.skiff-squashd in "
       + "skiff (its own server run as a child; fuse.squashfuse_ll where it falls back to Debian's)",
@@ -99,6 +104,11 @@ export type DifferenceId = keyof typeof DIFFERENCES;
 //// Normalisations, each for the difference it names ///////////////////////
 
 /** squashFuseType: mount lines of skiff's SquashFS root as 0.31's. */
+/** passwdFiles: a mount line of /etc/passwd or /etc/group, whatever its type. */
+export function passwdFileType(mount: string): string {
+  return mount.replace(/^(mount: \/etc\/(passwd|group) )\S+$/, "$1FILE");
+}
+
 export function squashType(mounts: string): string {
   return mounts.replace(/^(mount: \/ )fuse\.(skiff-squashd|squashfuse_ll)$/m, "$1fuse");
 }
