@@ -348,7 +348,7 @@ function setVerbosity(o: Options, v: number): void {
 function parseId(v: string, tag: string): number {
   var n = parseInt10(v, false, tag);
   if (n < 0)
-    fail(tag + ": must be non-negative: '" + v + "'", undefined, { hint: "IDs are 0 or more" });
+    fail(tag + ": must be non-negative", undefined, { hint: tag + " is '" + v + "'; IDs are 0 or more" });
   return n;
 }
 

@@ -131,7 +131,8 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
     fail("can't bind: source not found: " + src, undefined, { hint: "SRC is a host path that must exist" });
   }
   if (path.normalize(dst) === null)
-    fail("can't bind: destination escapes the image: " + dst);
+    fail("can't bind: " + path.normalize(st.newroot + "/" + dst) + " not subdirectory of " + st.newroot,
+         undefined, { hint: "DST " + dst + " climbs out of the image with '..'" });
   var target = has(flags, "dst-optional") ? optionalInRoot(st, dst) : existingInRoot(st, dst);
   if (target === null) {
     if (has(flags, "dst-optional"))
@@ -242,9 +243,10 @@ var WF_MNT = "/srv";
 export function writeFake(st: State, size: string): void {
   var sys = st.sys;
   log.verbose("overlaying tmpfs for --write-fake (" + size + ")");
-  attempt("cannot mount tmpfs for overlay (size=" + size + ")", function () {
+  attempt("cannot mount tmpfs for overlay", function () {
     mount(sys, null, WF_MNT, "tmpfs", [], "size=" + size);
-  }, { hint: "--write-fake=SIZE takes a tmpfs size such as 12%, 512m or 4g; the host needs " + WF_MNT });
+  }, { hint: "size=" + size + "; --write-fake=SIZE takes a tmpfs size such as 12%, 512m or 4g; the host needs "
+       + WF_MNT });
   var dirs = ["upper", "work", "merged", "mkdir_overmount"];
   for (var i = 0; i < dirs.length; i++)
     sys.mkdir(path.join(WF_MNT, dirs[i]), 448); // 0700

@@ -143,7 +143,7 @@ export function resolveImage(sys: Sys, ref: string, o: ImageOptions): Image {
     return { kind: kind, ref: ref, path: canonical(sys, ref) };
   var root = canonical(sys, ref);
   if (!o.unsafe && path.isWithin(o.storage, root))
-    fail("can't run directory images from storage: " + root, undefined,
-         { hint: "run it by name" + nameHint(o.storage, root) + ", or pass --unsafe" });
+    fail("can't run directory images from storage", undefined,
+         { hint: "run by name" + nameHint(o.storage, root) + ", or pass --unsafe; " + root + " is in the storage directory" });
   return { kind: kind, ref: ref, path: root };
 }

@@ -3,6 +3,7 @@
 // step, so that a --join peer that enters its group's container, as all but
 // one per node do, never asks NSS (LDAP, SSSD, ...) for anything.
 
+import * as log from "../log/log";
 import { Sys } from "../sys/sys";
 
 export type GeneratedFile =
@@ -34,7 +35,17 @@ export function groupContent(gid: number, gr: NativeGroup | null): string {
   return s + (gr ? gr.name : "charliegroup") + ":x:" + gid + ":\n";
 }
 
+/** The file's text, from the host's NSS entry for its ID, or dummy info
+    (said at -v, in ch-run's words, as ch_core.c's passwd_setup()). */
 export function renderFile(f: GeneratedFile, names: NameLookups): string {
-  return f.kind === "passwd" ? passwdContent(f.uid, f.gid, names.getpwuid(f.uid))
-    : groupContent(f.gid, names.getgrgid(f.gid));
+  if (f.kind === "passwd") {
+    var pw = names.getpwuid(f.uid);
+    if (pw === null)
+      log.verbose("UID " + f.uid + " not found; using dummy info");
+    return passwdContent(f.uid, f.gid, pw);
+  }
+  var gr = names.getgrgid(f.gid);
+  if (gr === null)
+    log.verbose("GID " + f.gid + " not found; using dummy info");
+  return groupContent(f.gid, gr);
 }

@@ -78,20 +78,23 @@ function countFromEnvironment(env: Getenv): number {
     var n = name === "SLURM_STEP_TASKS_PER_NODE" ? slurmTasksOnThisNode(value, env("SLURM_NODEID"))
       : leadingInt(value);
     if (isNaN(n))
-      fail("join: " + name + ": invalid peer group size: '" + value + "': no digits", undefined,
-           { hint: ENV_COUNT_HINT });
-    return checkCount(n, "join: " + name, value, ENV_COUNT_HINT);
+      fail(name + ": no digits found", undefined, { hint: name + " is '" + value + "'; " + ENV_COUNT_HINT });
+    return checkCount(n, name, value, ENV_COUNT_HINT);
   }
-  return fail("join: no peer group size found: none of --join-ct, " + COUNT_VARIABLES.join(", ") + " is set",
-              undefined, { hint: ENV_COUNT_HINT + ", or launch with srun or mpirun" });
+  return fail("join: no valid peer group size found", undefined, {
+    hint: "none of --join-ct, " + COUNT_VARIABLES.join(", ") + " is set; " + ENV_COUNT_HINT
+      + ", or launch with srun or mpirun",
+  });
 }
 
 /** A tag names the POSIX IPC objects /ch-run_sem-TAG and /ch-run_shm-TAG,
-    so it must be a valid file name. */
-function checkTag(tag: string, from: string): string {
+    so it must be a valid file name. source: the option or variable it came
+    from. */
+function checkTag(tag: string, source: string): string {
   var hint = "use a tag of letters, digits, '.', '_' or '-', e.g. --join-tag=job42";
+  var from = source.charAt(0) === "-" ? source : "join: " + source;
   if (tag === "")
-    fail(from + ": peer group tag can't be empty string", undefined, { hint: hint });
+    fail("join: peer group tag cannot be empty string", undefined, { hint: source + " is empty; " + hint });
   if (tag.indexOf("/") >= 0)
     fail(from + ": invalid peer group tag '" + tag + "': it can't contain '/' (it names the POSIX IPC objects "
          + "/ch-run_sem-TAG and /ch-run_shm-TAG)", undefined, { hint: hint });
@@ -112,10 +115,10 @@ function tagFrom(o: { joinTag?: string }, env: Getenv, ppid: number): string {
   }
   var step = env("SLURM_STEP_ID");
   if (step !== undefined) {
-    checkTag(step, "join: SLURM_STEP_ID");
+    checkTag(step, "SLURM_STEP_ID");
     var job = env("SLURM_JOB_ID");
     log.verbose("join: peer group tag from " + (job ? "SLURM_JOB_ID and " : "") + "SLURM_STEP_ID");
-    return checkTag(job ? job + "." + step : step, "join: SLURM_JOB_ID");
+    return checkTag(job ? job + "." + step : step, "SLURM_JOB_ID");
   }
   log.verbose("join: peer group tag from getppid(2)");
   return String(ppid);

@@ -119,7 +119,7 @@ describe("usage errors: getopt's words, argv[0] as typed, exit 64", () => {
       assert.equal(r.stderr, `${CH_RUN_SKIFF}: unrecognized option '--bogus'\n`
                              + "Try `runner --help' or `runner --usage' for more information.\n");
       r = status(skiffChRun(["--program-name", "runner", "--uid=x", IMG, "--", "true"], { as }), 31);
-      assert.match(r.stderr, /^runner\[\d+\]: error: --uid: no digits found: 'x' \(hint: [^)]+\)\n$/);
+      assert.match(r.stderr, /^runner\[\d+\]: error: --uid: no digits found \(hint: --uid is 'x'; [^)]+\)\n$/);
     });
   }
 });

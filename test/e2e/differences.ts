@@ -36,14 +36,12 @@ export const DIFFERENCES = {
   },
   messageWording: {
     what: "a few messages use HEAD's or ch_core.c's words: `IMAGE and/or CMD not specified` → `IMAGE and/or COMMAND "
-      + "not specified`, `can't execve(2)` → `can't execvpe(3)`, `join: no valid peer group size found` → `join: no "
-      + "peer group size found` (followed by the variables looked at)",
-    why: "HEAD renamed CMD to COMMAND (issue #1695); ch_core.c execs with execvpe(3) so the container's PATH is used; "
-      + "the join message says where the size could have come from",
+      + "not specified`, `can't execve(2)` → `can't execvpe(3)`",
+    why: "HEAD renamed CMD to COMMAND (issue #1695); ch_core.c execs with execvpe(3) so the container's PATH is used",
   },
   messageDetail: {
-    what: "some skiff messages go on after ch-run's words with `: DETAIL` naming the offending value, e.g. `can't "
-      + "run directory images from storage: PATH`, `--bind: destination must be absolute: DST`",
+    what: "some skiff messages go on after ch-run's words with `: DETAIL` naming the offending value, e.g. "
+      + "`--bind: destination must be absolute: DST`",
     why: "the project requires every error to name the offending value",
   },
   staleErrno: {
@@ -124,7 +122,6 @@ export function expectedStatus(status: number | null, oracleStderr: string): num
 const REWRITES: Array<[RegExp, string]> = [
   [/IMAGE and\/or CMD not specified/, "IMAGE and/or COMMAND not specified"],
   [/can't execve\(2\): /, "can't execvpe(3): "],
-  [/join: no valid peer group size found/, "join: no peer group size found"],
   [/(--write invalid when running by name): Invalid argument$/, "$1"],
 ];
 

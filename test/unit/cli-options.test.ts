@@ -199,7 +199,8 @@ describe("integers", () => {
         parseInt10(s, false, "--x");
       } catch (e) {
         assert.ok(isFailure(e));
-        assert.equal(e.message, `--x: ${msg}: '${s}'`);
+        assert.equal(e.message, `--x: ${msg}`);
+        assert.ok(e.hint!.startsWith(`--x is '${s}'; `), e.hint);
         assert.equal(e.exitCode, EXIT_MISC_ERR);
         assert.equal(e.strerror, undefined);
         return;
@@ -217,13 +218,19 @@ describe("options", () => {
     const o = parse(["-u0", "--gid", "1234", "img", "x"]);
     assert.equal(o.uid, 0);
     assert.equal(o.gid, 1234);
-    for (const [args, msg] of [
-      [["--uid=-1"], "--uid: must be non-negative: '-1'"], [["--uid=12x"], "--uid: extra characters after digits: '12x'"],
-      [["--uid=99999999999"], "--uid: out of range: '99999999999'"], [["-u", ""], "--uid: no digits found: ''"],
-      [["-g", "-5"], "--gid: must be non-negative: '-5'"], [["--gid=x"], "--gid: no digits found: 'x'"],
-      [["--warnings=3x"], "--warnings: extra characters after digits: '3x'"],
-    ] as const)
-      assert.equal(failure([...args, "img", "x"]).message, msg);
+    for (const [args, msg, value] of [
+      [["--uid=-1"], "--uid: must be non-negative", "--uid is '-1'"],
+      [["--uid=12x"], "--uid: extra characters after digits", "--uid is '12x'"],
+      [["--uid=99999999999"], "--uid: out of range", "--uid is '99999999999'"],
+      [["-u", ""], "--uid: no digits found", "--uid is ''"],
+      [["-g", "-5"], "--gid: must be non-negative", "--gid is '-5'"],
+      [["--gid=x"], "--gid: no digits found", "--gid is 'x'"],
+      [["--warnings=3x"], "--warnings: extra characters after digits", "--warnings is '3x'"],
+    ] as const) {
+      const f = failure([...args, "img", "x"]);
+      assert.equal(f.message, msg);
+      assert.ok((f.hint ?? "").startsWith(value + "; "), f.hint);
+    }
   });
 
   test("-v and -q: counted, at most thrice, not together", () => {
@@ -293,8 +300,12 @@ describe("options", () => {
 
   test("joins: --join-ct and --join-tag imply --join, --join-pid doesn't; bad numbers are named", () => {
     // (their validation is src/cli/join.ts's)
-    assert.match(failure(["--join-ct=2(x3)", "img"]).message, /^--join-ct: .*2\(x3\)/);
-    assert.match(failure(["--join-pid=p", "img"]).message, /^--join-pid: .*'p'/);
+    let f = failure(["--join-ct=2(x3)", "img"]);
+    assert.equal(f.message, "--join-ct: extra characters after digits");
+    assert.match(f.hint!, /^--join-ct is '2\(x3\)'/);
+    f = failure(["--join-pid=p", "img"]);
+    assert.equal(f.message, "--join-pid: no digits found");
+    assert.match(f.hint!, /^--join-pid is 'p'/);
     assert.equal(parse(["img"]).join, false);
     assert.equal(parse(["-j", "img"]).join, true);
     let o = parse(["--join-ct=3", "img"]);

@@ -361,7 +361,8 @@ describe("bind destinations", () => {
     test("destination escaping the image is refused: " + dst, () => {
       const f = makeHost();
       const e = failureOf(() => run(state(f), [bindStep("/data/dir", dst)]));
-      assert.equal(e.message, "can't bind: destination escapes the image: " + dst);
+      assert.match(e.message, /^can't bind: \/\S* not subdirectory of \/\S+$/);
+      assert.ok(e.message.endsWith(" not subdirectory of " + NR), e.message);
       assert.deepEqual(f.callsOf("mkdir"), []);
       assert.deepEqual(mounts(f), []);
     });
@@ -453,8 +454,9 @@ describe("-W: write-fake and the overmount symlink ranch", () => {
   test("a bad size fails as ch-run does", () => {
     const f = makeHost();
     const e = failureOf(() => run(state(f), [{ op: "write-fake", size: "lots" }]));
-    assert.equal(e.message, "cannot mount tmpfs for overlay (size=lots)");
+    assert.equal(e.message, "cannot mount tmpfs for overlay");
     assert.equal(e.strerror, "Invalid argument");
+    assert.match(e.hint!, /^size=lots; /);
   });
 
   test("an image under /srv is hidden by the tmpfs", () => {

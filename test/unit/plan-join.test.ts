@@ -34,13 +34,17 @@ describe("--join-ct", () => {
   for (const [v, n] of [["1", 1], ["4", 4], [" 8", 8], ["+2", 2], [String(MAX_PEERS), MAX_PEERS]] as const) {
     test(`'${v}' is ${n}`, () => assert.equal(parseJoinCount(v), n));
   }
-  for (const [v, why] of [["0", "must be at least 1"], ["-1", "must be at least 1"], ["a", "not a whole number"],
-    ["1a", "not a whole number"], ["", "not a whole number"], ["4 ", "not a whole number"],
-    ["99999999999", "more than 65536"], ["2147483648", "more than 65536"], [String(MAX_PEERS + 1), "more than"]]) {
-    test(`'${v}' is an error naming it: ${why}`, () => {
+  const NO_VALID = "join: no valid peer group size found";
+  for (const [v, message, why] of [["0", NO_VALID, "less than 1"], ["-1", NO_VALID, "less than 1"],
+    ["a", "--join-ct: no digits found", "give a whole number"], ["", "--join-ct: no digits found", "whole"],
+    ["1a", "--join-ct: extra characters after digits", "alone"], ["4 ", "--join-ct: extra characters after digits", "alone"],
+    ["99999999999", "--join-ct: out of range", "largest"], ["2147483648", "--join-ct: out of range", "largest"],
+    [String(MAX_PEERS + 1), NO_VALID, "more than 65536"]]) {
+    test(`'${v}' is an error in ch-run's words, the hint naming it: ${message}`, () => {
       const f = failure(() => parseJoinCount(v));
-      assert.equal(f.message.indexOf(`--join-ct: invalid peer group size: '${v}': ${why}`), 0, f.message);
-      assert.match(f.hint ?? "", /number of peers on this node/);
+      assert.equal(f.message, message);
+      assert.ok((f.hint ?? "").startsWith(`--join-ct is '${v}'`), f.hint);
+      assert.ok((f.hint ?? "").includes(why), f.hint);
       assert.equal(f.exitCode, 31);
     });
   }
@@ -49,11 +53,14 @@ describe("--join-ct", () => {
 describe("--join-pid", () => {
   for (const [v, n] of [["123", 123], [" 5", 5], ["+7", 7]] as const)
     test(`'${v}' is ${n}, as strtol reads it`, () => assert.equal(parseJoinPid(v), n));
-  for (const v of ["0", "-1", "a", "1a", "", "5 ", "99999999999"]) {
+  for (const [v, message] of [["0", "--join-pid: invalid PID: '0'"], ["-1", "--join-pid: invalid PID: '-1'"],
+    ["a", "--join-pid: no digits found"], ["1a", "--join-pid: extra characters after digits"],
+    ["", "--join-pid: no digits found"], ["5 ", "--join-pid: extra characters after digits"],
+    ["99999999999", "--join-pid: out of range"]]) {
     test(`'${v}' is an error naming it`, () => {
       const f = failure(() => parseJoinPid(v));
-      assert.equal(f.message, `--join-pid: invalid PID: '${v}'`);
-      assert.ok(f.hint);
+      assert.equal(f.message, message);
+      assert.ok(f.message.includes(`'${v}'`) || (f.hint ?? "").includes(`'${v}'`), f.hint);
     });
   }
 });
@@ -112,22 +119,24 @@ describe("peer group size", () => {
     assert.equal(plan({ join: true }, ["SLURM_CPUS_ON_NODE=4foo"])?.count, 4);
   });
   for (const [env, re] of [
-    ["SLURM_CPUS_ON_NODE=a", /^join: SLURM_CPUS_ON_NODE: invalid peer group size: 'a': no digits$/],
-    ["SLURM_CPUS_ON_NODE=-1", /^join: SLURM_CPUS_ON_NODE: invalid peer group size: '-1': must be at least 1$/],
-    ["OMPI_COMM_WORLD_LOCAL_SIZE=0", /^join: OMPI_COMM_WORLD_LOCAL_SIZE: invalid peer group size: '0'/],
-    ["OMPI_COMM_WORLD_LOCAL_SIZE=", /^join: OMPI_COMM_WORLD_LOCAL_SIZE: invalid peer group size: '': no digits$/],
-    ["SLURM_CPUS_ON_NODE=99999999", /more than 65536$/],
+    ["SLURM_CPUS_ON_NODE=a", /^SLURM_CPUS_ON_NODE: no digits found$/],
+    ["SLURM_CPUS_ON_NODE=-1", /^join: no valid peer group size found$/],
+    ["OMPI_COMM_WORLD_LOCAL_SIZE=0", /^join: no valid peer group size found$/],
+    ["OMPI_COMM_WORLD_LOCAL_SIZE=", /^OMPI_COMM_WORLD_LOCAL_SIZE: no digits found$/],
+    ["SLURM_CPUS_ON_NODE=99999999", /^join: no valid peer group size found$/],
   ] as Array<[string, RegExp]>) {
-    test(`${env} is an error naming it`, () => {
+    test(`${env} is an error in ch-run's words, the hint naming it`, () => {
       const f = failure(() => plan({ join: true }, [env]));
       assert.match(f.message, re);
+      const [name, value] = env.split("=");
+      assert.ok((f.hint ?? "").startsWith(`${name} is '${value}'`), f.hint);
       assert.match(f.hint ?? "", /--join-ct/);
     });
   }
-  test("none set: an error saying where it looked", () => {
+  test("none set: ch-run's error, the hint saying where it looked", () => {
     const f = failure(() => plan({ join: true }, ["PATH=/bin"]));
-    assert.match(f.message, /^join: no peer group size found: none of --join-ct, OMPI_COMM_WORLD_LOCAL_SIZE, /);
-    assert.ok(f.hint);
+    assert.equal(f.message, "join: no valid peer group size found");
+    assert.match(f.hint ?? "", /^none of --join-ct, OMPI_COMM_WORLD_LOCAL_SIZE, /);
   });
 });
 
@@ -140,11 +149,11 @@ describe("peer group tag", () => {
   test("SLURM_STEP_ID alone", () => assert.equal(plan({ join: true, joinCt: 2 }, ["SLURM_STEP_ID=7"])?.tag, "7"));
   test("else the parent's PID", () => assert.equal(plan({ join: true, joinCt: 2 }, [], 4242)?.tag, "4242"));
   for (const [o, env, re] of [
-    [{ joinTag: "" }, [], /^--join-tag: peer group tag can't be empty string$/],
+    [{ joinTag: "" }, [], /^join: peer group tag cannot be empty string$/],
     [{ joinTag: "a/b" }, [], /^--join-tag: invalid peer group tag 'a\/b': it can't contain '\/'/],
     [{ joinTag: "/" }, [], /can't contain '\/'/],
     [{ joinTag: "x".repeat(241) }, [], /longer than 240 characters$/],
-    [{}, ["SLURM_STEP_ID="], /^join: SLURM_STEP_ID: peer group tag can't be empty string$/],
+    [{}, ["SLURM_STEP_ID="], /^join: peer group tag cannot be empty string$/],
     [{}, ["SLURM_STEP_ID=1/2"], /^join: SLURM_STEP_ID: invalid peer group tag '1\/2'/],
   ] as Array<[Partial<JoinOpts>, string[], RegExp]>) {
     test(`bad tag ${JSON.stringify(o)} ${env.join(" ")} is an error naming it`, () => {
@@ -154,7 +163,9 @@ describe("peer group tag", () => {
     });
   }
   test("a bad --join-tag is reported before a missing size", () => {
-    assert.match(failure(() => plan({ join: true, joinTag: "" })).message, /^--join-tag:/);
+    const f = failure(() => plan({ join: true, joinTag: "" }));
+    assert.equal(f.message, "join: peer group tag cannot be empty string");
+    assert.match(f.hint ?? "", /^--join-tag is empty/);
   });
   test("240 characters are fine", () => {
     assert.equal(plan({ join: true, joinCt: 2, joinTag: "x".repeat(240) })?.tag.length, 240);
