@@ -180,29 +180,29 @@ static duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
    duk_idx_t e = duk_push_error_object(ctx, DUK_ERR_ERROR, "%s", call);
    push_str(ctx, call);
    duk_dup_top(ctx);
-   duk_put_prop_string(ctx, e, "syscall");
+   duk_put_prop_literal(ctx, e, "syscall");
    if (path) {
       push_str(ctx, ": ");
       push_str(ctx, path);
       duk_dup_top(ctx);
-      duk_put_prop_string(ctx, e, "path");
+      duk_put_prop_literal(ctx, e, "path");
    }
    if (path2) {
       push_str(ctx, " -> ");
       push_str(ctx, path2);
       duk_dup_top(ctx);
-      duk_put_prop_string(ctx, e, "path2");
+      duk_put_prop_literal(ctx, e, "path2");
    }
    push_str(ctx, ": ");
    push_str(ctx, desc);
    duk_dup_top(ctx);
-   duk_put_prop_string(ctx, e, "strerror");
+   duk_put_prop_literal(ctx, e, "strerror");
    duk_concat(ctx, duk_get_top(ctx) - e - 1);
-   duk_put_prop_string(ctx, e, "message");
+   duk_put_prop_literal(ctx, e, "message");
    duk_push_int(ctx, err);
-   duk_put_prop_string(ctx, e, "errno");
+   duk_put_prop_literal(ctx, e, "errno");
    push_str(ctx, code ? code : "EUNKNOWN");
-   duk_put_prop_string(ctx, e, "code");
+   duk_put_prop_literal(ctx, e, "code");
    return duk_throw(ctx);
 }
 
@@ -240,17 +240,21 @@ static void signal_set(duk_context *ctx, duk_idx_t idx, sigset_t *set)
    }
 }
 
-static void put_number(duk_context *ctx, const char *key, double v)
+/* Property keys are string literals, put through Duktape's literal cache:
+   a key is interned once per run, not at every stat. */
+static void put_number_key(duk_context *ctx, const char *key, duk_size_t key_len, double v)
 {
    duk_push_number(ctx, v);
-   duk_put_prop_string(ctx, -2, key);
+   duk_put_prop_literal_raw(ctx, -2, key, key_len);
 }
+#define put_number(ctx, key, v) put_number_key((ctx), "" key, sizeof(key) - 1, (v))
 
-static void put_string(duk_context *ctx, const char *key, const char *v)
+static void put_string_key(duk_context *ctx, const char *key, duk_size_t key_len, const char *v)
 {
    push_str(ctx, v);
-   duk_put_prop_string(ctx, -2, key);
+   duk_put_prop_literal_raw(ctx, -2, key, key_len);
 }
+#define put_string(ctx, key, v) put_string_key((ctx), "" key, sizeof(key) - 1, (v))
 
 static struct timespec deadline_after_ms(clockid_t clock, double ms)
 {
