@@ -10,6 +10,8 @@
 // Pattern text past its end reads as undefined, which plays the part of C's
 // terminating NUL in the rules below.
 
+import { fail } from "../log/fail";
+
 var NOMATCH = -1;
 var LITERAL = -2;
 
@@ -374,6 +376,18 @@ export function compile(pattern: string): (name: string) => boolean {
     s = name;
     width = name.length + 1;
     known = {};
-    return match(pattern, 0, name.length);
+    try {
+      return match(pattern, 0, name.length);
+    } catch (e) {
+      // A group such as *(A) nests a call or two per character matched: a
+      // name thousands of characters long runs past the engine's call-stack
+      // limit (ch-run's fnmatch overflows the C stack and crashes).
+      if (e instanceof RangeError)
+        return fail("--unset-env: can't match " + pattern + " against a variable name " + name.length
+                    + " characters long", undefined,
+                    { hint: "repeated groups such as *(...) can't take names that long: unset it by a pattern "
+                      + "without them, e.g. --unset-env='" + name.slice(0, 8) + "*'" });
+      throw e;
+    }
   };
 }

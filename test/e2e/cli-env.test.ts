@@ -153,6 +153,13 @@ describe("--unset-env", () => {
       assert.deepEqual([env.chue_1, env.chue_2, env.chue_3], [undefined, undefined, "c"]);
     });
 
+    test(`a repeated group against a name thousands of characters long: one error line, as ${as}`, () => {
+      const name = "A".repeat(20000);
+      const r = skiff(["run", "--unset-env=*(A)", IMG, "--", "true"], { as, env: { [name]: "1" } });
+      assert.equal(r.status, 31, describeResult(r));
+      assert.match(r.stderr, /^skiff\[\d+\]: error: --unset-env: can't match \*\(A\) against a variable name 20000 characters long \(hint: .*--unset-env='AAAAAAAA\*'\)\n$/);
+    });
+
     test(`'*': all gone but CH_RUNNING (and PWD, set at exec), as ${as}`, () => {
       const r = skiff(["run", "--unset-env=*", IMG, "--", "/bin/env"], { as });
       assert.equal(r.status, 0, describeResult(r));
