@@ -6,6 +6,7 @@ import * as log from "../log/log";
 import * as path from "../path/path";
 import { BindFlag } from "../plan/plan";
 import { isDir, MountFlag, mountFlags, statOrNull, Sys, writeAll } from "../sys/sys";
+import { faultPoint } from "./fault";
 import { resolveInRoot } from "./resolve";
 import { State } from "./state";
 
@@ -185,6 +186,7 @@ export function bindFile(st: State, dst: string, content: string, name: string):
     } finally {
       sys.close(fd);
     }
+    faultPoint(sys); // where ch-run's named file would be left
     bind(st, file, dst, [], []);
   } finally {
     sys.umount2(at, sys.constants.MNT_DETACH);

@@ -11,6 +11,7 @@ import { HookAction, Plan, Step } from "../plan/plan";
 import { readChunks, statOrNull, Sys } from "../sys/sys";
 import { unit } from "../unit/unit";
 import { runCommand } from "../exec/command";
+import { armFaults, faultPoint } from "../exec/fault";
 import { bind, bindFile, claimRoot, mkdirs, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
 import { enterUserNamespace } from "../exec/namespaces";
 import { pivot } from "../exec/pivot";
@@ -111,8 +112,10 @@ export function runStep(st: State, plan: Plan, s: Step): void {
 }
 
 function buildContainer(st: State, plan: Plan): void {
-  for (var i = 0; i < plan.steps.length; i++)
+  for (var i = 0; i < plan.steps.length; i++) {
+    faultPoint(st.sys);
     runStep(st, plan, plan.steps[i]);
+  }
 }
 
 /** Build the container, or join one (ch_core.c's containerize()), and exec
@@ -121,6 +124,7 @@ export function execute(sys: Sys, plan: Plan): never {
   if (plan.command.argv.length === 0)
     fail("IMAGE and/or COMMAND not specified");
   var st = newState(sys, plan);
+  armFaults(sys);
   if (plan.joinPid !== undefined) {
     unit("join").joinProcess(sys, plan.joinPid);
     runEnvironmentHooks(st, plan);
@@ -130,16 +134,21 @@ export function execute(sys: Sys, plan: Plan): never {
     // a SquashFS fork, the child.
     var group = unit("join").joinBegin(sys, plan.join);
     group.guard(function () {
-      if (group.winner)
+      if (group.winner) {
         buildContainer(st, plan);
-      else
+      } else {
+        faultPoint(sys);
         group.enter(st);
+      }
+      faultPoint(sys);
       runHooks(st, plan, "all");
+      faultPoint(sys);
       group.end(st, plan.environ);
     });
   } else {
     buildContainer(st, plan);
     runHooks(st, plan, "all");
   }
+  faultPoint(sys);
   return runCommand(st, plan.command);
 }

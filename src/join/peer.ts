@@ -16,6 +16,7 @@
 
 import { applyChanges, environmentChanges } from "../env/diff";
 import { Environment } from "../env/environment";
+import { faultPoint } from "../exec/fault";
 import { joinNamespaces } from "../exec/namespaces";
 import { State } from "../exec/state";
 import { fail } from "../log/fail";
@@ -152,11 +153,13 @@ export class Peer implements PeerGroup {
     var count = seg.count();
     if (this.winner)
       this.publishContainer(st, hostEnviron);
+    faultPoint(sys);
     var arrived = seg.add(W_ARRIVED, 1) + 1;
     // A loser in the container is done with the group; the winner stays
     // until all are in, since they join it by its PID.
     this.setSlotStatus(this.winner ? SLOT_ARRIVED : SLOT_DONE);
     log.verbose("join: " + (count - arrived) + " peers left excluding myself");
+    faultPoint(sys);
     if (arrived === count) {
       retire(sys, this.shm, this.mapped, 0);
       wakeAll(sys, seg);
@@ -171,6 +174,8 @@ export class Peer implements PeerGroup {
       if (!all)
         this.groupFails("timed out after " + this.plan.timeoutMs / 1000 + " s waiting for peers: "
                         + seg.load(W_ARRIVED) + " of " + count + " joined", SIZE_HINT);
+      // The last one in may have been killed before it could.
+      retire(sys, this.shm, this.mapped, 0);
     }
     this.close();
     log.verbose("join: done");
