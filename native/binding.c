@@ -514,9 +514,11 @@ static duk_ret_t b_access(duk_context *ctx)
    return 0;
 }
 
+/* A stat result is plain data read by field: it inherits nothing, so each
+   put finds no prototype chain to search first. */
 static duk_ret_t push_stat(duk_context *ctx, const struct stat *st)
 {
-   duk_push_object(ctx);
+   duk_push_bare_object(ctx);
    put_number(ctx, "mode", st->st_mode);
    put_number(ctx, "uid", st->st_uid);
    put_number(ctx, "gid", st->st_gid);
