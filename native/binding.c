@@ -1343,12 +1343,14 @@ static const duk_number_list_entry constants[] = {
    { NULL, 0.0 }
 };
 
+/* `native` and its constants are tables read by name: they inherit nothing,
+   so filling them searches no prototype chain. */
 void binding_install(duk_context *ctx, int argc, char **argv)
 {
    duk_push_global_object(ctx);
-   duk_push_object(ctx);
+   duk_push_bare_object(ctx);
    duk_put_function_list(ctx, -1, functions);
-   duk_push_object(ctx);
+   duk_push_bare_object(ctx);
    duk_put_number_list(ctx, -1, constants);
    duk_put_prop_string(ctx, -2, "constants");
    duk_push_array(ctx);
