@@ -39,7 +39,7 @@ describe("PROG[PID]: the name skiff was invoked by", () => {
         [[SKIFF, "run"], "skiff"], [[CH_RUN_SKIFF], "ch-run"], [[`${dir}/my-runner`], "my-runner"],
       ] as const) {
         const r = status(run([...argv, "--uid=x", IMG, "--", "true"], { as }), 31);
-        assert.match(r.stderr, new RegExp(`^${prog}\\[(\\d+)\\]: error: --uid: no digits found: 'x' \\(hint: [^)]+\\)\\n$`));
+        assert.match(r.stderr, new RegExp(`^${prog}\\[(\\d+)\\]: error: --uid: no digits found \\(hint: --uid is 'x'[^)]*\\)\\n$`));
       }
     });
 
@@ -112,7 +112,7 @@ describe("--color", () => {
     const on = status(skiffChRun(["--color=always", "--warnings=1"], { as: "user" }), 0);
     assert.match(on.stderr, /^\x1b\[33mch-run\[\d+\]: warning: this is warning 1!\x1b\[0m\n/);
     const err = status(skiffChRun(["--color", "--uid=x"], { as: "user" }), 31);
-    assert.match(err.stderr, /^\x1b\[31;1mch-run\[\d+\]: error: --uid: no digits found: 'x' \(hint: [^)]+\)\x1b\[0m\n$/);
+    assert.match(err.stderr, /^\x1b\[31;1mch-run\[\d+\]: error: --uid: no digits found \(hint: --uid is 'x'[^)]*\)\x1b\[0m\n$/);
     for (const args of [["--color=never", "--warnings=1"], ["--warnings=1"], ["--color=auto", "--warnings=1"]])
       assert.ok(!/\x1b/.test(status(skiffChRun(args, { as: "user" }), 0).stderr));
     const bad = status(skiffChRun(["--color=blue"], { as: "user" }), 31);
@@ -195,9 +195,9 @@ describe("bad input: one clear error line, the right status, nothing left behind
         [["--cd"], 64, /^\S+ch-run: option '--cd' requires an argument\nTry /],
         [["-vq", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --quiet incompatible with --verbose/],
         [["-vvvv", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --verbose can be specified at most thrice/],
-        [["--uid=-1", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --uid: must be non-negative: '-1'/],
-        [["--uid=12x", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --uid: extra characters after digits: '12x'/],
-        [["--uid=99999999999", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --uid: out of range: '99999999999'/],
+        [["--uid=-1", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --uid: must be non-negative \(hint: --uid is '-1'/],
+        [["--uid=12x", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --uid: extra characters after digits \(hint: --uid is '12x'/],
+        [["--uid=99999999999", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: --uid: out of range \(hint: --uid is '99999999999'/],
         [["--set-env=missing.txt", IMG, "--", "true"], 31, /^ch-run\[\d+\]: error: can't open: missing\.txt: No such file or directory/],
         [[`--set-env=${dir}/no-eq`, IMG, "--", "true"], 31, new RegExp(`^ch-run\\[\\d+\\]: error: can't parse variable: no delimiter: ${dir}/no-eq:2`)],
         [[`--set-env=${dir}/no-name`, IMG, "--", "true"], 31, new RegExp(`^ch-run\\[\\d+\\]: error: can't parse variable: empty name: ${dir}/no-name:1`)],
