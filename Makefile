@@ -14,7 +14,7 @@ DUK_CFLAGS = -O2 -g -std=gnu11 -w
 B = build$(if $(DEBUG),/debug)
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
 NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constants.h native/constants.def \
-                 native/duk_math.c
+                 native/duk_math.c native/at.c native/archive.c
 
 .PHONY: all debug demo test check install bench clean docs
 # A recipe that fails leaves no half-made target for the next make to trust.
@@ -99,7 +99,7 @@ $(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 
 $(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
-	  native/host.c native/binding.c native/duk_math.c $(B)/duktape.o -o $@
+	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o -o $@
 
 # For the tests only: skiff with dukc's bytecode as it comes, every function
 # constructable and strict, against which test/unit/bytecode-flags.test.ts
@@ -115,7 +115,7 @@ $(B)/unflagged/unit-%.bc: $(B)/unit-%.js $(B)/dukc
 $(B)/unflagged/skiff: $(NATIVE_SOURCES) $(B)/unflagged/program.bc $(UNIT_NAMES:%=$(B)/unflagged/unit-%.bc) \
                       $(B)/units.h $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/unflagged/program.bc"' -DUNIT_DIR='"$(B)/unflagged"' -I$(B) \
-	  native/host.c native/binding.c native/duk_math.c $(B)/duktape.o -o $@
+	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o -o $@
 
 # skiff-squashd, skiff's FUSE server for SquashFS images (native/squashd/):
 # a program of its own, so skiff itself maps no new library. libsquashfuse

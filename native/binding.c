@@ -90,7 +90,7 @@ static const unsigned char *skip_ascii(const unsigned char *p, const unsigned ch
 
 /* Push the len bytes at s as a string. Valid UTF-8 (nearly always plain
    ASCII) is pushed as it is; otherwise each stray byte is escaped. */
-static void push_bytes(duk_context *ctx, const char *s, size_t len)
+void push_bytes(duk_context *ctx, const char *s, size_t len)
 {
    const unsigned char *p = (const unsigned char *)s, *end = p + len;
    size_t n;
@@ -157,7 +157,7 @@ static const char *arg_lbytes(duk_context *ctx, duk_idx_t idx, duk_size_t *len)
    return (const char *)buf;
 }
 
-static const char *arg_bytes(duk_context *ctx, duk_idx_t idx)
+const char *arg_bytes(duk_context *ctx, duk_idx_t idx)
 {
    return arg_lbytes(ctx, idx, NULL);
 }
@@ -170,13 +170,11 @@ static const char *opt_bytes(duk_context *ctx, duk_idx_t idx)
 
 /** Errors **/
 
-/* Throw Error("CALL: PATH[ -> PATH2]: STRERROR") with properties syscall,
-   path, path2, errno, code (e.g. "ENOENT") and strerror. */
-static duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
-                       const char *path, const char *path2)
+/* Throw Error("CALL: PATH[ -> PATH2]: DESC") with properties syscall,
+   path, path2, errno (number), code (e.g. "ENOENT") and strerror (desc). */
+duk_ret_t throw_error(duk_context *ctx, int number, const char *code, const char *call,
+                      const char *path, const char *path2, const char *desc)
 {
-   const char *code = strerrorname_np(err);
-   const char *desc = strerror(err);
    duk_idx_t e = duk_push_error_object(ctx, DUK_ERR_ERROR, "%s", call);
    push_str(ctx, call);
    duk_dup_top(ctx);
@@ -199,11 +197,18 @@ static duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
    duk_put_prop_literal(ctx, e, "strerror");
    duk_concat(ctx, duk_get_top(ctx) - e - 1);
    duk_put_prop_literal(ctx, e, "message");
-   duk_push_int(ctx, err);
+   duk_push_int(ctx, number);
    duk_put_prop_literal(ctx, e, "errno");
-   push_str(ctx, code ? code : "EUNKNOWN");
+   push_str(ctx, code);
    duk_put_prop_literal(ctx, e, "code");
    return duk_throw(ctx);
+}
+
+duk_ret_t throw_errno(duk_context *ctx, int err, const char *call,
+                      const char *path, const char *path2)
+{
+   const char *code = strerrorname_np(err);
+   return throw_error(ctx, err, code ? code : "EUNKNOWN", call, path, path2, strerror(err));
 }
 
 #define FAIL(call, path, path2) return throw_errno(ctx, errno, call, path, path2)
@@ -516,7 +521,7 @@ static duk_ret_t b_access(duk_context *ctx)
 
 /* A stat result is plain data read by field: it inherits nothing, so each
    put finds no prototype chain to search first. */
-static duk_ret_t push_stat(duk_context *ctx, const struct stat *st)
+duk_ret_t push_stat(duk_context *ctx, const struct stat *st)
 {
    duk_push_bare_object(ctx);
    put_number(ctx, "mode", st->st_mode);
@@ -1350,6 +1355,8 @@ void binding_install(duk_context *ctx, int argc, char **argv)
    duk_push_global_object(ctx);
    duk_push_bare_object(ctx);
    duk_put_function_list(ctx, -1, functions);
+   duk_put_function_list(ctx, -1, at_functions);
+   duk_put_function_list(ctx, -1, archive_functions);
    duk_push_bare_object(ctx);
    duk_put_number_list(ctx, -1, constants);
    duk_put_prop_string(ctx, -2, "constants");

@@ -55,6 +55,8 @@ need liblzma-dev        test -f /usr/include/lzma.h
 need liblzo2-dev        test -f /usr/include/lzo/lzo1x.h
 need liblz4-dev         test -f /usr/include/lz4.h
 need libzstd-dev        test -f /usr/include/zstd.h
+# import/pull's tar reader: headers only; skiff dlopen()s libarchive.so.13
+need libarchive-dev     test -f /usr/include/archive_entry.h
 if ! have node >/dev/null 2>&1; then
     missing+=(nodejs npm)            # only when there is no node at all
 elif ! have npm >/dev/null 2>&1; then
@@ -80,6 +82,8 @@ if [[ $mode == test ]]; then
     need podman                have podman                # second opinion on CDI (cdi-podman.test.ts)
     need runc                  have runc                  # podman's runtime there (crun refuses hybrid cgroups)
     need uidmap                have newuidmap             # rootless podman
+    need zstd                  have zstd                  # zstd layers for import/pull
+    need charliecloud-builders test -x /usr/bin/ch-image   # ch-image: metadata layout, differential pull
 fi
 
 if (( ${#missing[@]} )); then

@@ -169,3 +169,55 @@ interface NativeHost {
 interface NativeBinding extends NativeSys, NativeHost {}
 
 declare var native: NativeBinding;
+
+/** A libarchive reader (native/archive.c): an opaque pointer. */
+interface ArchiveReader {
+  readonly __archiveReader: never;
+}
+
+/** An archive entry's header fields (struct archive_entry's). */
+interface ArchiveEntry {
+  path: string | null;
+  /** Target of a hard link (a path in the archive), else null. */
+  hardlink: string | null;
+  symlink: string | null;
+  /** S_IFMT bits (S_IFREG, S_IFDIR, ...). */
+  type: number;
+  /** Permission bits, 07777. */
+  perm: number;
+  size: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  /** libarchive's warning about this header, if it had one. */
+  warning?: string | null;
+}
+
+/** The *at calls (native/at.c) and libarchive (native/archive.c, loaded
+    on first use), for writing image trees. */
+interface NativeSys {
+  openat(dirFd: number, path: string, flags: number, mode?: number): number;
+  mkdirat(dirFd: number, path: string, mode: number): void;
+  /** FIFOs and regular files only (no device numbers). */
+  mknodat(dirFd: number, path: string, mode: number): void;
+  unlinkat(dirFd: number, path: string, flags: number): void;
+  symlinkat(target: string, dirFd: number, linkPath: string): void;
+  fchmodat(dirFd: number, path: string, mode: number, flags: number): void;
+  fchmod(fd: number, mode: number): void;
+  fstatat(dirFd: number, path: string, flags: number): NativeStat & { mtime: number };
+  /** Times in whole seconds. */
+  utimensat(dirFd: number, path: string, atime: number, mtime: number, flags: number): void;
+
+  archive_read_new(): ArchiveReader;
+  archive_read_support_filter_all(a: ArchiveReader): void;
+  archive_read_support_format_tar(a: ArchiveReader): void;
+  archive_read_open_fd(a: ArchiveReader, fd: number, blockSize: number): void;
+  /** null at the end of the archive. */
+  archive_read_next_header(a: ArchiveReader): ArchiveEntry | null;
+  archive_read_data_into_fd(a: ArchiveReader, fd: number): void;
+  archive_read_data_skip(a: ArchiveReader): void;
+  /** Bytes read from the file so far (compressed). */
+  archive_filter_bytes(a: ArchiveReader): number;
+  archive_read_free(a: ArchiveReader): void;
+}
