@@ -25,6 +25,10 @@ export const LAYERS = [
   "join", // unit: --join
   "squash", // unit: SquashFS
   "cdi", // unit: CDI devices
+  "storage", // ch-image's storage directory: making, listing, removing images
+  "archive", // applying image layers (tar) safely
+  "registry", // the OCI registry client
+  "images", // unit: the image commands
   "unit", // the unit loader
   "executor", // applies a Plan, loading units as steps need them
   ".", // main.ts
