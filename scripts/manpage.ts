@@ -3,22 +3,13 @@
 // can't disagree. Run at build time by scripts/gen-docs.ts; not part of
 // the skiff binary.
 
-import { ArgpIO, OptionSpec, withArgpOptions } from "../src/cli/argp";
-import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "../src/cli/options";
+import { OptionSpec, withArgpOptions } from "../src/cli/argp";
+import { helpDoc } from "../src/cli/options";
 
 /** Every documented option, argp's own included, by long name as man pages
     list them (--help's order is argp's, which sorts by short name). */
 function documentedOptions(): OptionSpec[] {
-  var none = function (): undefined { return undefined; };
-  var ctx: ParseContext = {
-    version: "", env: none, readHostFile: function () {}, exists: function () { return true; },
-    stderr: none, feature: none, testLog: none, setColor: none,
-  };
-  var io: ArgpIO = {
-    argv0: "ch-run", name: "ch-run", stdout: none, stderr: none,
-    renderHelp: function () { throw new Error("not for help"); }, rename: none, sleep: none,
-  };
-  var all = withArgpOptions(helpDoc("ch-run", optionSpecs(defaultOptions(none), ctx)), io).options;
+  var all = withArgpOptions(helpDoc("ch-run")).options;
   return all.filter(function (s) { return !s.hidden; }).sort(function (a, b) {
     return (a.long as string).toLowerCase() < (b.long as string).toLowerCase() ? -1 : 1;
   });

@@ -25,18 +25,31 @@ export interface OptionSpec {
   help: string;
   /** Longer description for the man page and README. */
   doc?: string;
-  /** Called in command-line order; value undefined if no argument. */
-  handle: (value: string | undefined) => void;
   /** Accepted but not shown in help. */
   hidden?: boolean;
   /** argp help group; -1 sorts last. */
   group?: number;
 }
 
+/** What an option does, called in command-line order; value undefined if
+    no argument. */
+export type Handler = (value: string | undefined) => void;
+
+/** A parse's handlers, by optionKey(). The option table itself is plain
+    data, which help, man pages and completion read without parsing. */
+export interface Handlers {
+  [key: string]: Handler;
+}
+
+/** An option's name among Handlers: its long name, else its short one. */
+export function optionKey(s: OptionSpec): string {
+  return s.long !== undefined ? s.long : s.short as string;
+}
+
 /** What a help text is about: argp's `struct argp` minus the parser. */
 export interface HelpDoc {
   options: OptionSpec[];
-  /** e.g. "IMAGE -- COMMAND [ARG...]" */
+  /** e.g. "IMAGE -- COMMAND [ARG...]"; "" if none. */
   argsDoc: string;
   /** Text before the options; "\v" separates it from the text after. */
   doc: string;
@@ -68,30 +81,32 @@ export interface ArgpIO {
   sleep(seconds: number): void;
 }
 
-/** The program's options followed by argp's own (argp_default_options),
-    as argp parses and documents them. */
-export function withArgpOptions(doc: HelpDoc, io: ArgpIO): HelpDoc {
-  var all: HelpDoc = { options: doc.options.slice(), argsDoc: doc.argsDoc, doc: doc.doc };
-  all.options.push.apply(all.options, defaultOptions(all, io));
-  return all;
+/** argp's own options (argp_default_options), as argp parses and
+    documents them after the program's. */
+export var ARGP_OPTIONS: OptionSpec[] = [
+  { short: "?", long: "help", arg: "none", help: "Give this help list", group: -1 },
+  { long: "usage", arg: "none", help: "Give a short usage message", group: -1 },
+  { long: "program-name", arg: "required", argName: "NAME", help: "Set the program name", hidden: true, group: -1 },
+  { long: "HANG", arg: "optional", argName: "SECS", help: "Hang for SECS seconds (default 3600)", hidden: true,
+    group: -1 },
+];
+
+/** The program's options followed by argp's own. */
+export function withArgpOptions(doc: HelpDoc): HelpDoc {
+  return { options: doc.options.concat(ARGP_OPTIONS), argsDoc: doc.argsDoc, doc: doc.doc };
 }
 
-function defaultOptions(doc: HelpDoc, io: ArgpIO): OptionSpec[] {
-  return [
-    { short: "?", long: "help", arg: "none", help: "Give this help list", group: -1,
-      handle: function () { exitWithHelp(doc, io, HELP_STD_HELP, io.stdout, 0); } },
-    { long: "usage", arg: "none", help: "Give a short usage message", group: -1,
-      handle: function () { exitWithHelp(doc, io, HELP_USAGE, io.stdout, 0); } },
-    { long: "program-name", arg: "required", argName: "NAME", help: "Set the program name", hidden: true, group: -1,
-      handle: function (v) {
-        var slash = (v as string).lastIndexOf("/");
-        io.name = (v as string).slice(slash + 1);
-        io.rename(io.name);
-      } },
-    { long: "HANG", arg: "optional", argName: "SECS", help: "Hang for SECS seconds (default 3600)", hidden: true,
-      group: -1,
-      handle: function (v) { io.sleep(Math.max(0, strtol10(v === undefined ? "3600" : v).value)); } },
-  ];
+function argpHandlers(doc: HelpDoc, io: ArgpIO): Handlers {
+  return {
+    "help": function () { exitWithHelp(doc, io, HELP_STD_HELP, io.stdout, 0); },
+    "usage": function () { exitWithHelp(doc, io, HELP_USAGE, io.stdout, 0); },
+    "program-name": function (v) {
+      var slash = (v as string).lastIndexOf("/");
+      io.name = (v as string).slice(slash + 1);
+      io.rename(io.name);
+    },
+    "HANG": function (v) { io.sleep(Math.max(0, strtol10(v === undefined ? "3600" : v).value)); },
+  };
 }
 
 /** Print argp help (flags) for the program to write, then end parsing. */
@@ -101,17 +116,24 @@ export function exitWithHelp(doc: HelpDoc, io: ArgpIO, flags: number, write: (te
   throw new Exit(code);
 }
 
-/** A usage error: getopt's message, argp's pointer to --help, exit 64. */
-function usageError(doc: HelpDoc, io: ArgpIO, message: string): never {
+/** A usage error: getopt's (or argp_error's) message, argp's pointer to
+    --help, exit 64. */
+export function usageError(doc: HelpDoc, io: ArgpIO, message: string): never {
   io.stderr(readable(io.argv0 + ": " + message) + "\n");
   return exitWithHelp(doc, io, HELP_SEE, io.stderr, EX_USAGE);
 }
 
 /** Parse args (argv without argv[0]) against the program's options plus
-    argp's, calling handlers in order; returns the non-option arguments,
-    IMAGE first. Throws Exit for --help, --usage and usage errors. */
-export function argpParse(doc: HelpDoc, args: string[], posixlyCorrect: boolean, io: ArgpIO): string[] {
-  var all = withArgpOptions(doc, io);
+    argp's, calling handlers (one for each of doc's options) in order;
+    returns the non-option arguments, IMAGE first. Throws Exit for --help,
+    --usage and usage errors. */
+export function argpParse(doc: HelpDoc, args: string[], posixlyCorrect: boolean, io: ArgpIO,
+                          handlers: Handlers): string[] {
+  var all = withArgpOptions(doc);
+  var argp = argpHandlers(all, io);
+  var handle = function (spec: OptionSpec, value: string | undefined): void {
+    (ARGP_OPTIONS.indexOf(spec) >= 0 ? argp : handlers)[optionKey(spec)](value);
+  };
   var positional: string[] = [];
   var i = 0;
   while (i < args.length) {
@@ -121,9 +143,9 @@ export function argpParse(doc: HelpDoc, args: string[], posixlyCorrect: boolean,
       break;
     }
     if (a.length > 2 && a.slice(0, 2) === "--") {
-      i = parseLong(all, io, args, i, a.slice(2));
+      i = parseLong(all, io, args, i, a.slice(2), handle);
     } else if (a.length > 1 && a.charAt(0) === "-") {
-      i = parseShortCluster(all, io, args, i, a.slice(1));
+      i = parseShortCluster(all, io, args, i, a.slice(1), handle);
     } else {
       positional.push(a);
       if (posixlyCorrect) {
@@ -157,7 +179,9 @@ function findLong(doc: HelpDoc, io: ArgpIO, name: string, text: string): OptionS
   return usageError(doc, io, "option '--" + text + "' is ambiguous; possibilities:" + names);
 }
 
-function parseLong(doc: HelpDoc, io: ArgpIO, args: string[], i: number, text: string): number {
+type Handle = (spec: OptionSpec, value: string | undefined) => void;
+
+function parseLong(doc: HelpDoc, io: ArgpIO, args: string[], i: number, text: string, handle: Handle): number {
   var eq = text.indexOf("=");
   var name = eq >= 0 ? text.slice(0, eq) : text;
   var value = eq >= 0 ? text.slice(eq + 1) : undefined;
@@ -169,11 +193,12 @@ function parseLong(doc: HelpDoc, io: ArgpIO, args: string[], i: number, text: st
       usageError(doc, io, "option '--" + spec.long + "' requires an argument");
     value = args[i++];
   }
-  spec.handle(value);
+  handle(spec, value);
   return i;
 }
 
-function parseShortCluster(doc: HelpDoc, io: ArgpIO, args: string[], i: number, cluster: string): number {
+function parseShortCluster(doc: HelpDoc, io: ArgpIO, args: string[], i: number, cluster: string,
+                           handle: Handle): number {
   for (var k = 0; k < cluster.length; k++) {
     var c = cluster.charAt(k);
     var spec: OptionSpec | undefined = undefined;
@@ -183,18 +208,18 @@ function parseShortCluster(doc: HelpDoc, io: ArgpIO, args: string[], i: number, 
     if (spec === undefined)
       return usageError(doc, io, "invalid option -- '" + c + "'");
     if (spec.arg === "none") {
-      spec.handle(undefined);
+      handle(spec, undefined);
       continue;
     }
     var rest = cluster.slice(k + 1);
     if (rest !== "") {
-      spec.handle(rest);
+      handle(spec, rest);
     } else if (spec.arg === "required") {
       if (i >= args.length)
         usageError(doc, io, "option requires an argument -- '" + c + "'");
-      spec.handle(args[i++]);
+      handle(spec, args[i++]);
     } else {
-      spec.handle(undefined);
+      handle(spec, undefined);
     }
     break;
   }

@@ -14,19 +14,13 @@ import * as path from "node:path";
 
 import { Exit } from "../../src/log/fail.ts";
 import {
-  argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions,
+  argpParse, ArgpIO, exitWithHelp, Handlers, HELP_STD_HELP, optionKey, withArgpOptions,
 } from "../../src/cli/argp.ts";
-import { defaultOptions, helpDoc, optionSpecs, ParseContext } from "../../src/cli/options.ts";
+import { helpDoc, RUN_OPTIONS } from "../../src/cli/options.ts";
 import { argpOracle, optName } from "../lib/argp-oracle.ts";
 
 // The real table, with handlers that only record.
-const ctx: ParseContext = {
-  version: "0", env: () => undefined, readHostFile: () => "", exists: () => true, stderr: () => {},
-  feature: () => 0, testLog: () => {}, setColor: () => {},
-};
-const TABLE: OptionSpec[] = optionSpecs(defaultOptions(() => undefined), ctx);
-
-const DOC = helpDoc("ch-run", TABLE);
+const DOC = helpDoc("ch-run");
 const ORACLE = argpOracle(DOC);
 
 interface Outcome {
@@ -44,10 +38,10 @@ function glibc(args: string[], env: Record<string, string> = {}): Outcome {
 
 function skiff(args: string[], env: Record<string, string> = {}): Outcome {
   const o: Outcome = { status: 0, stdout: "", stderr: "" };
-  const doc: HelpDoc = {
-    ...DOC,
-    options: TABLE.map((s) => ({ ...s, handle: (v?: string) => { o.stdout += `opt ${optName(s)} ${v ?? "(null)"}\n`; } })),
-  };
+  const doc = DOC;
+  const handlers: Handlers = {};
+  for (const s of RUN_OPTIONS)
+    handlers[optionKey(s)] = (v?: string) => { o.stdout += `opt ${optName(s)} ${v ?? "(null)"}\n`; };
   const io: ArgpIO = {
     argv0: ORACLE.path, name: "ch-run",
     stdout: (t) => { o.stdout += t; },
@@ -57,9 +51,9 @@ function skiff(args: string[], env: Record<string, string> = {}): Outcome {
     sleep: () => {},
   };
   try {
-    const positional = argpParse(doc, args, env.POSIXLY_CORRECT !== undefined, io);
+    const positional = argpParse(doc, args, env.POSIXLY_CORRECT !== undefined, io, handlers);
     if (positional.length === 0)
-      exitWithHelp(withArgpOptions(doc, io), io, HELP_STD_HELP, io.stderr, 1);
+      exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, 1);
     for (const p of positional) o.stdout += `arg ${p}\n`;
   } catch (e) {
     if (!(e instanceof Exit)) throw e;

@@ -6,12 +6,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 
 import { manPage, optionsMarkdown } from "../../scripts/manpage.ts";
-import { defaultOptions, optionSpecs, ParseContext } from "../../src/cli/options.ts";
+import { RUN_OPTIONS } from "../../src/cli/options.ts";
 
-const none = (): undefined => undefined;
-const ctx: ParseContext = { version: "", env: none, readHostFile: () => "", exists: () => true, stderr: none,
-                            feature: none, testLog: none, setColor: none };
-const OPTIONS = optionSpecs(defaultOptions(none), ctx);
+const OPTIONS = RUN_OPTIONS;
 
 test("README.md's option reference is what scripts/gen-docs.ts renders (make docs refreshes it)", () => {
   // scripts/test.sh runs in the repository

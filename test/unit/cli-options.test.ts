@@ -9,7 +9,7 @@ import { ArgpIO } from "../../src/cli/argp.ts";
 import { Exit } from "../../src/log/fail.ts";
 import { featureStatus, FeatureFacts, kernelAtLeast } from "../../src/cli/features.ts";
 import { parseInt10 } from "../../src/cli/int.ts";
-import { defaultOptions, helpDoc, optionSpecs, Options, ParseContext, parseBind, parseOptions } from "../../src/cli/options.ts";
+import { helpDoc, Options, ParseContext, parseBind, parseOptions } from "../../src/cli/options.ts";
 import { EXIT_FAILURE, EXIT_MISC_ERR, Failure, isFailure } from "../../src/log/fail.ts";
 import { configure, setVerbosity } from "../../src/log/log.ts";
 import { argpOracle } from "../lib/argp-oracle.ts";
@@ -50,7 +50,7 @@ function context(w: World): ParseContext {
 
 // The help is glibc's (src/cli/help.ts binds argp's): the text it prints
 // for the table, as argp_parse() would.
-const ORACLE = argpOracle(helpDoc("ch-run", optionSpecs(defaultOptions(() => undefined), context(world()))));
+const ORACLE = argpOracle(helpDoc("ch-run"));
 
 function io(w: World): ArgpIO {
   const argpIO: ArgpIO = {
