@@ -531,6 +531,8 @@ duk_ret_t push_stat(duk_context *ctx, const struct stat *st)
    put_number(ctx, "dev", (double)st->st_dev);
    put_number(ctx, "ino", (double)st->st_ino);
    put_number(ctx, "nlink", (double)st->st_nlink);
+   put_number(ctx, "blocks", (double)st->st_blocks);
+   put_number(ctx, "mtime", (double)st->st_mtim.tv_sec);
    return 1;
 }
 

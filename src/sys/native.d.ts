@@ -13,6 +13,10 @@ interface NativeStat {
   dev: number;
   ino: number;
   nlink: number;
+  /** Allocated, in 512-byte units. */
+  blocks: number;
+  /** Last modified, in seconds since the epoch. */
+  mtime: number;
 }
 
 interface NativePasswd {

@@ -508,7 +508,8 @@ export class FakeSys implements Sys {
     } else {
       size = (i.target as string).length;
     }
-    return { mode: type | i.perm, uid: i.uid, gid: i.gid, size: size, dev: i.dev, ino: i.ino, nlink: nlink };
+    return { mode: type | i.perm, uid: i.uid, gid: i.gid, size: size, dev: i.dev, ino: i.ino, nlink: nlink,
+             blocks: Math.ceil(size / 4096) * 8, mtime: 0 };
   }
 
   private allocFd(f: Fd): number {
@@ -1115,7 +1116,8 @@ export class FakeSys implements Sys {
     return this.rec("fstat", [fd], () => {
       const f = this.fd(fd, "fstat");
       if (f.kind === "pipe")
-        return { mode: C.S_IFIFO | 0o600, uid: this.uid, gid: this.gid, size: 0, dev: 0, ino: 0, nlink: 1 };
+        return { mode: C.S_IFIFO | 0o600, uid: this.uid, gid: this.gid, size: 0, dev: 0, ino: 0, nlink: 1,
+                 blocks: 0, mtime: 0 };
       return this.statOf(f.inode);
     });
   }
