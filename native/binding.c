@@ -1236,7 +1236,7 @@ static duk_ret_t b_argp_help(duk_context *ctx)
       options[i].doc = field_string(ctx, row, "doc");
       options[i].group = field_int(ctx, row, "group");
    }
-   struct argp argp = { .options = options, .args_doc = arg_bytes(ctx, 1), .doc = arg_bytes(ctx, 2) };
+   struct argp argp = { .options = options, .args_doc = opt_bytes(ctx, 1), .doc = arg_bytes(ctx, 2) };
    char *help = NULL, *complaints = NULL;
    size_t help_len = 0, complaints_len = 0;
    FILE *out = open_memstream(&help, &help_len);

@@ -1,14 +1,15 @@
 // skiff's entry point: argv → options → image → plan → executor → exec.
 // Invoked as `ch-run` (or any name but skiff) it is `skiff run`.
 
-import { ArgpIO } from "./cli/argp";
+import { argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, usageError, withArgpOptions } from "./cli/argp";
+import { Command, commandHelpDoc, CommandIO, commandNames, findCommand, skiffHelpDoc } from "./cli/commands";
 import { featureStatus } from "./cli/features";
 import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
 import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
 import { resolveImage } from "./image/image";
 import { invocationLine } from "./log/argv";
-import { describeFailure, Exit, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
+import { describeFailure, EX_USAGE, Exit, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
 import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
 import * as path from "./path/path";
@@ -219,15 +220,51 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   return execute(sys, plan);
 }
 
-function skiffHelp(): string {
-  return "Usage: skiff COMMAND [ARG...]\n\n"
-    + "Unprivileged HPC container runtime, compatible with Charliecloud's ch-run.\n\n"
-    + "Commands:\n"
-    + "  run [OPTION...] IMAGE -- COMMAND [ARG...]   run COMMAND in IMAGE (see skiff run --help)\n\n"
-    + "Options:\n"
-    + "  -?, --help     give this help list\n"
-    + "  -V, --version  print version and exit\n\n"
-    + "Invoked as ch-run, skiff behaves as `skiff run`.\n";
+/** An unknown COMMAND (of skiff or of skiff help): name the commands. */
+function unknownCommand(name: string): never {
+  return fail("unknown command: " + name, undefined,
+              { hint: "COMMAND is one of: " + commandNames().join(", ") + "; see skiff help", exitCode: EX_USAGE });
+}
+
+/** `skiff help [COMMAND]`: skiff's help, or COMMAND's --help. */
+function help(io: ArgpIO, args: string[], env: Getenv): never {
+  var own = commandHelpDoc(findCommand("help") as Command, io.name);
+  var operands = argpParse(own, args, env("POSIXLY_CORRECT") !== undefined, io, {});
+  if (operands.length > 1)
+    usageError(withArgpOptions(own), io, "too many arguments: " + operands[1]);
+  var doc = skiffHelpDoc();
+  io.name = "skiff";
+  if (operands.length > 0) {
+    var c = findCommand(operands[0]);
+    if (c === undefined)
+      return unknownCommand(operands[0]);
+    io.name = "skiff " + c.name;
+    doc = commandHelpDoc(c, io.name);
+  }
+  return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0);
+}
+
+/** skiff's own options, then COMMAND and its arguments. */
+function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: Ids): never {
+  var doc = skiffHelpDoc();
+  var rest = argpParse(doc, args, true, io, {
+    "h": function () { exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0); },
+    "version": function () { err(VERSION + "\n"); throw new Exit(0); },
+  });
+  if (rest.length === 0)
+    return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, EXIT_FAILURE);
+  var c = findCommand(rest[0]);
+  if (c === undefined)
+    return unknownCommand(rest[0]);
+  io.argv0 += " " + c.name;
+  io.name = "skiff " + c.name;
+  if (c.name === "run")
+    return run(io, rest.slice(1), environ, env, ids);
+  if (c.name === "help")
+    return help(io, rest.slice(1), env);
+  var cio = io as CommandIO;
+  cio.env = env;
+  return exit(unit("images").COMMANDS[c.name](sys, rest.slice(1), cio));
 }
 
 function main(): never {
@@ -245,27 +282,10 @@ function main(): never {
     sys.syslog(sys.constants.LOG_USER | sys.constants.LOG_INFO, invocationLine(ids.u[0], argv));
     if (env("USER") === undefined)
       fail("$USER not set", undefined, { hint: "set USER to your user name" });
-    var args = argv.slice(1);
-    var argv0 = argv[0];
-    if (prog === "skiff") {
-      if (args[0] === "run") {
-        args = args.slice(1);
-      } else if (args.length === 0) {
-        err(skiffHelp());
-        return exit(EXIT_FAILURE);
-      } else if (args[0] === "--help" || args[0] === "-?") {
-        out(1, skiffHelp());
-        return exit(0);
-      } else if (args[0] === "--version" || args[0] === "-V") {
-        err(VERSION + "\n");
-        return exit(0);
-      } else {
-        fail("unknown command: " + args[0], undefined, { hint: "use skiff run IMAGE -- COMMAND; see skiff --help" });
-      }
-      prog = "skiff run";
-      argv0 += " run";
-    }
-    return run(argpIO(argv0, prog, env), args, environ, env, ids);
+    var io = argpIO(argv[0], prog, env);
+    if (prog === "skiff")
+      return skiff(io, argv.slice(1), environ, env, ids);
+    return run(io, argv.slice(1), environ, env, ids);
   } catch (e) {
     if (e instanceof Exit)
       return exit(e.code);

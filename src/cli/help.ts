@@ -120,7 +120,7 @@ function helpInChild(sys: Sys, rows: ArgpOptionRow[], doc: HelpDoc, flags: numbe
   var fds = sys.pipe();
   var pid = sys.fork();
   if (pid === 0) {
-    var r = sys.argp_help(rows, doc.argsDoc, doc.doc, flags, name);
+    var r = sys.argp_help(rows, doc.argsDoc || null, doc.doc, flags, name);
     stderr(r[1]);
     for (var help = r[0]; help !== ""; )
       help = help.slice(sys.write(fds[1], help));
@@ -159,7 +159,7 @@ export function argpHelp(sys: Sys, doc: HelpDoc, name: string, flags: number, en
     format = "";
   }
   sys.setenv("ARGP_HELP_FMT", format);
-  var r = sys.argp_help(rows, doc.argsDoc, doc.doc, flags, name);
+  var r = sys.argp_help(rows, doc.argsDoc || null, doc.doc, flags, name);
   stderr(r[1]);
   return r[0];
 }

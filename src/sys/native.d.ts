@@ -154,9 +154,10 @@ interface NativeSys {
   monotonic(): number;
   nanosleep(ms: number): void;
   /** argp_state_help(3) for an argp with these options, args_doc and doc,
-      under the program name: [the help, argp's complaints about
-      ARGP_HELP_FMT]. */
-  argp_help(options: ArgpOptionRow[], argsDoc: string, doc: string, flags: number, name: string): [string, string];
+      under the program name (argsDoc null: no operands): [the help, argp's
+      complaints about ARGP_HELP_FMT]. */
+  argp_help(options: ArgpOptionRow[], argsDoc: string | null, doc: string, flags: number,
+            name: string): [string, string];
 }
 
 /** What the engine that runs the program offers besides (src/sys/host.ts). */

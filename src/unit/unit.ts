@@ -1,9 +1,9 @@
 // Units: code that most runs never need (SquashFS, --join, argp's help,
-// --seccomp, --dry-run, --unset-env's globs, CDI) is compiled to bytecode of its
-// own, which the host loads only when the program first asks for it
-// (Host.load_unit, src/sys/host.ts). Loading bytecode and creating its functions was half
-// of a launch's instructions; a plain launch now loads about 60% of the
-// program.
+// --seccomp, --dry-run, --unset-env's globs, CDI, the image commands) is
+// compiled to bytecode of its own, which the host loads only when the
+// program first asks for it (Host.load_unit, src/sys/host.ts). Loading
+// bytecode and creating its functions was half of a launch's instructions;
+// a plain launch now loads about 60% of the program.
 //
 // A unit's bytecode is a function of the core modules it imports:
 // scripts/bundle.mjs builds each unit with its imports of core modules bound
@@ -22,6 +22,7 @@ export interface Units {
   format: typeof import("../plan/unit");
   glob: typeof import("../env/unit");
   help: typeof import("../cli/unit");
+  images: typeof import("../images/unit");
   join: typeof import("../join/unit");
   seccomp: typeof import("../exec/unit");
   squash: typeof import("../squash/unit");

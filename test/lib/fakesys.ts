@@ -1501,7 +1501,7 @@ export class FakeSys implements Sys {
 
   /** glibc lays the help out (test/lib/argp-oracle.ts checks it); here a
       stand-in names what was asked for. */
-  argp_help(options: ArgpOptionRow[], argsDoc: string, doc: string, flags: number, name: string): [string, string] {
+  argp_help(options: ArgpOptionRow[], argsDoc: string | null, doc: string, flags: number, name: string): [string, string] {
     return this.rec("argp_help", [options, argsDoc, doc, flags, name],
                     () => [`argp help of ${name}, flags ${flags}, ${options.length} options\n`, ""] as [string, string]);
   }

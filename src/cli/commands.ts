@@ -1,0 +1,120 @@
+// skiff's commands as plain data (crun's src/crun.c keeps such a table): the
+// one source of main.ts's dispatch, `skiff help`, each command's --help
+// (glibc's argp), the man pages and bash completion (scripts/). What a
+// command does lives elsewhere: `run` in main.ts, the image commands in the
+// images unit (src/images/unit.ts), which parses their options.
+
+import { ArgpIO, HelpDoc, OptionSpec } from "./argp";
+import { ARGS_DOC, RUN_OPTIONS, runDoc } from "./options";
+import { Getenv, Sys } from "../sys/sys";
+
+/** What an operand is, for completion: an image (a stored name or a
+    path), a stored image's name, a file or directory, a command's name,
+    or anything. */
+export type Operand = "image" | "name" | "path" | "command" | "word";
+
+/** What a command other than run gets from main.ts. */
+export interface CommandIO extends ArgpIO {
+  env: Getenv;
+}
+
+/** A command other than run: its arguments after its name; returns the
+    exit status. */
+export type CommandMain = (sys: Sys, args: string[], io: CommandIO) => number;
+
+export interface Command {
+  name: string;
+  /** One line for `skiff help` and the man page's NAME. */
+  summary: string;
+  /** The operands as help shows them, e.g. "SRC DST". */
+  argsDoc: string;
+  /** The operands, in order, for completion; the last one repeats if
+      argsDoc ends with "...". */
+  operands: Operand[];
+  /** argp's doc (before "\v": after the usage line; after it: after the
+      options), under program name prog. */
+  doc: (prog: string) => string;
+  options: OptionSpec[];
+}
+
+export var STORAGE_OPTION: OptionSpec = {
+  short: "s", long: "storage", arg: "required", argName: "DIR",
+  help: "set DIR as storage directory",
+  doc: "ch-image's storage directory, where images are kept by name (default: $CH_IMAGE_STORAGE, else "
+    + "/var/tmp/$USER.ch).",
+};
+
+var VERBOSE_OPTION: OptionSpec = {
+  short: "v", long: "verbose", arg: "none",
+  help: "be more verbose (can be repeated)",
+  doc: "Log more: each step at -v, debugging detail at -vv.",
+};
+
+function fixed(text: string): (prog: string) => string {
+  return function () { return text; };
+}
+
+export var COMMANDS: Command[] = [
+  { name: "run", summary: "run a command in an unprivileged container", argsDoc: ARGS_DOC,
+    operands: ["image", "word"], doc: runDoc, options: RUN_OPTIONS },
+  { name: "images", summary: "list the images in storage", argsDoc: "",
+    operands: [],
+    doc: fixed("\nList the images in the storage directory, by name: size on disk, format and when it was "
+               + "stored.\n"),
+    options: [
+      { short: "q", long: "quiet", arg: "none", help: "print names only, one a line",
+        doc: "Print only the images' names, one a line, for scripts." },
+      STORAGE_OPTION,
+      VERBOSE_OPTION,
+    ] },
+  { name: "rm", summary: "remove images from storage", argsDoc: "NAME...",
+    operands: ["name"],
+    doc: fixed("\nRemove the named images from the storage directory.\n"),
+    options: [STORAGE_OPTION, VERBOSE_OPTION] },
+  { name: "help", summary: "show skiff's help, or COMMAND's", argsDoc: "[COMMAND]",
+    operands: ["command"],
+    doc: fixed("\nShow the help of skiff, or of COMMAND (as `skiff COMMAND --help').\n"), options: [] },
+];
+
+/** The command of that name, if any. */
+export function findCommand(name: string): Command | undefined {
+  for (var i = 0; i < COMMANDS.length; i++)
+    if (COMMANDS[i].name === name)
+      return COMMANDS[i];
+  return undefined;
+}
+
+/** The commands' names, for messages. */
+export function commandNames(): string[] {
+  var names: string[] = [];
+  for (var i = 0; i < COMMANDS.length; i++)
+    names.push(COMMANDS[i].name);
+  return names;
+}
+
+/** --help's subject for command c, called prog ("skiff NAME", or ch-run). */
+export function commandHelpDoc(c: Command, prog: string): HelpDoc {
+  return { options: c.options, argsDoc: c.argsDoc, doc: c.doc(prog) };
+}
+
+/** `skiff` itself: its options before the command, and the command list
+    after them (argp's post-doc), aligned as argp aligns options. */
+export var SKIFF_OPTIONS: OptionSpec[] = [
+  { short: "h", arg: "none", help: "give this help list", hidden: true },
+  { short: "V", long: "version", arg: "none", help: "print version and exit",
+    doc: "Print the version on standard error and exit." },
+];
+
+export function skiffHelpDoc(): HelpDoc {
+  var list = "";
+  for (var i = 0; i < COMMANDS.length; i++) {
+    var left = "  " + COMMANDS[i].name;
+    list += left + new Array(Math.max(2, 27 - left.length) + 1).join(" ") + COMMANDS[i].summary + "\n";
+  }
+  return {
+    options: SKIFF_OPTIONS,
+    argsDoc: "COMMAND [ARG...]",
+    doc: "\nUnprivileged HPC container runtime, compatible with Charliecloud's ch-run.\n\vCommands:\n" + list
+      + "\n`skiff COMMAND --help' shows a command's options. Invoked as ch-run, skiff is `skiff run'.\n",
+  };
+}

@@ -1,0 +1,13 @@
+// The images unit (src/unit/unit.ts): the commands that get, list and
+// change images, with the storage/ code they use, which a plain `skiff
+// run` never loads. One file a command.
+
+import { CommandMain } from "../cli/commands";
+import { images } from "./images";
+import { rm } from "./rm";
+
+/** Each command of src/cli/commands.ts's table but run and help, by name. */
+export var COMMANDS: { [name: string]: CommandMain } = {
+  images: images,
+  rm: rm,
+};
