@@ -127,7 +127,7 @@ static void push_str(duk_context *ctx, const char *s)
 /* The bytes the string at idx stands for, NUL-terminated, and their number
    in *len if len is not NULL. Valid while the value at idx is: if escapes
    had to be undone, a buffer of the bytes replaces the string there. */
-static const char *arg_lbytes(duk_context *ctx, duk_idx_t idx, duk_size_t *len)
+const char *arg_lbytes(duk_context *ctx, duk_idx_t idx, duk_size_t *len)
 {
    duk_size_t n;
    const char *s = duk_require_lstring(ctx, idx, &n);
@@ -1359,6 +1359,8 @@ void binding_install(duk_context *ctx, int argc, char **argv)
    duk_put_function_list(ctx, -1, functions);
    duk_put_function_list(ctx, -1, at_functions);
    duk_put_function_list(ctx, -1, archive_functions);
+   duk_put_function_list(ctx, -1, curl_functions);
+   duk_put_function_list(ctx, -1, digest_functions);
    duk_push_bare_object(ctx);
    duk_put_number_list(ctx, -1, constants);
    duk_put_prop_string(ctx, -2, "constants");

@@ -57,6 +57,9 @@ need liblz4-dev         test -f /usr/include/lz4.h
 need libzstd-dev        test -f /usr/include/zstd.h
 # import/pull's tar reader: headers only; skiff dlopen()s libarchive.so.13
 need libarchive-dev     test -f /usr/include/archive_entry.h
+# pull: headers only (types, constants); libcurl and libcrypto are dlopen'd
+need libcurl4-openssl-dev  compgen -G '/usr/include/*/curl/curl.h'
+need libssl-dev            test -f /usr/include/openssl/evp.h
 if ! have node >/dev/null 2>&1; then
     missing+=(nodejs npm)            # only when there is no node at all
 elif ! have npm >/dev/null 2>&1; then

@@ -63,6 +63,43 @@ interface NativeSpawnAttrs {
   setsigdef?: number[];
 }
 
+/** One HTTP GET as http_get() makes it (native/curl.c): every choice is
+    the caller's. */
+interface HttpRequest {
+  /** Request header lines, "Name: value". */
+  headers?: string[];
+  /** Where the body goes; -1 or absent: returned as `body`, up to maxBody
+      bytes (default 1 MiB; longer is an EFBIG error). */
+  fd?: number;
+  maxBody?: number;
+  /** 0: don't check the server's certificate (default 1: check). */
+  verify?: number;
+  /** PEM file of CA certificates to check it against. */
+  caFile?: string;
+  /** Redirects to follow (default 0: none). */
+  maxRedirects?: number;
+  /** Schemes allowed, also on redirects: "http,https". */
+  protocols?: string;
+  userAgent?: string;
+  connectTimeoutMs?: number;
+  /** Give up when slower than lowSpeedBytes/s for lowSpeedSeconds. */
+  lowSpeedBytes?: number;
+  lowSpeedSeconds?: number;
+  /** Called with (bytes received, bytes expected or 0) at most every
+      progressSeconds (default 0.1); what it throws ends the transfer. */
+  progress?: (received: number, total: number) => void;
+  progressSeconds?: number;
+}
+
+interface HttpResponse {
+  status: number;
+  /** The last response's header lines (a redirect's are dropped). */
+  headers: string[];
+  /** Where the last request went, after redirects. */
+  url: string;
+  body?: string;
+}
+
 /** The system calls and numbers skiff acts through: the real binding, or
     the tests' FakeSys (test/lib/fakesys.ts). */
 interface NativeSys {
@@ -158,6 +195,14 @@ interface NativeSys {
       complaints about ARGP_HELP_FMT]. */
   argp_help(options: ArgpOptionRow[], argsDoc: string | null, doc: string, flags: number,
             name: string): [string, string];
+
+  /** libcurl (opened on first use): one GET. Errors: "curl_easy_perform"
+      (code ECURL, errno the CURLcode), "write", or "dlopen". */
+  http_get(url: string, request: HttpRequest): HttpResponse;
+  /** libcrypto (opened on first use): SHA-256 as lowercase hex of the rest
+      of fd, or of a string's bytes. */
+  sha256_fd(fd: number): string;
+  sha256_bytes(data: string): string;
 }
 
 /** What the engine that runs the program offers besides (src/sys/host.ts). */

@@ -27,6 +27,7 @@ import type { Sys } from "../../src/sys/sys.ts";
 import { MACHINE_CONSTANTS } from "./constants.ts";
 import type { Constants } from "../../src/sys/constants.ts";
 import { getenvOf } from "./environ.ts";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 
 
@@ -1545,6 +1546,36 @@ export class FakeSys implements Sys {
   archive_read_data_skip(a: ArchiveReader): void { this.notSimulated("archive_read_data_skip", [a]); }
   archive_filter_bytes(a: ArchiveReader): number { return this.notSimulated("archive_filter_bytes", [a]); }
   archive_read_free(a: ArchiveReader): void { this.notSimulated("archive_read_free", [a]); }
+
+  //// Libraries opened on first use ////////////////////////////////////////
+
+  /** Answers http_get(): a test's registry. */
+  http: (url: string, request: HttpRequest) => { status: number; headers: string[]; body: string } =
+    (url) => ({ status: 404, headers: [], body: "no server for " + url });
+
+  http_get(url: string, request: HttpRequest): HttpResponse {
+    return this.rec("http_get", [url, request], () => {
+      const r = this.http(url, request);
+      if (request.fd === undefined || request.fd < 0)
+        return { status: r.status, headers: r.headers, url: url, body: r.body };
+      for (let data = r.body; data !== "";)
+        data = data.slice(this.write(request.fd, data));
+      return { status: r.status, headers: r.headers, url: url };
+    });
+  }
+
+  sha256_fd(fd: number): string {
+    return this.rec("sha256_fd", [fd], () => {
+      const h = createHash("sha256");
+      for (let s = this.read(fd, 65536); s !== ""; s = this.read(fd, 65536))
+        h.update(s, "utf8");
+      return h.digest("hex");
+    });
+  }
+
+  sha256_bytes(data: string): string {
+    return this.rec("sha256_bytes", [data], () => createHash("sha256").update(data, "utf8").digest("hex"));
+  }
 }
 
 function pathOfParts(parts: string[]): string {
