@@ -27,7 +27,7 @@ export const LAYERS = [
   "cdi", // unit: CDI devices
   "storage", // ch-image's storage directory: making, listing, removing images
   "archive", // applying image layers (tar) safely
-  "registry", // the OCI registry client
+  "registry", // OCI registries: references, auth, manifests, blobs, the download cache
   "images", // unit: the image commands
   "unit", // the unit loader
   "executor", // applies a Plan, loading units as steps need them

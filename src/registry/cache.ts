@@ -1,0 +1,103 @@
+// The download cache, STORAGE/dlcache/ (ch-image's name): blobs by digest.
+// A blob is written to a temporary name of this process's and renamed to
+// its digest's name only once its digest is checked, so what is there
+// under a digest's name is that blob, whatever was interrupted.
+
+import { attempt, fail, isErrno } from "../log/fail";
+import * as log from "../log/log";
+import { statOrNull, Sys } from "../sys/sys";
+import { Client } from "./client";
+import { Descriptor } from "./manifest";
+
+var DIGEST = /^sha256:([0-9a-f]{64})$/;
+var TEMP = /^\.partial\.([0-9]+)\./;
+
+export function cacheDir(storage: string): string {
+  return storage + "/dlcache";
+}
+
+function hexOf(digest: string): string {
+  var m = DIGEST.exec(digest);
+  if (m === null)
+    return fail("unsupported digest " + JSON.stringify(digest), undefined,
+                { hint: "skiff verifies sha256 digests, which registries use" });
+  return m[1];
+}
+
+/** The cache's file for a digest (the cache need not have it). */
+export function blobFile(storage: string, digest: string): string {
+  return cacheDir(storage) + "/sha256-" + hexOf(digest);
+}
+
+/** Make the cache directory; remove partial downloads of processes that are
+    gone (killed mid-pull). */
+export function openCache(sys: Sys, storage: string): void {
+  var dir = cacheDir(storage);
+  attempt("can't create download cache " + dir, function () {
+    if (statOrNull(sys, dir, false) === null)
+      sys.mkdir(dir, 0o755);
+  });
+  var names = sys.listdir(dir);
+  for (var i = 0; i < names.length; i++) {
+    var m = TEMP.exec(names[i]);
+    if (m === null)
+      continue;
+    try {
+      sys.kill(Number(m[1]), 0);
+    } catch (e) {
+      if (!isErrno(e, "ESRCH"))
+        throw e;
+      log.debug("removing partial download " + dir + "/" + names[i]);
+      attempt("can't remove partial download", function () { sys.unlink(dir + "/" + names[i]); });
+    }
+  }
+}
+
+/** The SHA-256 of a file, as "sha256:HEX". */
+export function fileDigest(sys: Sys, file: string): string {
+  var fd = sys.open(file, sys.constants.O_RDONLY | sys.constants.O_NOFOLLOW);
+  try {
+    return "sha256:" + sys.sha256_fd(fd);
+  } finally {
+    sys.close(fd);
+  }
+}
+
+export type BlobProgress = (received: number, total: number) => void;
+
+/** The cache's file of blob d, downloading it unless the cache has it.
+    Returns [file, whether it was cached]. */
+export function fetchBlob(sys: Sys, client: Client, storage: string, d: Descriptor,
+                          progress?: BlobProgress): [string, boolean] {
+  var file = blobFile(storage, d.digest);
+  var st = statOrNull(sys, file, false);
+  if (st !== null && st.size === d.size)
+    return [file, true];
+  var temp = cacheDir(storage) + "/.partial." + sys.getpid() + "." + hexOf(d.digest);
+  var c = sys.constants;
+  if (statOrNull(sys, temp, false) !== null)
+    sys.unlink(temp);
+  var fd = attempt("can't create " + temp, function () {
+    return sys.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_APPEND | c.O_NOFOLLOW, 0o644);
+  });
+  try {
+    try {
+      client.get("blobs", d.digest, [], fd, progress);
+    } finally {
+      sys.close(fd);
+    }
+    var got = fileDigest(sys, temp);
+    if (got !== d.digest)
+      fail("blob " + d.digest + " failed verification: its content has digest " + got, undefined,
+           { hint: "the registry or something between sent a corrupt blob; the download was removed: try again" });
+    sys.rename(temp, file);
+  } catch (e) {
+    try {
+      sys.unlink(temp);
+    } catch (e2) {
+      log.debug("can't remove " + temp);
+    }
+    throw e;
+  }
+  return [file, false];
+}
