@@ -59,13 +59,21 @@ export function winnerOf(sys: Sys, seg: Segment): { pid: number; alive: boolean 
   return { pid: pid, alive: isAlive(sys, pid, seg.getD(D_WINNER_START)) };
 }
 
+/** Is the loser that took slot i still running? It writes its start
+    time just after taking the slot: until then, its PID alone says (a
+    loser killed in between is seen dead, not waited for). */
+function loserAlive(sys: Sys, seg: Segment, i: number, pid: number): boolean {
+  var start = seg.slotStart(i);
+  return start === 0 ? startTime(sys, pid) !== null : isAlive(sys, pid, start);
+}
+
 /** Is anyone who came still in the group (alive, and not done with it)? */
 export function anyoneIn(sys: Sys, seg: Segment): boolean {
   for (var i = 0; i < seg.count(); i++) {
     var pid = seg.load(seg.slotPidWord(i));
     if (pid === 0 || seg.load(seg.slotStatusWord(i)) === SLOT_DONE)
       continue;
-    if (i === 0 ? winnerOf(sys, seg).alive : isAlive(sys, pid, seg.slotStart(i)))
+    if (i === 0 ? winnerOf(sys, seg).alive : loserAlive(sys, seg, i, pid))
       return true;
   }
   return false;
@@ -84,9 +92,11 @@ export function retire(sys: Sys, n: Shm, m: Mapped, from: number): boolean {
 /** A loser's place: a free slot, or -1 if there is none. */
 export function claimSlot(sys: Sys, seg: Segment): number {
   var me = sys.getpid();
+  // Read first, to be written right after the claim (see loserAlive).
+  var start = startTime(sys, me) as number;
   for (var i = 1; i < seg.count(); i++) {
     if (seg.cas(seg.slotPidWord(i), 0, me)) {
-      seg.setSlotStart(i, startTime(sys, me) as number);
+      seg.setSlotStart(i, start);
       seg.cas(seg.slotStatusWord(i), 0, SLOT_CLAIMED);
       return i;
     }
@@ -199,14 +209,15 @@ export class Peer implements PeerGroup {
     wakeAll(sys, seg);
   }
 
-  /** The winner's wait: a peer that claimed a place but died before
-      joining will never come. */
+  /** The winner's wait: a peer that took a place but died before
+      joining (whether or not it had marked its slot claimed) will never
+      come. */
   private checkPeersAlive(): void {
     var seg = this.seg;
     for (var i = 1; i < seg.count(); i++) {
       var pid = seg.load(seg.slotPidWord(i));
-      if (pid !== 0 && seg.load(seg.slotStatusWord(i)) === SLOT_CLAIMED
-          && !isAlive(this.sys, pid, seg.slotStart(i)))
+      var status = seg.load(seg.slotStatusWord(i));
+      if (pid !== 0 && status !== SLOT_ARRIVED && status !== SLOT_DONE && !loserAlive(this.sys, seg, i, pid))
         this.groupFails("peer pid " + pid + " died before joining the container");
     }
   }
