@@ -39,7 +39,7 @@ $(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh native/duktape/pyth
 	bash scripts/duktape-source.sh $(DUKTAPE_SRC)
 
 $(B)/duktape/duktape.c: $(DUKTAPE_SRC)/tools/configure.py $(DUKTAPE_OPTIONS) native/duktape/math.h Makefile
-	rm -rf $(B)/duktape
+	rm -rf $(B)/duktape && mkdir -p $(B)
 	$(PYTHON) $< --quiet --duk-dist-meta $(DUKTAPE_SRC)/duk_dist_meta.json --output-directory $(B)/duktape \
 	  --rom-support --rom-auto-lightfunc \
 	  $(DUKTAPE_OPTIONS:%=--option-file %) --fixup-file native/duktape/math.h
