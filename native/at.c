@@ -74,18 +74,13 @@ static duk_ret_t b_fchmod(duk_context *ctx)
    return 0;
 }
 
-/* As binding.c's stat, and the modification time (seconds), which a copy
-   keeps. */
 static duk_ret_t b_fstatat(duk_context *ctx)
 {
    const char *path = arg_bytes(ctx, 1);
    struct stat st;
    if (fstatat(duk_require_int(ctx, 0), path, &st, duk_require_int(ctx, 2)))
       FAIL("fstatat", path, NULL);
-   push_stat(ctx, &st);
-   duk_push_number(ctx, (double)st.st_mtim.tv_sec);
-   duk_put_prop_literal(ctx, -2, "mtime");
-   return 1;
+   return push_stat(ctx, &st);
 }
 
 /* utimensat(dirfd, path, atime, mtime, flags), times in whole seconds. */

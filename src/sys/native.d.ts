@@ -255,7 +255,7 @@ interface NativeSys {
   symlinkat(target: string, dirFd: number, linkPath: string): void;
   fchmodat(dirFd: number, path: string, mode: number, flags: number): void;
   fchmod(fd: number, mode: number): void;
-  fstatat(dirFd: number, path: string, flags: number): NativeStat & { mtime: number };
+  fstatat(dirFd: number, path: string, flags: number): NativeStat;
   /** Times in whole seconds. */
   utimensat(dirFd: number, path: string, atime: number, mtime: number, flags: number): void;
 

@@ -1527,7 +1527,7 @@ export class FakeSys implements Sys {
     this.notSimulated("fchmodat", [dirFd, p, mode, flags], p);
   }
   fchmod(fd: number, mode: number): void { this.notSimulated("fchmod", [fd, mode]); }
-  fstatat(dirFd: number, p: string, flags: number): NativeStat & { mtime: number } {
+  fstatat(dirFd: number, p: string, flags: number): NativeStat {
     return this.notSimulated("fstatat", [dirFd, p, flags], p);
   }
   utimensat(dirFd: number, p: string, atime: number, mtime: number, flags: number): void {
