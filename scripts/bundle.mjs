@@ -99,7 +99,8 @@ function unitFunction(name, esm) {
     return kept.length === 0 ? "" : `var ${m}=__core(${mod}),${kept.join(",")};`;
   });
   const exported = /export\s*\{([^}]*)\};?\s*$/.exec(body);
-  if (exported === null || /\b(import|export)\b\s*[{*"]/.test(body.slice(0, exported.index)))
+  // A statement, not a word in a string such as "import" (a command's name).
+  if (exported === null || /(^|[;{}])\s*(import|export)\b\s*[{*"]/.test(body.slice(0, exported.index)))
     die(`unit ${name}: unexpected import or export statements in esbuild's output`);
   const object = exported[1].split(",").map((x) => x.trim()).filter(Boolean).map((spec) => {
     const [local, as] = spec.split(/\s+as\s+/);

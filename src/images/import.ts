@@ -1,0 +1,107 @@
+// `skiff import SRC NAME` (doc/import.md): an image from a `docker save`
+// archive, an OCI image layout (directory or tar), a root file system
+// (tar, compressed or not, or a directory) into the storage directory.
+// The image is made in a temporary directory in storage and renamed into
+// place only when complete.
+
+import { applyLayer, applyLayerFd } from "../archive/layer";
+import { copyDirectory } from "../archive/copy";
+import { writeChFiles } from "../archive/chfiles";
+import { Layout, openIn, readLayout } from "../archive/layout";
+import { logReport, newReport, Report } from "../archive/report";
+import { CommandIO } from "../cli/commands";
+import { attempt, fail } from "../log/fail";
+import * as log from "../log/log";
+import { discard, installImage, newImageDir } from "../storage/storage";
+import { isDir, Sys } from "../sys/sys";
+import { parseArgs } from "./args";
+import { Progress } from "./progress";
+
+/** Apply layout's layers (in the directory open as dirFd) onto image. */
+function applyLayout(sys: Sys, layout: Layout, src: string, dirFd: number, image: string, report: Report,
+                     progress: Progress): void {
+  log.verbose(src + ": " + layout.kind + ", " + layout.layers.length + " layers");
+  for (var i = 0; i < layout.layers.length; i++) {
+    var what = src + ": " + layout.layers[i];
+    var fd = openIn(sys, dirFd, layout.layers[i], what);
+    if (fd === null)
+      fail("can't import: " + what + ": layer missing");
+    try {
+      applyLayerFd(sys, fd as number, what, image, report,
+                   progress.start("layer " + (i + 1) + "/" + layout.layers.length));
+    } finally {
+      sys.close(fd as number);
+    }
+    progress.done();
+  }
+}
+
+interface Unpacked {
+  /** The directory holding the image. */
+  image: string;
+  /** The image config's JSON, or null if none. */
+  config: string | null;
+  report: Report;
+}
+
+/** Fill image (or, for an image archive, a directory of its own, added to
+    temps) from src. */
+function unpack(sys: Sys, src: string, image: string, storage: string, name: string, temps: string[],
+                progress: Progress): Unpacked {
+  var c = sys.constants;
+  var report = newReport();
+  var st = attempt("can't import: " + src, function () { return sys.stat(src); });
+  var layoutDir = src;
+  if (!isDir(sys, st.mode)) {
+    // A tar: a root file system, or an image archive to look into.
+    applyLayer(sys, src, image, report, progress.start(src));
+    progress.done();
+    layoutDir = image;
+  }
+  var dirFd = attempt("can't import: " + src, function () { return sys.open(layoutDir, c.O_PATH | c.O_DIRECTORY); });
+  try {
+    var layout = readLayout(sys, dirFd, src);
+    if (layout === null) {
+      if (layoutDir === src)
+        copyDirectory(sys, src, image, report);
+      return { image: image, config: null, report: report };
+    }
+    var into = image;
+    if (layoutDir === image) {
+      into = newImageDir(sys, storage, name);
+      temps.push(into);
+      report = newReport();
+    }
+    applyLayout(sys, layout, src, dirFd, into, report, progress);
+    return { image: into, config: layout.config, report: report };
+  } finally {
+    sys.close(dirFd);
+  }
+}
+
+export function importImage(sys: Sys, args: string[], io: CommandIO): number {
+  var a = parseArgs("import", args, io, 2, 2, {
+    "quiet": function () { log.setVerbosity(log.LL_FATAL); },
+  });
+  var src = a.operands[0];
+  var name = a.operands[1];
+  if (name === "" || name === "." || name === ".." || name.indexOf("\0") >= 0)
+    fail("invalid image name: " + name, undefined, { hint: "name the image as for ch-image, e.g. alpine:3.19" });
+  var progress = new Progress(sys, io);
+  var temps: string[] = [];
+  var got: Unpacked;
+  try {
+    var image = newImageDir(sys, a.storage, name);
+    temps.push(image);
+    got = unpack(sys, src, image, a.storage, name, temps, progress);
+    writeChFiles(sys, got.image, got.config);
+    installImage(sys, got.image, a.storage, name);
+    temps.splice(temps.indexOf(got.image), 1);
+  } finally {
+    progress.done();
+    for (var i = 0; i < temps.length; i++)
+      discard(sys, temps[i]);
+  }
+  logReport(got.report);
+  return 0;
+}
