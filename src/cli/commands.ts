@@ -71,6 +71,19 @@ export var COMMANDS: Command[] = [
     operands: ["name"],
     doc: fixed("\nRemove the named images from the storage directory.\n"),
     options: [STORAGE_OPTION, VERBOSE_OPTION] },
+  { name: "import", summary: "import an image from an archive or a directory into storage", argsDoc: "SRC NAME",
+    operands: ["path", "word"],
+    doc: fixed("\nImport SRC as image NAME in the storage directory. SRC is a `docker save' archive, an OCI "
+               + "image layout (a directory or a tar of one), a root file system tar (.tar, .tar.gz, .tar.zst, "
+               + "...) or a directory. Layers are applied as the OCI image specification says; device files, "
+               + "owners and setuid/setgid bits are dropped, and nothing is ever written outside the image "
+               + "(doc/import.md).\n"),
+    options: [
+      { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
+        doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
+      STORAGE_OPTION,
+      VERBOSE_OPTION,
+    ] },
   { name: "help", summary: "show skiff's help, or COMMAND's", argsDoc: "[COMMAND]",
     operands: ["command"],
     doc: fixed("\nShow the help of skiff, or of COMMAND (as `skiff COMMAND --help').\n"), options: [] },

@@ -4,10 +4,12 @@
 
 import { CommandMain } from "../cli/commands";
 import { images } from "./images";
+import { importImage } from "./import";
 import { rm } from "./rm";
 
 /** Each command of src/cli/commands.ts's table but run and help, by name. */
 export var COMMANDS: { [name: string]: CommandMain } = {
   images: images,
+  import: importImage,
   rm: rm,
 };
