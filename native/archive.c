@@ -9,16 +9,14 @@
    throws an error shaped as binding.c's (syscall, errno, code, strerror),
    with libarchive's message as its strerror. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include "binding.h"
+#include "dl.h"
 
-#define LIBARCHIVE "libarchive.so.13"
-
-/* The symbols bound, resolved together on first use. */
+/* The functions bound, resolved together on first use (dl.h). */
 static struct {
    void *lib;
    struct archive *(*read_new)(void);
@@ -45,54 +43,38 @@ static struct {
 
 /* libarchive's failure: its errno's name if it set one (else EARCHIVE),
    its message as the description. */
-static duk_ret_t throw_archive(duk_context *ctx, int err, const char *call, const char *path,
-                               const char *message)
+static duk_ret_t throw_archive(duk_context *ctx, int err, const char *call, const char *message)
 {
    const char *code = err > 0 ? strerrorname_np(err) : NULL;
-   return throw_error(ctx, err, code ? code : "EARCHIVE", call, path, NULL, message);
+   return throw_error(ctx, err, code ? code : "EARCHIVE", call, NULL, NULL, message);
 }
 
-static void load(duk_context *ctx)
-{
-   static const struct { const char *name; void **slot; } symbols[] = {
+/* The symbols bound, by name. */
+static const struct dl_symbol symbols[] = {
 #define SYM(field, name) { #name, (void **)&la.field }
-      SYM(read_new, archive_read_new),
-      SYM(read_support_filter_all, archive_read_support_filter_all),
-      SYM(read_support_format_tar, archive_read_support_format_tar),
-      SYM(read_open_fd, archive_read_open_fd),
-      SYM(read_next_header, archive_read_next_header),
-      SYM(read_data_into_fd, archive_read_data_into_fd),
-      SYM(read_data_skip, archive_read_data_skip),
-      SYM(filter_bytes, archive_filter_bytes),
-      SYM(read_free, archive_read_free),
-      SYM(error_string, archive_error_string),
-      SYM(errno_, archive_errno),
-      SYM(entry_pathname, archive_entry_pathname),
-      SYM(entry_hardlink, archive_entry_hardlink),
-      SYM(entry_symlink, archive_entry_symlink),
-      SYM(entry_filetype, archive_entry_filetype),
-      SYM(entry_perm, archive_entry_perm),
-      SYM(entry_size, archive_entry_size),
-      SYM(entry_uid, archive_entry_uid),
-      SYM(entry_gid, archive_entry_gid),
-      SYM(entry_mtime, archive_entry_mtime),
+   SYM(read_new, archive_read_new),
+   SYM(read_support_filter_all, archive_read_support_filter_all),
+   SYM(read_support_format_tar, archive_read_support_format_tar),
+   SYM(read_open_fd, archive_read_open_fd),
+   SYM(read_next_header, archive_read_next_header),
+   SYM(read_data_into_fd, archive_read_data_into_fd),
+   SYM(read_data_skip, archive_read_data_skip),
+   SYM(filter_bytes, archive_filter_bytes),
+   SYM(read_free, archive_read_free),
+   SYM(error_string, archive_error_string),
+   SYM(errno_, archive_errno),
+   SYM(entry_pathname, archive_entry_pathname),
+   SYM(entry_hardlink, archive_entry_hardlink),
+   SYM(entry_symlink, archive_entry_symlink),
+   SYM(entry_filetype, archive_entry_filetype),
+   SYM(entry_perm, archive_entry_perm),
+   SYM(entry_size, archive_entry_size),
+   SYM(entry_uid, archive_entry_uid),
+   SYM(entry_gid, archive_entry_gid),
+   SYM(entry_mtime, archive_entry_mtime),
 #undef SYM
-   };
-   void *lib;
-   if (la.lib)
-      return;
-   lib = dlopen(LIBARCHIVE, RTLD_NOW | RTLD_LOCAL);
-   if (lib == NULL)
-      (void)throw_archive(ctx, ENOENT, "dlopen", LIBARCHIVE, dlerror());
-   for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
-      if ((*symbols[i].slot = dlsym(lib, symbols[i].name)) == NULL) {
-         const char *why = dlerror();
-         dlclose(lib);
-         (void)throw_archive(ctx, ENOENT, "dlsym", symbols[i].name, why ? why : "not found");
-      }
-   }
-   la.lib = lib;
-}
+   { NULL, NULL },
+};
 
 static struct archive *arg_archive(duk_context *ctx, duk_idx_t idx)
 {
@@ -108,14 +90,14 @@ static void check(duk_context *ctx, struct archive *a, int status, const char *c
 {
    if (status < ARCHIVE_WARN) {
       const char *msg = la.error_string(a);
-      (void)throw_archive(ctx, la.errno_(a), call, NULL, msg ? msg : "failed");
+      (void)throw_archive(ctx, la.errno_(a), call, msg ? msg : "failed");
    }
 }
 
 static duk_ret_t b_archive_read_new(duk_context *ctx)
 {
    struct archive *a;
-   load(ctx);
+   dl_require(ctx, &la.lib, "libarchive.so.13", symbols);
    if ((a = la.read_new()) == NULL)
       return throw_errno(ctx, ENOMEM, "archive_read_new", NULL, NULL);
    duk_push_pointer(ctx, a);

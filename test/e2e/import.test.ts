@@ -205,11 +205,4 @@ describe("skiff import", () => {
       assert.ok(!fs.existsSync(`${storage}/imgtmp`), "no temporary directory left");
     });
   }
-
-  test("skiff links no libarchive: it is opened when import runs", () => {
-    const ldd = run(["ldd", "build/skiff"], { cwd: process.cwd() });
-    assert.equal(ldd.status, 0, describeResult(ldd));
-    assert.doesNotMatch(ldd.stdout, /libarchive/);
-    assert.match(fs.readFileSync("build/skiff", "latin1"), /libarchive\.so\.13/);
-  });
 });
