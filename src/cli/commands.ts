@@ -71,7 +71,7 @@ export var COMMANDS: Command[] = [
     operands: ["name"],
     doc: fixed("\nRemove the named images from the storage directory.\n"),
     options: [STORAGE_OPTION, VERBOSE_OPTION] },
-  { name: "import", summary: "import an image from an archive or a directory into storage", argsDoc: "SRC NAME",
+  { name: "import", summary: "import an image from an archive or a directory", argsDoc: "SRC NAME",
     operands: ["path", "word"],
     doc: fixed("\nImport SRC as image NAME in the storage directory. SRC is a `docker save' archive, an OCI "
                + "image layout (a directory or a tar of one), a root file system tar (.tar, .tar.gz, .tar.zst, "
