@@ -72,7 +72,7 @@ function examine(sys: Sys, plan: JoinPlan, n: Shm, m: Mapped): Outcome {
       return "again";
     }
     if (state !== STATE_FAILED)
-      recordFailure(seg, "winner pid " + winner.pid + " died before "
+      recordFailure(seg, "join: winner pid " + winner.pid + " died before "
                     + (state === STATE_INIT ? "its container was complete" : "all peers had joined its container"));
     return new Peer(sys, plan, n, m, claimSlot(sys, seg)).reportFailure();
   }

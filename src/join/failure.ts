@@ -17,7 +17,8 @@ export function describe(e: unknown): string {
   return String(e);
 }
 
-/** Record text ("message\nhint") as the group's failure, unless it is
+/** Record text ("message\nhint", the message whole, as peers print it)
+    as the group's failure, unless it is
     complete (no one is left to tell) or has failed already. True if
     recorded. */
 export function recordFailure(seg: Segment, text: string): boolean {
@@ -35,6 +36,6 @@ export function recordFailure(seg: Segment, text: string): boolean {
 export function failAsRecorded(seg: Segment): never {
   var text = seg.message();
   var nl = text.indexOf("\n");
-  return fail("join: " + (nl < 0 ? text : text.slice(0, nl)), undefined,
+  return fail(nl < 0 ? text : text.slice(0, nl), undefined,
               nl < 0 ? undefined : { hint: text.slice(nl + 1) });
 }

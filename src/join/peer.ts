@@ -129,28 +129,29 @@ export class Peer implements PeerGroup {
   enter(st: State): void {
     var self = this;
     var seg = this.seg;
-    var ready = waitUntil(this.sys, seg, this.plan.timeoutMs, "join lock", function (lookForDead) {
+    // ch-run's losers wait on its semaphore (ch_core.c's join_begin()).
+    var ready = waitUntil(this.sys, seg, this.plan.timeoutMs, "failure waiting for join lock", function (look) {
       if (seg.load(W_STATE) === STATE_READY)
         return true;
-      var w = lookForDead ? winnerOf(self.sys, seg) : null;
+      var w = look ? winnerOf(self.sys, seg) : null;
       if (w !== null && !w.alive)
-        self.groupFails("winner pid " + w.pid + " died before its container was complete");
+        self.groupFails("join: winner pid " + w.pid + " died before its container was complete");
       return false;
     });
     if (!ready)
-      this.groupFails("timed out after " + this.plan.timeoutMs / 1000 + " s waiting for winner pid "
-                      + winnerOf(this.sys, seg).pid + " to build the container",
-                      "is the winner stuck, or is its set-up slow (e.g. SquashFS on a slow file system)? "
-                      + TIMEOUT_HINT);
+      this.groupFails("timeout waiting for join lock",
+                      "waited " + this.plan.timeoutMs / 1000 + " s for winner pid " + winnerOf(this.sys, seg).pid
+                      + " to build the container: is it stuck, or is its set-up slow (e.g. SquashFS on a slow file"
+                      + " system)? " + TIMEOUT_HINT);
     var pid = seg.load(W_CONTAINER_PID);
     var bytes = seg.load(W_ENV_BYTES);
     var fd = this.mapped.fd;
     if (bytes < 0 || fixedSize(seg.count()) + bytes > this.sys.fstat(fd).size)
-      this.groupFails("the winner's environment in " + this.shm.file + " is truncated");
+      this.groupFails("join: the winner's environment in " + this.shm.file + " is truncated");
     var changes = bytes === 0 ? "" : this.sys.pread(fd, bytes, fixedSize(seg.count()));
     joinNamespaces(this.sys, pid, function (type, ns) {
       if (ns.ino !== seg.getD(type === "user" ? D_USERNS : D_MNTNS))
-        self.groupFails("winner pid " + pid + " is no longer in the container it built (its " + type
+        self.groupFails("join: winner pid " + pid + " is no longer in the container it built (its " + type
                         + " namespace changed: did it die and its PID get reused?)");
     });
     applyChanges(st.env, changes === "" ? [] : changes.split("\0"));
@@ -174,7 +175,7 @@ export class Peer implements PeerGroup {
       retire(sys, this.shm, this.mapped, 0);
       wakeAll(sys, seg);
     } else if (this.winner) {
-      var all = waitUntil(sys, seg, this.plan.timeoutMs, "peers", function (lookForDead) {
+      var all = waitUntil(sys, seg, this.plan.timeoutMs, "join: failure waiting for peers", function (lookForDead) {
         if (seg.load(W_ARRIVED) >= count)
           return true;
         if (lookForDead)
@@ -182,7 +183,7 @@ export class Peer implements PeerGroup {
         return false;
       });
       if (!all)
-        this.groupFails("timed out after " + this.plan.timeoutMs / 1000 + " s waiting for peers: "
+        this.groupFails("join: timed out after " + this.plan.timeoutMs / 1000 + " s waiting for peers: "
                         + seg.load(W_ARRIVED) + " of " + count + " joined", SIZE_HINT);
       // The last one in may have been killed before it could.
       retire(sys, this.shm, this.mapped, 0);
@@ -218,15 +219,15 @@ export class Peer implements PeerGroup {
       var pid = seg.load(seg.slotPidWord(i));
       var status = seg.load(seg.slotStatusWord(i));
       if (pid !== 0 && status !== SLOT_ARRIVED && status !== SLOT_DONE && !loserAlive(this.sys, seg, i, pid))
-        this.groupFails("peer pid " + pid + " died before joining the container");
+        this.groupFails("join: peer pid " + pid + " died before joining the container");
     }
   }
 
-  /** Record text (and hint) as the group's failure and fail with it. */
-  private groupFails(text: string, hint?: string): never {
-    recordFailure(this.seg, text + (hint ? "\n" + hint : ""));
+  /** Record message (and hint) as the group's failure and fail with it. */
+  private groupFails(message: string, hint?: string): never {
+    recordFailure(this.seg, message + (hint ? "\n" + hint : ""));
     wakeAll(this.sys, this.seg);
-    return fail("join: " + text, undefined, hint ? { hint: hint } : undefined);
+    return fail(message, undefined, hint ? { hint: hint } : undefined);
   }
 
   /** A newcomer to a failed group: leave it, failing as it did. */
@@ -247,7 +248,7 @@ export class Peer implements PeerGroup {
   private abandon(e: unknown): void {
     if (this.finished)
       return;
-    if (recordFailure(this.seg, (this.winner ? "winner" : "peer") + " pid " + this.sys.getpid() + " failed: "
+    if (recordFailure(this.seg, "join: " + (this.winner ? "winner" : "peer") + " pid " + this.sys.getpid() + " failed: "
                       + describe(e)))
       log.verbose("join: released the peer group");
     wakeAll(this.sys, this.seg);

@@ -19,9 +19,9 @@ export function wakeAll(sys: Sys, seg: Segment): void {
 
 /** Wait until poll() says done, true, or timeoutMs passes, false. poll's
     argument says whether to look for dead peers this time (at most every
-    SLICE_MS); it throws to stop waiting. A failed group fails us. what
-    names the wait in an error. */
-export function waitUntil(sys: Sys, seg: Segment, timeoutMs: number, what: string,
+    SLICE_MS); it throws to stop waiting. A failed group fails us.
+    failure is the message if waiting itself fails. */
+export function waitUntil(sys: Sys, seg: Segment, timeoutMs: number, failure: string,
                           poll: (lookForDead: boolean) => boolean): boolean {
   var deadline = sys.monotonic() + timeoutMs;
   var nextLook = sys.monotonic() + SLICE_MS;
@@ -42,7 +42,7 @@ export function waitUntil(sys: Sys, seg: Segment, timeoutMs: number, what: strin
       sys.futex_wait(seg.buffer, W_GENERATION * 4, generation, Math.max(1, Math.min(SLICE_MS, deadline - now)));
     } catch (e) {
       if (!isErrno(e, "ETIMEDOUT", "EAGAIN", "EINTR"))
-        fail("join: failure waiting for " + what, e);
+        fail(failure, e);
     }
   }
 }

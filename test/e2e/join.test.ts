@@ -335,12 +335,12 @@ for (const as of AS_BOTH) {
       const { image, fifo, winner } = heldWinner(as, tag, 2);
       const l = await startSh(as, joinOpts(2, tag), "true", { SKIFF_JOIN_TIMEOUT: "1" }, image).done;
       assert.equal(l.status, 31, describeResult(l));
-      assert.match(errorLine(l), new RegExp(`error: join: timed out after 1 s waiting for winner pid ${winner.pid} `
-                                            + "to build the container \\(hint: "));
+      assert.match(errorLine(l), new RegExp("error: timeout waiting for join lock \\(hint: waited 1 s for winner pid "
+                                            + `${winner.pid} to build the container: `));
       gate(fifo, "A=1\n");
       const w = await winner.done;
       assert.equal(w.status, 31, describeResult(w));
-      assert.match(errorLine(w), /error: join: timed out after 1 s waiting for winner pid \d+ to build the container/);
+      assert.match(errorLine(w), /error: timeout waiting for join lock \(hint: waited 1 s for winner pid \d+ to build the /);
       assertClean(tag);
     });
 
