@@ -54,7 +54,8 @@ export function joinNamespaces(sys: Sys, pid: number, verify?: (type: string, ns
     }
     for (var k = 0; k < types.length; k++) {
       var fd = fds[k];
-      attempt("can't join " + types[k] + " namespace of pid " + pid, function () { sys.setns(fd, 0); },
+      // ch-run's words, with its apostrophe (ch_core.c's namespace_join()).
+      attempt("can\u2019t join " + types[k] + " namespace of pid " + pid, function () { sys.setns(fd, 0); },
               { hint: "you can only join containers started by your own user" });
     }
   } finally {

@@ -11,6 +11,7 @@ import { ExecCalled, execOf, FakeSys, msFlagNames } from "../lib/fakesys.js";
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { execute, newState, runStep } from "../../src/executor/executor.js";
 import { State } from "../../src/exec/state.js";
+import { joinNamespaces } from "../../src/exec/namespaces.js";
 import { Failure } from "../../src/log/fail.js";
 import * as log from "../../src/log/log.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
@@ -664,5 +665,17 @@ describe("tmpfs and pivot", () => {
     f.mount("/var/tmp", "/var/tmp", null, C.MS_BIND | C.MS_REC, null);
     const e = failureOf(() => run(state(f), [{ op: "pivot" }]));
     assert.equal(printed(e), "can't pivot_root(2): Invalid argument");
+  });
+});
+
+describe("joining a container's namespaces (--join-pid, --join losers)", () => {
+  test("setns(2) refused: ch-run's words, its apostrophe included, then the hint", () => {
+    const f = new FakeSys();
+    f.addFile("/proc/42/ns/user", "");
+    f.addFile("/proc/42/ns/mnt", "");
+    f.inject({ call: "setns", code: "EPERM" });
+    const e = failureOf(() => joinNamespaces(f, 42));
+    assert.equal(e.message, "can\u2019t join user namespace of pid 42");
+    assert.match(printed(e), /^can’t join user namespace of pid 42: Operation not permitted \(hint: /);
   });
 });
