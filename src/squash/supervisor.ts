@@ -13,7 +13,7 @@
 // process still using it, and nothing is left when we are gone, even if
 // we are SIGKILLed.
 
-import { Exit, EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno } from "../log/fail";
+import { Exit, EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import { host } from "../sys/host";
 import { readFile, Sys } from "../sys/sys";
@@ -32,6 +32,12 @@ var EXIT_TIMEOUT_MS = 2000;
 var SIGNALS_PER_GC = 64;
 
 var CORRUPT_HINT = "is it a complete, uncorrupted SquashFS image? check with: unsquashfs -s IMAGE";
+
+/** ch-run's words when its sqfs_ll_open() fails (doc/images.md), whatever
+    skiff learnt goes in the hint. */
+function cantOpen(image: string): string {
+  return "can't open SquashFS: " + image + "; try ch-run -vv?";
+}
 
 /** What the supervisor watches. */
 export interface Supervised {
@@ -59,7 +65,10 @@ export function awaitImage(sys: Sys, image: string, mountpoint: string, ready: n
   } catch (e) {
     if (isErrno(e, "ENOTCONN", "ECONNABORTED"))
       sys.exit(EXIT_MISC_ERR); // the server died: the supervisor says why
-    fail("can't open SquashFS: " + image, e, { hint: CORRUPT_HINT.replace("IMAGE", image) });
+    if (!isSysError(e))
+      throw e;
+    fail(cantOpen(image), undefined, { hint: "the mount point says: " + e.strerror + "; "
+                                              + CORRUPT_HINT.replace("IMAGE", image) });
   }
   sys.write(ready, "r");
   sys.close(ready);
@@ -191,8 +200,8 @@ class Supervisor {
     this.s.output.drain();
     var said = this.s.output.message();
     var status = this.serverStatus === null ? "" : this.s.serverName + " " + describeStatus(this.serverStatus);
-    return this.abort("can't open SquashFS: " + this.s.image + ": " + (said !== "" ? said : status),
-                      (said !== "" ? status + "; " : "") + CORRUPT_HINT.replace("IMAGE", this.s.image),
+    return this.abort(cantOpen(this.s.image),
+                      [said, status, CORRUPT_HINT.replace("IMAGE", this.s.image)].filter(Boolean).join("; "),
                       EXIT_MISC_ERR);
   }
 

@@ -391,10 +391,10 @@ for (const srv of SERVERS) for (const as of AS_BOTH) {
       failed(sq(as, [], NOTSQUASH, ["/bin/true"]), 31, /unknown image type: .*notsquash\.img/);
     });
 
-    test("bad: a truncated SquashFS, with the server's own message", () => {
+    test("bad: a truncated SquashFS: ch-run's words, the server's own message in the hint", () => {
       failed(sq(as, [], TRUNCATED, ["/bin/true"]), 31, srv === "squashfuse_ll"
-        ? /can't open SquashFS: .*truncated\.sqfs: Something went wrong trying to read the squashfs image/
-        : /can't open SquashFS: .*truncated\.sqfs: skiff-squashd: .*truncated\.sqfs: can't read the image's tables/);
+        ? /can't open SquashFS: \S*truncated\.sqfs; try ch-run -vv\? \(hint: Something went wrong trying to read the squashfs image/
+        : /can't open SquashFS: \S*truncated\.sqfs; try ch-run -vv\? \(hint: skiff-squashd: \S*truncated\.sqfs: can't read the image's tables/);
     });
 
     test("bad: --mount=''", () => {
