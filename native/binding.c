@@ -1218,13 +1218,13 @@ static int field_int(duk_context *ctx, duk_idx_t obj, const char *key)
    (struct argp_option's fields), args_doc, doc, the ARGP_HELP_* flags and
    the program name. The help text and argp's complaints about
    ARGP_HELP_FMT (which it prints to the state's err_stream) are returned
-   as [help, complaints] for the program to write. */
+   as [help, complaints] for the program to write. The options array is a
+   Duktape buffer (zeroed, so the last row ends the table): a row with a
+   field of the wrong type throws midway, and leaks nothing. */
 static duk_ret_t b_argp_help(duk_context *ctx)
 {
    duk_size_t n = duk_get_length(ctx, 0);
-   struct argp_option *options = calloc(n + 1, sizeof(*options));
-   if (options == NULL)
-      (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+   struct argp_option *options = duk_push_fixed_buffer(ctx, (n + 1) * sizeof(*options));
    for (duk_size_t i = 0; i < n; i++) {
       duk_require_stack(ctx, 1);
       duk_get_prop_index(ctx, 0, (duk_uarridx_t)i);
@@ -1246,7 +1246,6 @@ static duk_ret_t b_argp_help(duk_context *ctx)
       if (out)
          fclose(out);
       free(help);
-      free(options);
       return throw_errno(ctx, e, "open_memstream", NULL, NULL);
    }
    struct argp_state state = { .root_argp = &argp, .name = (char *)arg_bytes(ctx, 4),
@@ -1254,7 +1253,6 @@ static duk_ret_t b_argp_help(duk_context *ctx)
    argp_state_help(&state, out, (unsigned)duk_require_int(ctx, 3));
    fclose(out);
    fclose(err);
-   free(options);
    duk_push_array(ctx);
    push_bytes(ctx, help, help_len);
    duk_put_prop_index(ctx, -2, 0);
