@@ -36,7 +36,7 @@ export const DIFFERENCES = {
   },
   messageWording: {
     what: "a few messages use HEAD's or ch_core.c's words: `IMAGE and/or CMD not specified` → `IMAGE and/or COMMAND "
-      + "not specified`, `can't execve(2)` → `can't execvpe(3)`",
+      + "not specified`, `can't execve(2)` → `can't execvpe(3)`, `can't join` → `can’t join` (ch_core.c's apostrophe)",
     why: "HEAD renamed CMD to COMMAND (issue #1695); ch_core.c execs with execvpe(3) so the container's PATH is used",
   },
   messageDetail: {
@@ -122,6 +122,7 @@ export function expectedStatus(status: number | null, oracleStderr: string): num
 const REWRITES: Array<[RegExp, string]> = [
   [/IMAGE and\/or CMD not specified/, "IMAGE and/or COMMAND not specified"],
   [/can't execve\(2\): /, "can't execvpe(3): "],
+  [/can't join (\w+) namespace/, "can\u2019t join $1 namespace"],
   [/(--write invalid when running by name): Invalid argument$/, "$1"],
 ];
 
