@@ -84,6 +84,35 @@ export var COMMANDS: Command[] = [
       STORAGE_OPTION,
       VERBOSE_OPTION,
     ] },
+  { name: "pull", summary: "pull an image from a registry into storage", argsDoc: "REF [NAME]",
+    operands: ["word", "word"],
+    doc: fixed("\nPull image REF (as Docker writes it: alpine:3.19, ghcr.io/org/img@sha256:..., "
+               + "localhost:5000/x:y) from its registry into the storage directory as NAME (default: REF). "
+               + "Blobs are checked against their digests and kept in the download cache (STORAGE/dlcache), "
+               + "so pulling an image that shares layers downloads only the others. Credentials come from "
+               + "$XDG_RUNTIME_DIR/containers/auth.json and ~/.docker/config.json (podman login, docker "
+               + "login) (doc/pull.md).\n"),
+    options: [
+      { long: "arch", arg: "required", argName: "ARCH", help: "pull architecture ARCH[/VARIANT] from an index",
+        doc: "From a multi-platform image, pull the image for ARCH (amd64, arm64/v8, ...) instead of this "
+          + "machine's." },
+      { long: "platform", arg: "required", argName: "OS/ARCH", help: "pull platform OS/ARCH[/VARIANT] from an index",
+        doc: "As --arch, with the OS too, as Podman and Docker write it: linux/arm64/v8." },
+      { long: "tls-verify", arg: "optional", argName: "BOOL",
+        help: "check the registry's certificate (default true)",
+        doc: "--tls-verify=false: don't check the registry's TLS certificate, and use plain HTTP if the registry "
+          + "speaks only that (as Podman's option)." },
+      { long: "tls-no-verify", arg: "none", help: "same as --tls-verify=false (ch-image's name)",
+        doc: "ch-image's spelling of --tls-verify=false." },
+      { long: "ca-file", arg: "required", argName: "FILE", help: "check the registry's certificate against FILE",
+        doc: "PEM file of the CA certificates that signed the registry's certificate (a site registry's)." },
+      { long: "authfile", arg: "required", argName: "FILE", help: "read credentials from FILE first",
+        doc: "A credentials file as podman login writes it, read before the usual ones." },
+      { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
+        doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
+      STORAGE_OPTION,
+      VERBOSE_OPTION,
+    ] },
   { name: "help", summary: "show skiff's help, or COMMAND's", argsDoc: "[COMMAND]",
     operands: ["command"],
     doc: fixed("\nShow the help of skiff, or of COMMAND (as `skiff COMMAND --help').\n"), options: [] },

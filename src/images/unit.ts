@@ -5,11 +5,13 @@
 import { CommandMain } from "../cli/commands";
 import { images } from "./images";
 import { importImage } from "./import";
+import { pull } from "./pull";
 import { rm } from "./rm";
 
 /** Each command of src/cli/commands.ts's table but run and help, by name. */
 export var COMMANDS: { [name: string]: CommandMain } = {
   images: images,
   import: importImage,
+  pull: pull,
   rm: rm,
 };

@@ -121,7 +121,7 @@ export class Client {
         return this.send(url.replace(/^https:/, "http:"), headers, fd, progress);
       }
       var hint = e.errno === CURLE_PEER_FAILED_VERIFICATION || e.errno === CURLE_SSL_CACERT_BADFILE
-        ? "give the registry's CA certificate with --cert-dir or --ca-file, or (trusting the network) --tls-verify=false"
+        ? "give the registry's CA certificate with --ca-file, or (trusting the network) --tls-verify=false"
         : e.errno === CURLE_SSL_CONNECT_ERROR
         ? "if the registry speaks plain HTTP, add --tls-verify=false"
         : "check the registry's name and port, and the network";

@@ -7,13 +7,20 @@ import * as log from "../log/log";
 import { readFile, Sys } from "../sys/sys";
 import { Client, ClientOptions, header } from "./client";
 import { fetchBlob, openCache } from "./cache";
-import { ACCEPT, describePlatform, Descriptor, parseManifest, Platform, selectPlatform } from "./manifest";
+import { Platform, platformString } from "../archive/platform";
+import { ACCEPT, Descriptor, parseManifest, selectPlatform } from "./manifest";
 import { describeReference, manifestVersion, Reference } from "./reference";
-import { Progress } from "./progress";
+
+/** Progress as the image commands show it (src/images/progress.ts): a
+    step's function for its bytes so far (undefined: not shown), then done. */
+export interface FetchProgress {
+  start(label: string): ((bytes: number) => void) | undefined;
+  done(): void;
+}
 
 export interface Fetched {
-  /** The image config (OCI image spec's config JSON), parsed. */
-  config: { [key: string]: unknown };
+  /** The image config (OCI image spec's config JSON) as it came. */
+  configText: string;
   /** The layers' files in the download cache, lowest first. */
   layers: string[];
   /** The image manifest's digest. */
@@ -39,14 +46,14 @@ function getManifest(sys: Sys, client: Client, version: string): { body: string;
 }
 
 export function fetchImage(sys: Sys, ref: Reference, platform: Platform, storage: string,
-                           options: ClientOptions, progress: Progress): Fetched {
+                           options: ClientOptions, progress: FetchProgress): Fetched {
   var client = new Client(sys, ref, options);
   var name = describeReference(ref);
   var m = getManifest(sys, client, manifestVersion(ref));
   var manifest = parseManifest(m.body, m.type);
   if (manifest.kind === "index") {
     var chosen = selectPlatform(manifest.manifests, platform, name);
-    log.verbose("platform " + describePlatform(chosen.platform as Platform) + ": manifest " + chosen.digest);
+    log.verbose("platform " + platformString(chosen.platform as Platform) + ": manifest " + chosen.digest);
     m = getManifest(sys, client, chosen.digest);
     manifest = parseManifest(m.body, m.type);
     if (manifest.kind !== "image")
@@ -57,15 +64,10 @@ export function fetchImage(sys: Sys, ref: Reference, platform: Platform, storage
   var files: string[] = [];
   for (var i = 0; i < blobs.length; i++) {
     var label = (i === 0 ? "config " : "layer " + i + "/" + manifest.layers.length + " ") + shortDigest(blobs[i].digest);
-    var got = fetchBlob(sys, client, storage, blobs[i], progress.start(label));
-    progress.done(label, got[1] ? "cached" : "done");
+    var got = fetchBlob(sys, client, storage, blobs[i], progress.start("downloading " + label));
+    progress.done();
+    log.verbose(label + (got[1] ? ": in the download cache" : ": downloaded"));
     files.push(got[0]);
   }
-  var config: { [key: string]: unknown };
-  try {
-    config = JSON.parse(readFile(sys, files[0]));
-  } catch (e) {
-    return fail("image config " + manifest.config.digest + " of " + name + " is not JSON: " + (e as Error).message);
-  }
-  return { config: config, layers: files.slice(1), digest: m.digest };
+  return { configText: readFile(sys, files[0]), layers: files.slice(1), digest: m.digest };
 }

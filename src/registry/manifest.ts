@@ -2,6 +2,7 @@
 // list names one manifest per platform; a manifest names the config blob
 // and the layers, lowest first.
 
+import { matches, Platform, platformString } from "../archive/platform";
 import { fail } from "../log/fail";
 
 export var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -10,12 +11,6 @@ export var OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 export var DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 /** What we can read, for the Accept header. */
 export var ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
 
 export interface Descriptor {
   mediaType: string;
@@ -27,20 +22,6 @@ export interface Descriptor {
 export type Manifest =
   | { kind: "index"; manifests: Descriptor[] }
   | { kind: "image"; config: Descriptor; layers: Descriptor[] };
-
-/** uname's machine → the OCI architecture and variant (the image spec's
-    values, as Go's GOARCH). */
-export function hostPlatform(machine: string): Platform {
-  var table: { [machine: string]: [string, string?] } = {
-    x86_64: ["amd64"], aarch64: ["arm64", "v8"], armv7l: ["arm", "v7"], armv6l: ["arm", "v6"],
-    i686: ["386"], i386: ["386"], ppc64le: ["ppc64le"], s390x: ["s390x"], riscv64: ["riscv64"],
-  };
-  var t = table[machine] || [machine];
-  var p: Platform = { os: "linux", architecture: t[0] };
-  if (t[1] !== undefined)
-    p.variant = t[1];
-  return p;
-}
 
 /** --platform OS/ARCH[/VARIANT] or --arch ARCH[/VARIANT]. */
 export function parsePlatform(s: string, withOs: boolean): Platform {
@@ -55,10 +36,6 @@ export function parsePlatform(s: string, withOs: boolean): Platform {
   if (f[2] !== undefined && f[2] !== "")
     p.variant = f[2];
   return p;
-}
-
-export function describePlatform(p: Platform): string {
-  return p.os + "/" + p.architecture + (p.variant ? "/" + p.variant : "");
 }
 
 function descriptor(d: unknown, what: string): Descriptor {
@@ -107,12 +84,11 @@ export function selectPlatform(manifests: Descriptor[], want: Platform, ref: str
     var p = manifests[i].platform;
     if (!p || p.os === "unknown") // attestations (BuildKit) are not images
       continue;
-    offered.push(describePlatform(p));
-    if (p.os === want.os && p.architecture === want.architecture && (!want.variant || !p.variant
-                                                                     || p.variant === want.variant))
+    offered.push(platformString(p));
+    if (matches(p, want))
       return manifests[i];
   }
-  return fail("image " + ref + " has no " + describePlatform(want) + " platform; it has: "
+  return fail("image " + ref + " has no " + platformString(want) + " platform; it has: "
               + (offered.length ? offered.join(", ") : "none"),
               undefined, { hint: "choose one with --platform OS/ARCH[/VARIANT] or --arch ARCH" });
 }

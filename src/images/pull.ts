@@ -1,0 +1,71 @@
+// `skiff pull REF [NAME]` (doc/pull.md): an image from an OCI registry into
+// the storage directory. Blobs come through the download cache (each one's
+// digest checked); the layers are applied in a temporary directory in
+// storage, which is renamed into place only when complete.
+
+import { writeChFiles } from "../archive/chfiles";
+import { applyLayer } from "../archive/layer";
+import { hostPlatform, Platform } from "../archive/platform";
+import { logReport, newReport } from "../archive/report";
+import { CommandIO } from "../cli/commands";
+import { EX_USAGE, fail } from "../log/fail";
+import * as log from "../log/log";
+import { credentialFiles, findCredentials } from "../registry/auth";
+import { fetchImage } from "../registry/fetch";
+import { parsePlatform } from "../registry/manifest";
+import { parseReference } from "../registry/reference";
+import { discard, initStorage, installImage, newImageDir } from "../storage/storage";
+import { Sys } from "../sys/sys";
+import { parseArgs } from "./args";
+import { Progress } from "./progress";
+
+export function pull(sys: Sys, args: string[], io: CommandIO): number {
+  var platform: Platform | null = null;
+  var tlsVerify = true;
+  var caFile: string | undefined;
+  var authFile: string | undefined;
+  var a = parseArgs("pull", args, io, 1, 2, {
+    "quiet": function () { log.setVerbosity(log.LL_FATAL); },
+    "arch": function (v) { platform = parsePlatform(v as string, false); },
+    "platform": function (v) { platform = parsePlatform(v as string, true); },
+    "tls-verify": function (v) {
+      if (v !== undefined && v !== "true" && v !== "false")
+        fail("invalid --tls-verify value: " + v, undefined, { exitCode: EX_USAGE, hint: "--tls-verify=true or =false" });
+      tlsVerify = v !== "false";
+    },
+    "tls-no-verify": function () { tlsVerify = false; },
+    "ca-file": function (v) { caFile = v; },
+    "authfile": function (v) { authFile = v; },
+  });
+  var ref = parseReference(a.operands[0]);
+  var name = a.operands.length > 1 ? a.operands[1] : a.operands[0];
+  parseReference(name); // NAME is a reference too, as ch-image wants
+  var files = credentialFiles(io.env);
+  if (authFile !== undefined)
+    files.unshift(authFile);
+  initStorage(sys, a.storage);
+  var progress = new Progress(sys, io);
+  var fetched = fetchImage(sys, ref, platform || hostPlatform(sys), a.storage, {
+    tlsVerify: tlsVerify,
+    caFile: caFile,
+    credentials: findCredentials(sys, files, ref),
+    userAgent: "skiff",
+  }, progress);
+  var report = newReport();
+  var dir = newImageDir(sys, a.storage, name);
+  try {
+    for (var i = 0; i < fetched.layers.length; i++) {
+      applyLayer(sys, fetched.layers[i], dir, report,
+                 progress.start("unpacking layer " + (i + 1) + "/" + fetched.layers.length));
+      progress.done();
+    }
+    writeChFiles(sys, dir, fetched.configText);
+    installImage(sys, dir, a.storage, name);
+  } catch (e) {
+    discard(sys, dir);
+    throw e;
+  }
+  log.verbose("pulled " + name + " (manifest " + fetched.digest + ")");
+  logReport(report);
+  return 0;
+}
