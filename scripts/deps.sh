@@ -87,6 +87,11 @@ if [[ $mode == test ]]; then
     need uidmap                have newuidmap             # rootless podman
     need zstd                  have zstd                  # zstd layers for import/pull
     need charliecloud-builders test -x /usr/bin/ch-image   # ch-image: metadata layout, differential pull
+    # pull: a local registry, images pushed into it
+    need docker-registry       have docker-registry
+    need skopeo                have skopeo
+    need openssl               have openssl               # the HTTPS registry's certificate
+    need curl                  have curl                  # is the registry up yet
 fi
 
 if (( ${#missing[@]} )); then
