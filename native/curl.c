@@ -209,6 +209,7 @@ static duk_ret_t b_http_get(duk_context *ctx)
    p_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
    p_easy_setopt(handle, CURLOPT_ERRORBUFFER, errbuf);
    p_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+   p_easy_setopt(handle, CURLOPT_BUFFERSIZE, (long)opt_number(ctx, 1, "bufferSize", 0));
    p_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
    p_easy_setopt(handle, CURLOPT_WRITEDATA, &t);
    p_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);

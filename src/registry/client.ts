@@ -94,6 +94,7 @@ export class Client {
       // A stalled registry is an error after a minute, not a hang.
       lowSpeedBytes: 1,
       lowSpeedSeconds: 60,
+      bufferSize: 1 << 20, // few, large writes into the blob file
       maxBody: 4 << 20, // manifests and tokens; the spec's limit for manifests is 4 MiB
     };
     if (this.opts.caFile !== undefined)

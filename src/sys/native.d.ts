@@ -81,6 +81,8 @@ interface HttpRequest {
   /** Schemes allowed, also on redirects: "http,https". */
   protocols?: string;
   userAgent?: string;
+  /** libcurl's receive buffer (default: its own, 16 KiB). */
+  bufferSize?: number;
   connectTimeoutMs?: number;
   /** Give up when slower than lowSpeedBytes/s for lowSpeedSeconds. */
   lowSpeedBytes?: number;
