@@ -10,7 +10,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 
 import {
-  AS_BOTH, As, IMG, chrun, cleanupScratch, describeResult, run, scratchDir, skiff, status, testUser,
+  AS_BOTH, As, IMG, SKIFF, chrun, cleanupScratch, describeResult, run, scratchDir, skiff, status, testUser,
 } from "../lib/harness.js";
 import { ARCH, dockerSaveDir, Entry, layerTar, ociLayoutDir, tarOf } from "../lib/layouts.js";
 
@@ -185,6 +185,20 @@ describe("skiff import", () => {
         sameAsBusybox(imageDir(storage, `fs${i}`));
         assert.equal(fs.readFileSync(`${imageDir(storage, `fs${i}`)}/ch/environment`, "utf8"), "\n");
       }
+    });
+
+    test(`progress on a terminal: a line a layer, updated in place; nothing with -q, as ${as}`, () => {
+      const dir = scratchDir("root", "layers");
+      const archive = tarOf(dockerSaveDir(`${dir}/save`, CONFIG, layers(dir)), `${dir}/save.tar`);
+      const storage = storageOf(as);
+      const onTerminal = (args: string) => run(["script", "-qec", `${SKIFF} import -s ${storage} ${args}`, "/dev/null"], { as });
+      const shown = onTerminal(`${archive} shown`);
+      assert.equal(shown.status, 0, describeResult(shown));
+      for (const n of [1, 2, 3])
+        assert.match(shown.stdout, new RegExp(`\r\x1b\[Klayer ${n}/3: [0-9.]+ MB[^\r]*\r\n`), `layer ${n}`);
+      const quiet = onTerminal(`-q ${archive} quiet`);
+      assert.equal(quiet.status, 0, describeResult(quiet));
+      assert.equal(quiet.stdout, "");
     });
 
     test(`a layer cut short: a one-line error, no image under the name, the old one kept, as ${as}`, () => {
