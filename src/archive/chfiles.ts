@@ -20,9 +20,9 @@ var ARG_DEFAULTS = {
 };
 
 /** Directories ch-image makes if missing: ch-run mounts onto them. */
-var STANDARD_DIRS = ["bin", "dev", "etc", "mnt", "proc", "sys", "tmp", "usr",
+export var STANDARD_DIRS = ["bin", "dev", "etc", "mnt", "proc", "sys", "tmp", "usr",
   "mnt/0", "mnt/1", "mnt/2", "mnt/3", "mnt/4", "mnt/5", "mnt/6", "mnt/7", "mnt/8", "mnt/9"];
-var STANDARD_FILES = ["etc/hosts", "etc/resolv.conf"];
+export var STANDARD_FILES = ["etc/hosts", "etc/resolv.conf"];
 
 interface Config {
   architecture?: string;
@@ -138,6 +138,15 @@ function ensure(sys: Sys, rootFd: number, p: string, dir: boolean): void {
   }
 }
 
+/** Make the STANDARD_DIRS and STANDARD_FILES missing in the image whose
+    root is open as rootFd. */
+export function ensureMountPoints(sys: Sys, rootFd: number): void {
+  for (var i = 0; i < STANDARD_DIRS.length; i++)
+    ensure(sys, rootFd, STANDARD_DIRS[i], true);
+  for (var j = 0; j < STANDARD_FILES.length; j++)
+    ensure(sys, rootFd, STANDARD_FILES[j], false);
+}
+
 /** Write the /ch files for configText (the image config's JSON as it came;
     null if the image has none) into the image at rootDir. */
 export function writeChFiles(sys: Sys, rootDir: string, configText: string | null): void {
@@ -155,10 +164,7 @@ export function writeChFiles(sys: Sys, rootDir: string, configText: string | nul
   var m = metadataOf(sys, config);
   var rootFd = sys.open(rootDir, c.O_PATH | c.O_DIRECTORY);
   try {
-    for (var i = 0; i < STANDARD_DIRS.length; i++)
-      ensure(sys, rootFd, STANDARD_DIRS[i], true);
-    for (var j = 0; j < STANDARD_FILES.length; j++)
-      ensure(sys, rootFd, STANDARD_FILES[j], false);
+    ensureMountPoints(sys, rootFd);
     var chFd = openDir(sys, rootFd, ["ch"], true, "/ch") as number;
     try {
       writeFileAt(sys, chFd, "metadata.json", pythonJson(m) + "\n");
