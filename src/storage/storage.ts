@@ -10,7 +10,7 @@ import * as log from "../log/log";
 import { nameToPath } from "../image/image";
 import * as path from "../path/path";
 import { isDir, statOrNull, Sys, writeAll } from "../sys/sys";
-import { removeTree, removeTreeIfAny } from "./tree";
+import { letOwnerWrite, removeTree, removeTreeIfAny } from "./tree";
 
 /** The layout version ch-image 0.31 writes and accepts (its
     filesystem.py's STORAGE_VERSION). */
@@ -77,7 +77,7 @@ export function newImageDir(sys: Sys, storage: string, name: string): string {
     removeAbandoned(sys, tmp);
   }
   var dir = path.join(tmp, sys.getpid() + "." + sequence++);
-  sys.mkdir(dir, 0o700);
+  sys.mkdir(dir, 0o755); // the image's root: as ch-image makes it
   log.verbose("making " + name + " in " + dir);
   return dir;
 }
@@ -120,6 +120,7 @@ export function installImage(sys: Sys, tmpDir: string, storage: string, name: st
   var old: string | null = null;
   if (statOrNull(sys, target, false) !== null) {
     old = tmpDir + ".old";
+    letOwnerWrite(sys, target);
     sys.rename(target, old);
   }
   sys.rename(tmpDir, target);
@@ -139,6 +140,7 @@ export function discard(sys: Sys, tmpDir: string): void {
 export function removeImage(sys: Sys, storage: string, name: string): void {
   var dir = newImageDir(sys, storage, name);
   sys.rmdir(dir);
+  letOwnerWrite(sys, nameToPath(name, storage));
   sys.rename(nameToPath(name, storage), dir);
   removeTree(sys, dir);
   tidy(sys, dir);

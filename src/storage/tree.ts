@@ -26,14 +26,45 @@ export function treeSize(sys: Sys, p: string): number {
   return total;
 }
 
+/** Remove name in the directory open as dirFd, with everything below it.
+    A directory we may not read or write is given u+rwx first (images
+    unpacked as they came have them: ch-image does the same). */
+function removeIn(sys: Sys, dirFd: number, name: string): void {
+  var c = sys.constants;
+  var st = sys.fstatat(dirFd, name, c.AT_SYMLINK_NOFOLLOW);
+  if (!isDir(sys, st.mode))
+    return sys.unlinkat(dirFd, name, 0);
+  if ((st.mode & 0o700) !== 0o700)
+    sys.fchmodat(dirFd, name, (st.mode & 0o7777) | 0o700, 0);
+  var fd = sys.openat(dirFd, name, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW);
+  try {
+    var names = sys.listdir("/proc/self/fd/" + fd);
+    for (var i = 0; i < names.length; i++)
+      removeIn(sys, fd, names[i]);
+  } finally {
+    sys.close(fd);
+  }
+  sys.unlinkat(dirFd, name, c.AT_REMOVEDIR);
+}
+
+/** Give the directory at p u+rwx if it lacks them: moving it to another
+    directory needs write permission on it (its ".." changes). */
+export function letOwnerWrite(sys: Sys, p: string): void {
+  var st = sys.lstat(p);
+  if (isDir(sys, st.mode) && (st.mode & 0o700) !== 0o700)
+    sys.fchmodat(sys.constants.AT_FDCWD, p, (st.mode & 0o7777) | 0o700, 0);
+}
+
 /** Remove the tree at p, which must exist. */
 export function removeTree(sys: Sys, p: string): void {
-  if (!isDir(sys, sys.lstat(p).mode))
-    return sys.unlink(p);
-  var names = sys.listdir(p);
-  for (var i = 0; i < names.length; i++)
-    removeTree(sys, path.join(p, names[i]));
-  sys.rmdir(p);
+  var parts = path.split(p);
+  var c = sys.constants;
+  var parent = sys.open(parts[0], c.O_RDONLY | c.O_DIRECTORY);
+  try {
+    removeIn(sys, parent, parts[1]);
+  } finally {
+    sys.close(parent);
+  }
 }
 
 /** Remove the tree at p if there is one. */

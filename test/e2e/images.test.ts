@@ -64,6 +64,21 @@ describe("skiff images and skiff rm", () => {
       assert.equal(status(skiff(["run", "-s", storage, "d", "--", "true"], { as }), 0).stderr, "");
     });
 
+    test(`rm: an image with directories nobody may write or read, as ${as}`, () => {
+      const storage = storageWith(as, ["locked"]);
+      const img = `${storage}/img/locked`;
+      fs.mkdirSync(`${img}/a/b`, { recursive: true });
+      fs.writeFileSync(`${img}/a/b/f`, "");
+      if (as === "user")
+        assert.equal(run(["chown", "-hR", `${testUser().uid}:${testUser().gid}`, "--", img]).status, 0);
+      fs.chmodSync(`${img}/a/b`, 0o000);
+      fs.chmodSync(`${img}/a`, 0o555);
+      fs.chmodSync(img, 0o555);
+      status(skiff(["rm", "-s", storage, "locked"], { as }), 0);
+      assert.deepEqual(fs.readdirSync(storage).sort(), ["img"]);
+      assert.deepEqual(fs.readdirSync(`${storage}/img`), []);
+    });
+
     test(`rm: a name not stored is ch-image's error, exit 1, and nothing is removed, as ${as}`, () => {
       const storage = storageWith(as, ["a"]);
       const r = status(skiff(["rm", "-s", storage, "a", "nothere"], { as }), 1);
