@@ -24,7 +24,8 @@ export type CommandMain = (sys: Sys, args: string[], io: CommandIO) => number;
 
 export interface Command {
   name: string;
-  /** One line for `skiff help` and the man page's NAME. */
+  /** One line for `skiff help` (52 characters at most: argp wraps it
+      unindented past its right margin) and the man page's NAME. */
   summary: string;
   /** The operands as help shows them, e.g. "SRC DST". */
   argsDoc: string;
@@ -110,6 +111,30 @@ export var COMMANDS: Command[] = [
         doc: "A credentials file as podman login writes it, read before the usual ones." },
       { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
         doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
+      STORAGE_OPTION,
+      VERBOSE_OPTION,
+    ] },
+  { name: "convert", summary: "convert an image to another format", argsDoc: "SRC DST",
+    operands: ["image", "path"],
+    doc: fixed("\nConvert image SRC to DST, as ch-convert does. Formats: ch-image (an image in storage, by name), "
+               + "dir (a directory), squash (a SquashFS file) and tar (a tar archive, compressed as its suffix "
+               + "says: .tar.gz, .tar.zst, .tar.xz). Unless -i or -o says, a name ending in .sqfs or .squashfs "
+               + "is squash, one ending in .tar or .tar.* is tar, one starting with / or . a directory; "
+               + "otherwise SRC is an image in storage if there is one by that name, else a directory, and DST "
+               + "an image in storage.\n\vDevice nodes, owners other than root and setuid/setgid bits are "
+               + "dropped, as an unprivileged user must. An existing image in storage or file DST is replaced "
+               + "once the new one is complete; an existing directory never is.\n"),
+    options: [
+      { long: "compression", arg: "required", argName: "ALG",
+        help: "SquashFS compression (default: zstd)",
+        doc: "Compress a SquashFS DST with ALG, any compressor mksquashfs offers (zstd, gzip, xz, lz4, lzo, "
+          + "lzma); default zstd." },
+      { short: "i", long: "in-fmt", arg: "required", argName: "FMT",
+        help: "SRC's format (default: guessed)",
+        doc: "SRC's format: ch-image, dir, squash or tar (default: guessed from SRC)." },
+      { short: "o", long: "out-fmt", arg: "required", argName: "FMT",
+        help: "DST's format (default: guessed)",
+        doc: "DST's format: ch-image, dir, squash or tar (default: guessed from DST)." },
       STORAGE_OPTION,
       VERBOSE_OPTION,
     ] },

@@ -3,6 +3,7 @@
 // run` never loads. One file a command.
 
 import { CommandMain } from "../cli/commands";
+import { convert } from "./convert";
 import { images } from "./images";
 import { importImage } from "./import";
 import { pull } from "./pull";
@@ -10,6 +11,7 @@ import { rm } from "./rm";
 
 /** Each command of src/cli/commands.ts's table but run and help, by name. */
 export var COMMANDS: { [name: string]: CommandMain } = {
+  convert: convert,
   images: images,
   import: importImage,
   pull: pull,

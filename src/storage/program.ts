@@ -1,0 +1,100 @@
+// Running a program that does a job for skiff (mksquashfs, unsquashfs,
+// tar): found on $PATH, given an argv array (never a string for a shell),
+// waited for. A Ctrl-C (SIGINT), SIGTERM or SIGHUP meant for skiff stops the
+// program and then fails, so that what the caller was making is removed on
+// the way out instead of left half made.
+
+import { argvToString } from "../log/argv";
+import { attempt, fail } from "../log/fail";
+import * as log from "../log/log";
+import * as path from "../path/path";
+import { Getenv, Sys } from "../sys/sys";
+
+/** Where Debian installs what we run, should $PATH lack it. */
+var FALLBACK = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
+
+/** The program called name on $PATH or in FALLBACK; null if none. */
+export function findProgram(sys: Sys, name: string, env: Getenv): string | null {
+  var dirs = (env("PATH") || "").split(":").concat(FALLBACK);
+  for (var i = 0; i < dirs.length; i++) {
+    if (dirs[i].charAt(0) !== "/")
+      continue;
+    var exe = path.join(dirs[i], name);
+    try {
+      sys.access(exe, sys.constants.X_OK);
+      return exe;
+    } catch (e) {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** How a wait status reads in a message. */
+function describe(status: number): string {
+  return (status & 0x7f) === 0 ? "exit " + ((status >> 8) & 0xff) : "signal " + (status & 0x7f);
+}
+
+/** Run argv (argv[0] a program's name, found as findProgram finds it) to
+    its end, its standard output into file stdoutTo if given; fail unless
+    it exits 0. pkg is the Debian package that has it, for the hint when it
+    is missing. */
+export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, stdoutTo?: string): void {
+  var c = sys.constants;
+  var exe = findProgram(sys, argv[0], env);
+  if (exe === null)
+    fail("can't find " + argv[0] + " on $PATH or in " + FALLBACK.join(", "), undefined,
+         { hint: "install it (Debian: apt install " + pkg + ")" });
+  var exePath = exe as string;
+  var stops = [c.SIGINT, c.SIGTERM, c.SIGHUP];
+  var waited = stops.concat([c.SIGCHLD]);
+  log.verbose("running: " + argvToString(argv));
+  sys.sigprocmask(c.SIG_BLOCK, waited);
+  var status = -1;
+  var stoppedBy = 0;
+  try {
+    var pid = attempt("can't run " + exePath, function () {
+      var actions: NativeSpawnAction[] = stdoutTo === undefined ? []
+        : [["open", 1, stdoutTo, c.O_WRONLY | c.O_CREAT | c.O_TRUNC, 0o600]];
+      return sys.posix_spawn(exePath, argv, sys.environ(), actions,
+                             { setsigmask: [], setsigdef: stops.concat([c.SIGPIPE]) });
+    });
+    while (status < 0) {
+      var got = sys.sigtimedwait(waited, -1) as NativeSigInfo;
+      if (got.signo !== c.SIGCHLD) {
+        stoppedBy = got.signo;
+        sys.kill(pid, c.SIGTERM);
+        status = sys.waitpid(pid)[1];
+      } else {
+        var r = sys.waitpid(pid, c.WNOHANG);
+        if (r[0] === pid)
+          status = r[1];
+      }
+    }
+  } finally {
+    sys.sigprocmask(c.SIG_UNBLOCK, waited);
+  }
+  if (stoppedBy !== 0)
+    fail(argv[0] + " stopped: skiff was interrupted (signal " + stoppedBy + ")", undefined,
+         { exitCode: 128 + stoppedBy });
+  if (status !== 0)
+    fail(argv[0] + " failed (" + describe(status) + ")", undefined, { hint: "its messages above say why" });
+}
+
+/** Make file by make(tmp), tmp a name beside it, then rename tmp over
+    file: a failure or an interruption never leaves half a file under its
+    name, nor the half file (unless skiff itself is killed). */
+export function writeBeside(sys: Sys, file: string, make: (tmp: string) => void): void {
+  var tmp = file + "." + sys.getpid() + ".part";
+  try {
+    make(tmp);
+    sys.rename(tmp, file);
+  } catch (e) {
+    try {
+      sys.unlink(tmp);
+    } catch (gone) {
+      // make() failed before creating it
+    }
+    throw e;
+  }
+}
