@@ -15,8 +15,15 @@ export interface Layout {
   kind: string;
   /** The image config's JSON as stored, or null if there is none. */
   config: string | null;
-  /** The layers' paths in the directory, lowest first. */
-  layers: string[];
+  /** The layers, lowest first. */
+  layers: LayerFile[];
+}
+
+export interface LayerFile {
+  /** Its path in the directory. */
+  path: string;
+  /** The SHA-256 its content must have ("sha256:HEX"), if known. */
+  digest: string | null;
 }
 
 interface Descriptor {
@@ -74,6 +81,29 @@ function required(sys: Sys, dirFd: number, rel: string, what: string): string {
   return text as string;
 }
 
+/** The digest to check a blob against: sha256 ones only (what skiff can
+    compute), as "sha256:HEX". */
+function sha256Of(digest: unknown): string | null {
+  return typeof digest === "string" && /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : null;
+}
+
+/** A blob's content whose digest checks. */
+function blobText(sys: Sys, dirFd: number, digest: unknown, what: string): string {
+  var rel = blobPath(digest, what);
+  var text = required(sys, dirFd, rel, what);
+  var want = sha256Of(digest);
+  if (want !== null)
+    verified(want, "sha256:" + sys.sha256_bytes(text), what + ": " + rel);
+  return text;
+}
+
+/** Fail unless a blob's digest got is the one wanted. */
+export function verified(want: string, got: string, what: string): void {
+  if (got !== want)
+    fail(what + ": failed verification: its content has digest " + got + ", not " + want, undefined,
+         { hint: "the archive is corrupt" });
+}
+
 /** blobs/ALGORITHM/ENCODED for a digest (the image spec's layout). */
 function blobPath(digest: unknown, what: string): string {
   var m = typeof digest === "string" ? /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/.exec(digest) : null;
@@ -104,6 +134,8 @@ function pick(manifests: Descriptor[], want: Platform, what: string): Descriptor
   return here[0];
 }
 
+/** docker save's layers are uncompressed: the config's rootfs.diff_ids
+    are their digests. */
 function dockerSave(sys: Sys, dirFd: number, text: string, what: string): Layout {
   var m = parse(text, what + ": manifest.json") as Array<{ Config?: string; Layers?: string[] }>;
   if (!(m instanceof Array) || m.length === 0 || typeof m[0] !== "object" || m[0] === null
@@ -111,10 +143,16 @@ function dockerSave(sys: Sys, dirFd: number, text: string, what: string): Layout
     return fail(what + ": manifest.json: not a docker save manifest");
   if (m.length > 1)
     log.warning(what + ": holds " + m.length + " images; importing the first");
+  var layers = m[0].Layers;
+  var config = typeof m[0].Config === "string" ? required(sys, dirFd, m[0].Config, what) : null;
+  var parsed = config === null ? null : parse(config, what + ": " + m[0].Config) as { rootfs?: { diff_ids?: unknown[] } };
+  var ids = parsed && parsed.rootfs && parsed.rootfs.diff_ids instanceof Array ? parsed.rootfs.diff_ids : [];
   return {
     kind: "docker save",
-    config: typeof m[0].Config === "string" ? required(sys, dirFd, m[0].Config, what) : null,
-    layers: m[0].Layers.map(String),
+    config: config,
+    layers: layers.map(function (l, i) {
+      return { path: String(l), digest: ids.length === layers.length ? sha256Of(ids[i]) : null };
+    }),
   };
 }
 
@@ -127,15 +165,15 @@ function ociLayout(sys: Sys, dirFd: number, what: string): Layout {
       return fail(what + ": an index without manifests");
     var d = pick(index.manifests, want, what);
     var blob = blobPath(d.digest, what);
-    var doc = parse(required(sys, dirFd, blob, what), what + ": " + blob);
+    var doc = parse(blobText(sys, dirFd, d.digest, what), what + ": " + blob);
     if (INDEX_TYPES.indexOf(d.mediaType || "") < 0 && !(doc as { manifests?: unknown }).manifests) {
       var m = doc as { config?: Descriptor; layers?: Descriptor[] };
       if (!(m.layers instanceof Array))
         return fail(what + ": " + blob + ": not an image manifest");
       return {
         kind: "OCI layout",
-        config: m.config ? required(sys, dirFd, blobPath(m.config.digest, what), what) : null,
-        layers: m.layers.map(function (l) { return blobPath(l.digest, what); }),
+        config: m.config ? blobText(sys, dirFd, m.config.digest, what) : null,
+        layers: m.layers.map(function (l) { return { path: blobPath(l.digest, what), digest: sha256Of(l.digest) }; }),
       };
     }
     if (depth > 8)

@@ -7,7 +7,7 @@
 import { applyLayer, applyLayerFd } from "../archive/layer";
 import { copyDirectory } from "../archive/copy";
 import { writeChFiles } from "../archive/chfiles";
-import { Layout, openIn, readLayout } from "../archive/layout";
+import { LayerFile, Layout, openIn, readLayout, verified } from "../archive/layout";
 import { logReport, newReport, Report } from "../archive/report";
 import { CommandIO } from "../cli/commands";
 import { attempt, fail } from "../log/fail";
@@ -17,20 +17,33 @@ import { isDir, Sys } from "../sys/sys";
 import { parseArgs } from "./args";
 import { Progress } from "./progress";
 
+/** The layer file l beneath dirFd, opened; checked against its digest
+    first if it has one. */
+function openLayer(sys: Sys, dirFd: number, l: LayerFile, what: string): number {
+  var fd = openIn(sys, dirFd, l.path, what);
+  if (fd === null)
+    return fail("can't import: " + what + ": layer missing");
+  if (l.digest === null)
+    return fd;
+  try {
+    verified(l.digest, "sha256:" + sys.sha256_fd(fd), what);
+  } finally {
+    sys.close(fd);
+  }
+  return openIn(sys, dirFd, l.path, what) as number;
+}
+
 /** Apply layout's layers (in the directory open as dirFd) onto image. */
 function applyLayout(sys: Sys, layout: Layout, src: string, dirFd: number, image: string, report: Report,
                      progress: Progress): void {
   log.verbose(src + ": " + layout.kind + ", " + layout.layers.length + " layers");
   for (var i = 0; i < layout.layers.length; i++) {
-    var what = src + ": " + layout.layers[i];
-    var fd = openIn(sys, dirFd, layout.layers[i], what);
-    if (fd === null)
-      fail("can't import: " + what + ": layer missing");
+    var what = src + ": " + layout.layers[i].path;
+    var fd = openLayer(sys, dirFd, layout.layers[i], what);
     try {
-      applyLayerFd(sys, fd as number, what, image, report,
-                   progress.start("layer " + (i + 1) + "/" + layout.layers.length));
+      applyLayerFd(sys, fd, what, image, report, progress.start("layer " + (i + 1) + "/" + layout.layers.length));
     } finally {
-      sys.close(fd as number);
+      sys.close(fd);
     }
     progress.done();
   }

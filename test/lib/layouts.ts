@@ -68,13 +68,14 @@ export interface ImageConfig {
   history?: unknown[];
 }
 
-/** What `docker save` writes, as a directory: manifest.json, the config,
-    each layer as ID/layer.tar (here possibly compressed, as recent
-    Dockers' OCI blobs are). */
+/** What `docker save` writes, as a directory: manifest.json, the config
+    (rootfs.diff_ids: the layers' digests), each layer as ID/layer.tar
+    (here possibly compressed). */
 export function dockerSaveDir(dir: string, config: ImageConfig, layers: string[]): string {
   fs.mkdirSync(dir, { recursive: true });
   const configName = "0123abcd.json";
-  fs.writeFileSync(`${dir}/${configName}`, JSON.stringify(config));
+  const diffIds = layers.map((l) => `sha256:${sha256(l)}`);
+  fs.writeFileSync(`${dir}/${configName}`, JSON.stringify({ ...config, rootfs: { type: "layers", diff_ids: diffIds } }));
   const names = layers.map((l, i) => {
     fs.mkdirSync(`${dir}/layer${i}`);
     fs.copyFileSync(l, `${dir}/layer${i}/layer.tar`);
