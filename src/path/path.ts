@@ -15,7 +15,12 @@ export function join(a: string, b: string): string {
 
 /** [dirname, basename] of a path without trailing slashes. */
 export function split(p: string): [string, string] {
-  var trimmed = p.length > 1 ? p.replace(/\/+$/, "") : p;
+  // a loop, not a regular expression: Duktape tries one from every
+  // position, and paths are split often on the launch path
+  var end = p.length;
+  while (p.length > 1 && end > 0 && p.charAt(end - 1) === "/")
+    end--;
+  var trimmed = p.slice(0, end);
   var i = trimmed.lastIndexOf("/");
   if (i < 0)
     return [".", trimmed];
