@@ -17,6 +17,9 @@ interface NativeStat {
   blocks: number;
   /** Last modified, in seconds since the epoch. */
   mtime: number;
+  /** Last change of the inode (content, owner, mode, name), in seconds
+      since the epoch, to a quarter of a microsecond. */
+  ctime: number;
 }
 
 interface NativePasswd {

@@ -139,6 +139,8 @@ interface Inode {
   children?: Map<string, Entry>; // dir
   content?: string; // file
   target?: string; // link
+  /** FakeSys.changes at its last change: its ctime. */
+  changed: number;
 }
 
 /** Per-mount flags that statvfs reports and a remount must keep. */
@@ -299,6 +301,8 @@ export class FakeSys implements Sys {
   injections: Injection[] = [];
 
   private nextIno = 1;
+  /** Ticks at each change of an inode, for its ctime. */
+  private changes = 1;
   private nextDev = 1;
   private nextMountId = 1;
   private mounts: Mount[] = [];
@@ -328,7 +332,8 @@ export class FakeSys implements Sys {
   //// Internals //////////////////////////////////////////////////////////
 
   private newInode(type: InodeType, perm: number, uid: number, gid: number, dev: number): Inode {
-    const i: Inode = { ino: this.nextIno++, dev: dev, type: type, perm: perm, uid: uid, gid: gid };
+    const i: Inode = { ino: this.nextIno++, dev: dev, type: type, perm: perm, uid: uid, gid: gid,
+                       changed: this.changes++ };
     if (type === "dir")
       i.children = new Map();
     else if (type === "file")
@@ -510,7 +515,7 @@ export class FakeSys implements Sys {
       size = (i.target as string).length;
     }
     return { mode: type | i.perm, uid: i.uid, gid: i.gid, size: size, dev: i.dev, ino: i.ino, nlink: nlink,
-             blocks: Math.ceil(size / 4096) * 8, mtime: 0 };
+             blocks: Math.ceil(size / 4096) * 8, mtime: 0, ctime: i.changed };
   }
 
   private allocFd(f: Fd): number {
@@ -594,6 +599,7 @@ export class FakeSys implements Sys {
                               opts.uid !== undefined ? opts.uid : this.uid,
                               opts.gid !== undefined ? opts.gid : this.gid, dev);
       i.content = content;
+      i.changed = this.changes++;
       return i;
     });
   }
@@ -1118,7 +1124,7 @@ export class FakeSys implements Sys {
       const f = this.fd(fd, "fstat");
       if (f.kind === "pipe")
         return { mode: C.S_IFIFO | 0o600, uid: this.uid, gid: this.gid, size: 0, dev: 0, ino: 0, nlink: 1,
-                 blocks: 0, mtime: 0 };
+                 blocks: 0, mtime: 0, ctime: 0 };
       return this.statOf(f.inode);
     });
   }
@@ -1173,6 +1179,7 @@ export class FakeSys implements Sys {
           throw sysError("EACCES", "open", p);
         if (writing && (flags & C.O_TRUNC))
           inode.content = "";
+          inode.changed = this.changes++;
       }
       return this.allocFd({ kind: "file", inode: inode, pos: 0, flags: flags, path: p,
                            frames: r.found ? r.stack.slice() : undefined });
@@ -1233,6 +1240,7 @@ export class FakeSys implements Sys {
         f.pos = c.length;
       const padded = c.length < f.pos ? c + "\0".repeat(f.pos - c.length) : c;
       f.inode.content = padded.slice(0, f.pos) + data + padded.slice(f.pos + data.length);
+      f.inode.changed = this.changes++;
       f.pos += data.length;
       return data.length;
     });
@@ -1259,6 +1267,7 @@ export class FakeSys implements Sys {
       const c = f.inode.content as string;
       const padded = c.length < offset ? c + "\0".repeat(offset - c.length) : c;
       f.inode.content = padded.slice(0, offset) + data + padded.slice(offset + data.length);
+      f.inode.changed = this.changes++;
       return data.length;
     });
   }
@@ -1320,6 +1329,7 @@ export class FakeSys implements Sys {
         throw sysError("EINVAL", "ftruncate");
       const c = f.inode.content as string;
       f.inode.content = c.length >= length ? c.slice(0, length) : c + "\0".repeat(length - c.length);
+      f.inode.changed = this.changes++;
     });
   }
 
