@@ -3,7 +3,7 @@
 // nodes, create-symlinks links, and the image's ldconfig. Reached through
 // the cdi unit, so a launch without CDI loads none of it.
 
-import { attempt, fail } from "../log/fail";
+import { attempt, fail, isErrno } from "../log/fail";
 import { argvToString } from "../log/argv";
 import * as log from "../log/log";
 import * as path from "../path/path";
@@ -36,10 +36,23 @@ export function mergeDir(st: State, s: StepOf<"merge-dir">): void {
   });
 }
 
+/** Guest directories placeFor() has made or found, by container: a spec
+    puts dozens of files in one, and finding it costs a stat per
+    component. Nothing can be bound over one since unnoticed, as the
+    check that nothing is made under a bind is still made per file. */
+var placed: { st: State | null; root: string; hostDirs: { [guest: string]: string } } =
+  { st: null, root: "", hostDirs: {} };
+
 /** Host path of guest path g's parent, created if missing, and g's own
     host path there (g itself not followed: it is what gets replaced). */
 function placeFor(st: State, g: string): string {
-  var file = path.join(mkdirs(st, path.dirname(g)), path.basename(g));
+  if (placed.st !== st || placed.root !== st.newroot)
+    placed = { st: st, root: st.newroot, hostDirs: {} };
+  var dir = path.dirname(g);
+  var host = placed.hostDirs[dir];
+  if (host === undefined)
+    host = placed.hostDirs[dir] = mkdirs(st, dir);
+  var file = path.join(host, path.basename(g));
   checkNotUnderBind(st, file);
   return file;
 }
@@ -51,9 +64,15 @@ export function mergeLink(st: State, s: StepOf<"merge-link">): void {
   var file = placeFor(st, s.dst);
   log.debug("symlink instead of bind: " + file + " -> " + s.target);
   createInRoot(st, file, "symlink", function () {
-    if (statOrNull(sys, file, false) !== null)
+    // tried first: most destinations are new, and a failed stat costs more
+    try {
+      sys.symlink(s.target, file);
+    } catch (e) {
+      if (!isErrno(e, "EEXIST"))
+        throw e;
       sys.rename(file, file + ".orig");
-    sys.symlink(s.target, file);
+      sys.symlink(s.target, file);
+    }
   });
 }
 
@@ -92,12 +111,17 @@ export function makeLinks(st: State, links: CdiLink[]): void {
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
     var file = placeFor(st, l.link);
-    if (statOrNull(sys, file, false) !== null) {
-      log.verbose("CDI: link " + l.link + " exists; left as it is");
-      continue;
-    }
-    log.verbose("CDI: link " + l.link + " -> " + l.target);
-    createInRoot(st, file, "symlink", function () { sys.symlink(l.target, file); });
+    var made = true;
+    createInRoot(st, file, "symlink", function () {
+      try {
+        sys.symlink(l.target, file);
+      } catch (e) {
+        if (!isErrno(e, "EEXIST"))
+          throw e;
+        made = false;
+      }
+    });
+    log.verbose("CDI: link " + l.link + (made ? " -> " + l.target : " exists; left as it is"));
   }
 }
 
