@@ -24,6 +24,7 @@
 #                  skiff and ch-run, so neither warns that its default one is
 #                  missing (a warning is extra work the other launchers skip)
 #   BENCH_IMG_SQFS ($BENCH_IMG.sqfs when it exists; else empty)
+#   $BENCH_DIR/cache  BENCH_USER's $XDG_CACHE_HOME (skiff's CDI cache)
 #
 # Example (bench/launch does this):
 #   . "$(dirname "$0")/lib.sh"
@@ -83,11 +84,14 @@ bench_setup () {
 
     BENCH_STORAGE=$BENCH_DIR/storage
     mkdir -m 0755 "$BENCH_STORAGE"
+    mkdir -m 0700 "$BENCH_DIR/cache"
+    if (( EUID == 0 )); then chown "$BENCH_USER" "$BENCH_DIR/cache"; fi
 }
 
 bench_as_user () {
+    # skiff's cache (CDI) in the scratch directory, not the user's home
     local env=(env -i "USER=$BENCH_USER" "LOGNAME=$BENCH_USER" "HOME=$BENCH_HOME"
-               "PATH=/usr/local/bin:/usr/bin:/bin")
+               "PATH=/usr/local/bin:/usr/bin:/bin" "XDG_CACHE_HOME=$BENCH_DIR/cache")
     if (( EUID == 0 )); then
         setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups -- "${env[@]}" "$@"
     else

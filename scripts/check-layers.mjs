@@ -24,6 +24,7 @@ export const LAYERS = [
   "exec", // primitives acting through Sys: namespaces, mounts, pivot, exec
   "join", // unit: --join
   "squash", // unit: SquashFS
+  "yaml", // unit: the YAML parser (CDI's spec files)
   "cdi", // unit: CDI devices
   "storage", // ch-image's storage directory: making, listing, removing images
   "archive", // applying image layers (tar) safely

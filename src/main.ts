@@ -210,7 +210,11 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
     squashMount: mount === null ? "/var/tmp/" + user + ".ch/mnt" : mount,
     sigpipe: sigpipe,
   };
-  var plan = buildPlan(o, image, host, o.cdi.length > 0 ? unit("cdi").planCdi(sys, o.cdi, o.cdiDirs) : undefined);
+  var cdi = o.cdi.length > 0
+    ? unit("cdi").planCdi(sys, o.cdi, o.cdiDirs, { image: image, getenv: env, euid: host.euid,
+                                                   yaml: function () { return unit("yaml").parseYaml; } })
+    : undefined;
+  var plan = buildPlan(o, image, host, cdi);
   verboseDump(o, storage, image.kind === "squash" ? mount : image.path, plan);
   if (o.dryRun !== undefined) {
     setSigpipe(sys, sigpipe); // output, as any filter's

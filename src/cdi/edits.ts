@@ -7,9 +7,12 @@
 import { fail } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
+import type { Image } from "../image/image";
 import type { CdiPlan } from "../plan/plan";
 import { isDir, isLink, MountFlag, statOrNull, Sys } from "../sys/sys";
+import { Cache } from "./cache";
 import { HookEffects, interpretHook } from "./hooks";
+import { planLdCache } from "./ldcache";
 import { Selection } from "./select";
 import { ContainerEdits, Mount } from "./spec";
 
@@ -56,8 +59,11 @@ class Planner {
   private usedDirs: { [guest: string]: boolean } = {};
   private dsts: { [guest: string]: string } = {};
   private realDirs: { [dir: string]: string } = {};
+  /** What the mounts bind, and from which spec files: the ld cache's key. */
+  private hostFiles: NativeStat[] = [];
+  specs: string[] = [];
 
-  constructor(private sys: Sys) {}
+  constructor(private sys: Sys, private ld: LdContext) {}
 
   private mergeDir(dir: string, flags: MountFlag[], why: string): string {
     var key = dir + "\0" + flags.join("|");
@@ -105,6 +111,7 @@ class Planner {
       return;
     }
     this.dsts[dst] = where;
+    this.hostFiles.push(st);
     if (isDir(this.sys, st.mode)) {
       // one mount either way, and no siblings exposed
       this.plan.steps.push({ op: "bind", src: m.hostPath, dst: dst, flags: ["dst-create"], mountFlags: flags,
@@ -156,16 +163,25 @@ class Planner {
 
   finish(): CdiPlan {
     if (this.effects.folders.length > 0)
-      this.plan.ldcache = { folders: this.effects.folders, cache: path.join(CDI_SCRATCH, "ld.so.cache") };
+      this.plan.ldcache = planLdCache(this.sys, this.ld.cache, this.ld.image, this.effects.folders, this.specs,
+                                      this.hostFiles, CDI_SCRATCH);
     return this.plan;
   }
 }
 
+/** What the ld cache's plan needs (ldcache.ts). */
+export interface LdContext {
+  cache: Cache | null;
+  image: Image;
+}
+
 /** The plan's CDI part for the selections, in their order. */
-export function planEdits(sys: Sys, selections: Selection[]): CdiPlan {
-  var p = new Planner(sys);
+export function planEdits(sys: Sys, selections: Selection[], ld: LdContext): CdiPlan {
+  var p = new Planner(sys, ld);
   for (var s = 0; s < selections.length; s++) {
     var sel = selections[s];
+    if (p.specs.indexOf(sel.file) < 0)
+      p.specs.push(sel.file);
     var names: string[] = [];
     for (var n = 0; n < sel.devices.length; n++)
       names.push(sel.spec.kind + "=" + sel.spec.devices[sel.devices[n]].name);

@@ -1,12 +1,22 @@
 // Reading CDI spec files: JSON (*.json) or YAML (anything else; nvidia-ctk
-// writes YAML by default), then checked (spec.ts).
+// writes YAML by default), then checked (spec.ts). A YAML file, slow to
+// parse in Duktape, is parsed once per version of the file: its checked
+// content is kept in the user's cache (cache.ts) and read from there.
 
-import { CORE_SCHEMA, load } from "js-yaml";
 import { fail, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
-import { isDir, readFile, Sys } from "../sys/sys";
+import { isDir, readFile, statOrNull, Sys } from "../sys/sys";
+import { Cache, identity, maker, readEntry, writeEntry } from "./cache";
 import { Spec, validateSpec } from "./spec";
+
+/** What reading spec files needs. */
+export interface SpecReader {
+  sys: Sys;
+  cache: Cache | null;
+  /** The YAML parser (the yaml unit, loaded on first use). */
+  yaml: () => (text: string, file: string) => unknown;
+}
 
 export interface LoadedSpec {
   file: string;
@@ -25,29 +35,51 @@ export interface BrokenSpec {
 }
 
 /** The content of a spec file, parsed but not yet checked. */
-function parse(sys: Sys, file: string): unknown {
+function parse(r: SpecReader, file: string): unknown {
   var text: string;
   try {
-    text = readFile(sys, file);
+    text = readFile(r.sys, file);
   } catch (e) {
     return fail("can't read CDI spec: " + file, e, { hint: "check the path and its permissions" });
   }
+  var json = /\.json$/.test(file);
   try {
     // JSON.parse is strict and much faster in Duktape than the YAML parser
-    if (/\.json$/.test(file))
-      return JSON.parse(text);
-    return load(text, { schema: CORE_SCHEMA, filename: file });
+    return json ? JSON.parse(text) : r.yaml()(text, file);
   } catch (e) {
     var err = e as { reason?: string; mark?: { line: number; column: number }; message?: string };
     var where = err.mark ? "line " + (err.mark.line + 1) + ", column " + (err.mark.column + 1) + ": " : "";
     return fail(file + ": " + where + (err.reason || err.message || String(e)), undefined,
-                { hint: "not valid " + (/\.json$/.test(file) ? "JSON" : "YAML") + "; fix the file or generate it again" });
+                { hint: "not valid " + (json ? "JSON" : "YAML") + "; fix the file or generate it again" });
   }
 }
 
+/** The checked spec in file; parsed.data gets its content if it parsed. A
+    YAML file's comes from the cache when this version of it was read before. */
+function readSpec(r: SpecReader, file: string, parsed: { data?: unknown }): Spec {
+  var st = r.cache !== null && !/\.json$/.test(file) ? statOrNull(r.sys, file, true) : null;
+  if (r.cache === null || st === null) {
+    parsed.data = parse(r, file);
+    return validateSpec(parsed.data, file);
+  }
+  // named by inode, so a file rewritten in place reuses its entry
+  var name = "spec-" + st.dev + "." + st.ino + ".json";
+  var key = maker(r.sys) + " CDI spec 1 " + file + " " + identity(st);
+  var cached = readEntry(r.sys, r.cache, name, key);
+  if (cached !== undefined) {
+    log.verbose("CDI: " + file + ": checked spec from the cache");
+    parsed.data = cached;
+    return cached as Spec;
+  }
+  parsed.data = parse(r, file);
+  var spec = validateSpec(parsed.data, file);
+  writeEntry(r.sys, r.cache.dir, name, key, spec);
+  return spec;
+}
+
 /** Read and check one spec file; failures name the file. */
-export function loadSpec(sys: Sys, file: string, priority: number): LoadedSpec {
-  return { file: file, priority: priority, spec: validateSpec(parse(sys, file), file) };
+export function loadSpec(r: SpecReader, file: string, priority: number): LoadedSpec {
+  return { file: file, priority: priority, spec: readSpec(r, file, {}) };
 }
 
 function kindOf(data: unknown): string | undefined {
@@ -57,7 +89,8 @@ function kindOf(data: unknown): string | undefined {
 
 /** Every *.json and *.yaml file in dirs (missing directories are skipped,
     as the CDI reference does), in priority order, then by name. */
-export function scanDirs(sys: Sys, dirs: string[]): { specs: LoadedSpec[]; broken: BrokenSpec[] } {
+export function scanDirs(r: SpecReader, dirs: string[]): { specs: LoadedSpec[]; broken: BrokenSpec[] } {
+  var sys = r.sys;
   var specs: LoadedSpec[] = [];
   var broken: BrokenSpec[] = [];
   for (var p = 0; p < dirs.length; p++) {
@@ -76,17 +109,16 @@ export function scanDirs(sys: Sys, dirs: string[]): { specs: LoadedSpec[]; broke
       if (!/\.(json|yaml)$/.test(names[i]))
         continue;
       var file = path.join(dirs[p], names[i]);
-      var data: unknown = undefined;
+      var parsed: { data?: unknown } = {};
       try {
         if (isDir(sys, sys.stat(file).mode))
           continue;
-        data = parse(sys, file);
-        specs.push({ file: file, priority: p, spec: validateSpec(data, file) });
+        specs.push({ file: file, priority: p, spec: readSpec(r, file, parsed) });
         log.verbose("CDI: found spec " + file + " (" + specs[specs.length - 1].spec.kind + ")");
       } catch (e) {
         if (!isFailure(e) && !isSysError(e))
           throw e;
-        broken.push({ file: file, kind: kindOf(data), error: e });
+        broken.push({ file: file, kind: kindOf(parsed.data), error: e });
       }
     }
   }

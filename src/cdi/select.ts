@@ -5,8 +5,7 @@
 
 import { fail } from "../log/fail";
 import * as log from "../log/log";
-import { Sys } from "../sys/sys";
-import { BrokenSpec, LoadedSpec, loadSpec, scanDirs } from "./load";
+import { BrokenSpec, LoadedSpec, loadSpec, scanDirs, SpecReader } from "./load";
 import type { CdiRequest } from "../cli/cdi";
 
 export interface Selection {
@@ -67,11 +66,11 @@ function allDevices(ls: LoadedSpec, envAt: number): Selection {
 
 /** The selections for requests, in command-line order; a device asked for
     twice is used once, where it was first asked for. */
-export function selectDevices(sys: Sys, requests: CdiRequest[], dirs: string[]): Selection[] {
+export function selectDevices(reader: SpecReader, requests: CdiRequest[], dirs: string[]): Selection[] {
   var scanned: { specs: LoadedSpec[]; broken: BrokenSpec[] } | null = null;
   function scan(): { specs: LoadedSpec[]; broken: BrokenSpec[] } {
     if (scanned === null)
-      scanned = scanDirs(sys, dirs);
+      scanned = scanDirs(reader, dirs);
     return scanned;
   }
   var out: Selection[] = [];
@@ -80,7 +79,7 @@ export function selectDevices(sys: Sys, requests: CdiRequest[], dirs: string[]):
     var q = requests[r];
     var found: Selection[] = [];
     if (q.what === "file") {
-      found = [allDevices(loadSpec(sys, q.path, dirs.length), q.envAt)];
+      found = [allDevices(loadSpec(reader, q.path, dirs.length), q.envAt)];
     } else if (q.what === "kind") {
       checkBroken(scan().broken, q.kind);
       found = ofKind(scan().specs, q.kind, q.envAt);

@@ -1,14 +1,28 @@
 // The cdi unit: -d and --device's spec files → the plan's CDI part. Loaded
-// only when one of them is given (main.ts), with the YAML parser it bundles.
+// only when one of them is given (main.ts); YAML files need the yaml unit.
 
+import type { Image } from "../image/image";
 import type { CdiPlan } from "../plan/plan";
-import { Sys } from "../sys/sys";
+import { Getenv, Sys } from "../sys/sys";
+import { cacheOf } from "./cache";
 import { planEdits } from "./edits";
 import type { CdiRequest } from "../cli/cdi";
 import { selectDevices } from "./select";
 
-export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[]): CdiPlan {
-  return planEdits(sys, selectDevices(sys, requests, dirs));
+/** What planning CDI needs to know besides the command line. */
+export interface CdiContext {
+  image: Image;
+  getenv: Getenv;
+  euid: number;
+  /** The YAML parser, loaded on first use (the yaml unit). */
+  yaml: () => (text: string, file: string) => unknown;
 }
 
-export { bindDevice, makeLinks, mergeDir, mergeLink, updateLdCache } from "../exec/merge";
+export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[], ctx: CdiContext): CdiPlan {
+  var cache = cacheOf(ctx.getenv, ctx.euid);
+  return planEdits(sys, selectDevices({ sys: sys, cache: cache, yaml: ctx.yaml }, requests, dirs),
+                   { cache: cache, image: ctx.image });
+}
+
+export { bindDevice, makeLinks, mergeDir, mergeLink } from "../exec/merge";
+export { updateLdCache } from "./ldcache";

@@ -1,10 +1,9 @@
 // CDI's steps and hooks (plan/plan.ts), applied through Sys: ch_core.c's
 // bind_merge() (one bind per host directory, a symlink per file), device
-// nodes, create-symlinks links, and the image's ldconfig. Reached through
-// the cdi unit, so a launch without CDI loads none of it.
+// nodes and create-symlinks links (the ld cache: src/cdi/ldcache.ts).
+// Reached through the cdi unit, so a launch without CDI loads none of it.
 
 import { attempt, fail, isErrno } from "../log/fail";
-import { argvToString } from "../log/argv";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import type { CdiLink, Step } from "../plan/plan";
@@ -123,36 +122,4 @@ export function makeLinks(st: State, links: CdiLink[]): void {
     });
     log.verbose("CDI: link " + l.link + (made ? " -> " + l.target : " exists; left as it is"));
   }
-}
-
-var LDCONFIGS = ["/sbin/ldconfig", "/usr/sbin/ldconfig"];
-
-/** update-ldcache, inside the container after pivot: the image's own
-    ldconfig writes a cache of the image's libraries and folders' to cache
-    (in the -W layer, whatever /etc's owner), bound at /etc/ld.so.cache. */
-export function updateLdCache(st: State, folders: string[], cache: string): void {
-  var sys = st.sys;
-  var ldconfig: string | null = null;
-  for (var i = 0; i < LDCONFIGS.length && ldconfig === null; i++)
-    if (statOrNull(sys, LDCONFIGS[i], true) !== null)
-      ldconfig = LDCONFIGS[i];
-  if (ldconfig === null)
-    return fail("CDI: the image has no ldconfig (" + LDCONFIGS.join(" or ") + "), which update-ldcache needs",
-                undefined, { hint: "install it in the image (Debian and Ubuntu: libc-bin; RHEL: glibc)" });
-  var argv = ["ldconfig", "-C", cache].concat(folders);
-  log.verbose("CDI: running " + ldconfig + ": " + argvToString(argv));
-  var exe = ldconfig;
-  var pid = attempt("can't run " + exe, function () { return sys.posix_spawn(exe, argv, [], [], {}); });
-  var status = sys.waitpid(pid)[1];
-  if (status !== 0)
-    fail("CDI: " + exe + " failed (" + ((status & 0x7f) === 0 ? "exit " + ((status >> 8) & 0xff)
-                                                               : "signal " + (status & 0x7f)) + ")",
-         undefined, { hint: "its messages above say why; the image's libc may be too old for these libraries" });
-  if (statOrNull(sys, "/etc/ld.so.cache", false) === null)
-    attempt("can't create /etc/ld.so.cache", function () {
-      sys.close(sys.open("/etc/ld.so.cache", sys.constants.O_CREAT | sys.constants.O_WRONLY, 420)); // 0644
-    });
-  attempt("can't bind " + cache + " at /etc/ld.so.cache", function () {
-    mount(sys, cache, "/etc/ld.so.cache", null, ["MS_BIND"], null);
-  });
 }

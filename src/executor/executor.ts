@@ -58,7 +58,7 @@ function runHook(st: State, a: HookAction): void {
     case "cdi-links":
       return unit("cdi").makeLinks(st, a.links);
     case "cdi-ldcache":
-      return unit("cdi").updateLdCache(st, a.folders, a.cache);
+      return unit("cdi").updateLdCache(st, a.ld);
   }
 }
 

@@ -99,9 +99,9 @@ export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPl
     steps = steps.concat(cdi.steps);
     if (cdi.links.length > 0)
       hookAdd(hooks.host, "fail", "cdi-create-symlinks", { op: "cdi-links", links: cdi.links });
+    // before pivot, where the user's cache can be reached
     if (cdi.ldcache !== undefined)
-      hookAdd(hooks.guest, "fail", "cdi-update-ldcache",
-              { op: "cdi-ldcache", folders: cdi.ldcache.folders, cache: cdi.ldcache.cache });
+      hookAdd(hooks.host, "fail", "cdi-update-ldcache", { op: "cdi-ldcache", ld: cdi.ldcache });
   }
   steps.push({ op: "hooks", list: "host" });
   steps.push({ op: "pivot" });

@@ -61,9 +61,8 @@ export type HookAction =
   | { op: "seccomp" }
   /** CDI create-symlinks: each link made in the -W layer (before pivot). */
   | { op: "cdi-links"; links: CdiLink[] }
-  /** CDI update-ldcache: the image's ldconfig over the image's directories
-      and folders, its cache written to cache and bound at /etc/ld.so.cache. */
-  | { op: "cdi-ldcache"; folders: string[]; cache: string };
+  /** CDI update-ldcache (before pivot): see CdiLdCache. */
+  | { op: "cdi-ldcache"; ld: CdiLdCache };
 
 export interface CdiLink {
   /** What the link points to, as written (may be relative). */
@@ -80,7 +79,20 @@ export interface CdiPlan {
       --unset-env deltas (command-line order). */
   env: Array<{ at: number; delta: EnvDelta }>;
   links: CdiLink[];
-  ldcache?: { folders: string[]; cache: string };
+  ldcache?: CdiLdCache;
+}
+
+/** CDI update-ldcache: the image's ldconfig over the image's directories
+    and folders, its cache written to cache (a guest path) and bound at
+    /etc/ld.so.cache; or what an earlier launch's ldconfig wrote for the
+    same key, kept in the user's cache (src/cdi/cache.ts). */
+export interface CdiLdCache {
+  folders: string[];
+  cache: string;
+  /** Kept: the file (a host path) and the soname links ldconfig made. */
+  saved?: { file: string; links: CdiLink[] };
+  /** Not kept yet: where to keep what ldconfig makes, for key. */
+  save?: { dir: string; name: string; key: string };
 }
 
 export interface JoinPlan {

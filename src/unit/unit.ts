@@ -1,5 +1,5 @@
 // Units: code that most runs never need (SquashFS, --join, argp's help,
-// --seccomp, --dry-run, --unset-env's globs, CDI, the image commands) is
+// --seccomp, --dry-run, --unset-env's globs, CDI, YAML, the image commands) is
 // compiled to bytecode of its own, which the host loads only when the
 // program first asks for it (Host.load_unit, src/sys/host.ts). Loading
 // bytecode and creating its functions was half of a launch's instructions;
@@ -26,6 +26,7 @@ export interface Units {
   join: typeof import("../join/unit");
   seccomp: typeof import("../exec/unit");
   squash: typeof import("../squash/unit");
+  yaml: typeof import("../yaml/unit");
 }
 
 export type CoreModules = (path: string) => { [name: string]: unknown };

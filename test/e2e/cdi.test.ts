@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 
 import {
   AS_BOTH, As, CDI_IMG, CDI_SQFS, IMG, SKIFF, TEST_ROOT, TEST_USER, cleanupScratch, defaultEnv, describeResult,
-  hostMounts, ok, run, RunResult, scratchDir,
+  hostMounts, ok, run, RunResult, scratchDir, testUser, userCopyOfImage,
 } from "../lib/harness.js";
 
 after(cleanupScratch);
@@ -130,8 +130,10 @@ const LOOK = "dlopen-test libfakecuda.so.1 fakecuda_init; fake-smi; ls -l /dev/f
   + `readlink ${LIBDIR}/libfakecuda.so; echo "$FAKE_VISIBLE_DEVICES $FAKE_DRIVER_CAPABILITIES"`;
 const SEEN = "fakecuda_init: 42\nfake-smi: 1 GPU\nc\nlibfakecuda.so.1\nvoid $compute\n";
 
-function cdiRun(as: As, options: string[], script: string, image = CDI_IMG): RunResult {
-  return run([SKIFF, "run", ...options, image, "--", "/bin/sh", "-c", script], { as });
+/** cache: $XDG_CACHE_HOME (default: the harness's, shared by the tests). */
+function cdiRun(as: As, options: string[], script: string, image = CDI_IMG, cache?: string): RunResult {
+  return run([SKIFF, "run", ...options, image, "--", "/bin/sh", "-c", script],
+             { as, env: cache === undefined ? {} : { XDG_CACHE_HOME: cache } });
 }
 
 /** The single error line of a failed run, which must exit 31. */
@@ -179,14 +181,14 @@ for (const as of AS_BOTH) {
                                   "--unset-env=FAKE_DRIVER_*"], show)), "0/unset\n");
     });
 
-    test("-v says which spec and what it does; -vv each hook as ch-run (hooks: guest: calling ...)", () => {
+    test("-v says which spec and what it does; -vv each hook as ch-run (hooks: host: calling ...)", () => {
       const f = fixture(as);
-      const r = cdiRun(as, ["-vv", `--cdi-dirs=${f.yamlDir}`, "-d"], "true");
+      const r = cdiRun(as, ["-vv", `--cdi-dirs=${f.yamlDir}`, "-d"], "true", CDI_IMG, scratchDir(as, "cache"));
       ok(r);
       for (const line of [`CDI: found spec ${f.yamlDir}/fake.yaml (${KIND})`,
                           `CDI: using ${f.yamlDir}/fake.yaml: ${KIND}=0, ${KIND}=all`,
-                          "hooks: host: calling 1/1: cdi-create-symlinks",
-                          "hooks: guest: calling 1/4: cdi-update-ldcache",
+                          "hooks: host: calling 1/2: cdi-create-symlinks",
+                          "hooks: host: calling 2/2: cdi-update-ldcache",
                           "CDI: running /sbin/ldconfig: ldconfig -C /ch/cdi/ld.so.cache /usr/lib/fakecuda",
                           "ignoring hook chmod"])
         assert.ok(r.stderr.includes(line), `${line}\n${r.stderr}`);
@@ -194,13 +196,17 @@ for (const as of AS_BOTH) {
 
     test("--dry-run=json shows the CDI steps and hooks and touches nothing", () => {
       const f = fixture(as);
-      const plan = JSON.parse(ok(cdiRun(as, ["--dry-run=json", `--device=${f.json}`], "true")));
+      const cache = scratchDir(as, "cache");
+      const plan = JSON.parse(ok(cdiRun(as, ["--dry-run=json", `--device=${f.json}`], "true", CDI_IMG, cache)));
       const ops = plan.steps.map((s: { op: string }) => s.op);
       assert.deepEqual(ops.filter((o: string) => /^(mkdir|merge-|device)/.test(o)),
                        ["mkdir", "merge-dir", "merge-link", "merge-link", "merge-dir", "merge-link", "device"]);
       assert.ok(ops.includes("write-fake"));
-      assert.deepEqual(plan.hooks.guest[0], { name: "cdi-update-ldcache", action: {
-        op: "cdi-ldcache", folders: [LIBDIR], cache: "/ch/cdi/ld.so.cache" } });
+      assert.equal(plan.hooks.host[1].name, "cdi-update-ldcache");
+      const ld = plan.hooks.host[1].action.ld;
+      assert.deepEqual([ld.folders, ld.cache, ld.save.dir], [[LIBDIR], "/ch/cdi/ld.so.cache", `${cache}/skiff/cdi`]);
+      assert.match(ld.save.key, /CDI ld\.so\.cache 1; folders \/usr\/lib\/fakecuda; specs .*fake\.json /);
+      assert.deepEqual(fs.readdirSync(cache), []);
       const text = ok(cdiRun(as, ["--dry-run", `--device=${f.json}`], "true"));
       assert.match(text, /bind .*\/host\/lib -> \/ch\/cdi\/\S+ \(merged: one bind for its files; .*fake\.json: containerEdits\.mounts\[0\]; MS_RDONLY\|MS_NOSUID\|MS_NODEV\)/);
       assert.match(text, /symlink \/usr\/bin\/fake-smi -> \/ch\/cdi\/\S+\/fake-smi/);
@@ -227,6 +233,92 @@ for (const as of AS_BOTH) {
       }));
       for (const r of await Promise.all(peers))
         assert.equal(ok(r), SEEN);
+    });
+
+    //// The user's cache (src/cdi/cache.ts) ///////////////////////////////////
+
+    test("cache: the second launch binds the ld.so.cache the first's ldconfig wrote; dlopen by soname works from it", () => {
+      const f = fixture(as);
+      const cache = scratchDir(as, "cache");
+      const first = cdiRun(as, ["-v", `--cdi-dirs=${f.yamlDir}`, "-d"], LOOK, CDI_IMG, cache);
+      assert.equal(ok(first), SEEN);
+      assert.match(first.stderr, /CDI: running \/sbin\/ldconfig: /);
+      assert.match(first.stderr, /CDI cache: saved .*\/skiff\/cdi\/ld\.so\.cache-[0-9._-]+\.json/);
+      const second = cdiRun(as, ["-v", `--cdi-dirs=${f.yamlDir}`, "-d"], LOOK, CDI_IMG, cache);
+      assert.equal(ok(second), SEEN);
+      assert.doesNotMatch(second.stderr, /running \/sbin\/ldconfig/);
+      assert.match(second.stderr, /CDI: ld\.so\.cache from the cache: .* \(ldconfig not run\)/);
+      assert.match(second.stderr, /CDI: .*fake\.yaml: checked spec from the cache/);
+      // the user's own, and read-only in the container
+      const names = fs.readdirSync(`${cache}/skiff/cdi`).sort();
+      assert.equal(names.length, 3, names.join(" ")); // ld.so.cache-*, its .json, spec-*.json
+      for (const n of names)
+        assert.equal(fs.statSync(`${cache}/skiff/cdi/${n}`).mode & 0o777, 0o600, n);
+      const r = cdiRun(as, [`--cdi-dirs=${f.yamlDir}`, "-d"], "echo x > /etc/ld.so.cache", CDI_IMG, cache);
+      assert.match(r.stderr, /Read-only file system/, describeResult(r));
+    });
+
+    test("cache: a change to anything it was made from runs ldconfig again", () => {
+      const f = makeFixture(scratchDir(as, "cdikey")); // its own, to change
+      const img = userCopyOfImage(as, CDI_IMG);
+      const cache = scratchDir(as, "cache");
+      const ran = (): boolean => {
+        const r = cdiRun(as, ["-v", `--device=${f.json}`], LOOK, img, cache);
+        assert.equal(ok(r), SEEN);
+        return /CDI: running \/sbin\/ldconfig/.test(r.stderr);
+      };
+      assert.equal(ran(), true, "first launch");
+      assert.equal(ran(), false, "unchanged");
+      const changes: Array<[string, () => void]> = [
+        ["a library replaced on the host", () => {
+          fs.copyFileSync(`${f.dir}/host/lib/libfake1.so.1.2.3`, `${f.dir}/host/lib/new`);
+          fs.renameSync(`${f.dir}/host/lib/new`, `${f.dir}/host/lib/libfake1.so.1.2.3`);
+        }],
+        ["a library changed in place", () => { fs.appendFileSync(`${f.dir}/host/lib/libfakecuda.so.1.2.3`, "\0"); }],
+        ["the spec rewritten", () => { fs.writeFileSync(f.json, fs.readFileSync(f.json, "utf8")); }],
+        ["the image's ld.so.conf.d", () => { fs.writeFileSync(`${img}/etc/ld.so.conf.d/x.conf`, "/opt/x\n"); }],
+        ["the image's ldconfig", () => { fs.chmodSync(`${img}/sbin/ldconfig`, 0o755); }],
+        ["the image's libraries", () => { fs.mkdirSync(`${img}/lib/x86_64-linux-gnu/x`); }],
+      ];
+      for (const [what, change] of changes) {
+        change();
+        assert.equal(ran(), true, what);
+        assert.equal(ran(), false, what + ", then unchanged");
+      }
+    });
+
+    test("cache: an entry not the user's own, or that others may write, is not used", () => {
+      const f = fixture(as);
+      const cache = scratchDir(as, "cache");
+      const entries = `${cache}/skiff/cdi`;
+      const ran = (): string => {
+        const r = cdiRun(as, ["-v", `--device=${f.json}`], LOOK, CDI_IMG, cache);
+        assert.equal(ok(r), SEEN);
+        return /CDI: running \/sbin\/ldconfig/.test(r.stderr) ? r.stderr : "";
+      };
+      assert.notEqual(ran(), "");
+      assert.equal(ran(), "");
+      const file = fs.readdirSync(entries).find((n) => /^ld\.so\.cache-[^.]*\.[^.]*-[0-9]+$/.test(n)) as string;
+      fs.chmodSync(`${entries}/${file}`, 0o620);
+      assert.match(ran(), /CDI cache: not using .*: not your own file, or others may write to it/);
+      assert.equal(ran(), "", "saved again, as the user's own");
+      fs.chmodSync(entries, 0o777);
+      assert.match(ran(), /CDI cache: not using .*: not your own directory/);
+      fs.chmodSync(entries, 0o700);
+      fs.chownSync(`${entries}/${file}`, as === "user" ? 0 : testUser().uid, 0);
+      assert.match(ran(), /not your own file/);
+      fs.writeFileSync(`${entries}/${file}.json`, "{");
+      assert.match(ran(), /CDI cache: can't read .*\.json/);
+    });
+
+    test("cache: a spec file changed since it was cached is read again", () => {
+      const f = fixture(as);
+      const d = specDir(as, fs.readFileSync(`${f.yamlDir}/fake.yaml`, "utf8"), "fake.yaml");
+      const cache = scratchDir(as, "cache");
+      const show = 'echo "$FAKE_VISIBLE_DEVICES"';
+      assert.equal(ok(cdiRun(as, [`--cdi-dirs=${d}`, "-d"], show, CDI_IMG, cache)), "void\n");
+      fs.writeFileSync(`${d}/fake.yaml`, fs.readFileSync(`${d}/fake.yaml`, "utf8").replace("=void", "=new"));
+      assert.equal(ok(cdiRun(as, [`--cdi-dirs=${d}`, "-d"], show, CDI_IMG, cache)), "new\n");
     });
 
     //// Errors: one line with a hint, exit 31, nothing left behind ////////////

@@ -100,10 +100,23 @@ export function testUser(): UserInfo {
   return userInfo(TEST_USER);
 }
 
+/** AS's $XDG_CACHE_HOME (skiff's CDI cache, src/cdi/cache.ts): under
+    TEST_ROOT, so that no test writes to a home directory. */
+export function cacheHome(as: As): string {
+  const dir = `${TEST_ROOT}/cache/${as}`;
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(`${TEST_ROOT}/cache`, 0o755);
+    if (as === "user") fs.chownSync(dir, testUser().uid, testUser().gid);
+  }
+  return dir;
+}
+
 /** Default environment for a run as AS, before opts.env is merged. */
 export function defaultEnv(as: As = "root"): Record<string, string> {
   const u = as === "user" ? testUser() : { name: "root", home: "/root" };
-  return { PATH: "/usr/local/bin:/usr/bin:/bin", USER: u.name, HOME: u.home, LANG: "C" };
+  return { PATH: "/usr/local/bin:/usr/bin:/bin", USER: u.name, HOME: u.home, LANG: "C",
+           XDG_CACHE_HOME: cacheHome(as) };
 }
 
 /** Run ARGV synchronously as root or TEST_USER with a clean environment. */

@@ -10,6 +10,8 @@ import { FakeSys, msFlagNames } from "../lib/fakesys.ts";
 import { failureOf } from "../lib/failure.ts";
 import { getenvOf } from "../lib/environ.ts";
 import { planCdi } from "../../src/cdi/unit.ts";
+import { Image } from "../../src/image/image.ts";
+import { parseYaml } from "../../src/yaml/unit.ts";
 import { CdiRequest } from "../../src/cli/cdi.ts";
 import { defaultOptions } from "../../src/cli/options.ts";
 import { newState, runStep } from "../../src/executor/executor.ts";
@@ -75,9 +77,12 @@ function host(): FakeSys {
   return f;
 }
 
-function plan(f: FakeSys, requests: CdiRequest[], dirs = ["/etc/cdi", "/var/run/cdi"]): CdiPlan {
+const IMAGE: Image = { kind: "directory", ref: "/img", path: "/img" };
+
+/** env: the environment (no $HOME: no cache). */
+function plan(f: FakeSys, requests: CdiRequest[], dirs = ["/etc/cdi", "/var/run/cdi"], env: string[] = []): CdiPlan {
   logged.length = 0;
-  return planCdi(f, requests, dirs);
+  return planCdi(f, requests, dirs, { image: IMAGE, getenv: getenvOf(env), euid: f.uid, yaml: () => parseYaml });
 }
 
 const ALL: CdiRequest[] = [{ what: "all", envAt: 0 }];
@@ -323,11 +328,12 @@ describe("CDI plan: edits → steps and hooks", () => {
       squashMount: "/m", sigpipe: "default" }, cdi);
     const ops = p.steps.map((s: Step) => s.op === "bind" ? "bind " + s.dst : s.op);
     assert.deepEqual(ops.slice(ops.indexOf("bind /mnt/0")), ["bind /mnt/0", "mkdir", "hooks", "pivot", "hooks"]);
-    assert.deepEqual(p.hooks.host.map((h) => h.name), ["cdi-create-symlinks"]);
-    assert.deepEqual(p.hooks.guest.map((h) => h.name), ["cdi-update-ldcache", "env-defaults-first", "env-set",
+    // the ld cache before pivot, where the user's cache can be reached
+    assert.deepEqual(p.hooks.host.map((h) => h.name), ["cdi-create-symlinks", "cdi-update-ldcache"]);
+    assert.deepEqual(p.hooks.guest.map((h) => h.name), ["env-defaults-first", "env-set",
                                                          "env-set-cdi", "env-unset", "env-set-cdi", "env-defaults-last"]);
     // a spec's env is set as written: no $ expansion
-    assert.deepEqual(p.hooks.guest[3].action, { op: "env-delta", delta: cdi.env[0].delta, expand: false });
+    assert.deepEqual(p.hooks.guest[2].action, { op: "env-delta", delta: cdi.env[0].delta, expand: false });
   });
 });
 

@@ -1,0 +1,145 @@
+// The user's cache of CDI's two slow steps (doc/devices.md §7.3): a YAML
+// spec as parsed and checked, and the ld.so.cache the image's ldconfig
+// wrote for a spec's libraries. Each entry records the key it was made
+// from, everything its value depends on, and is used only for that key;
+// and only if it is the user's own (theirs, writable by no one else, in a
+// directory of theirs), as anyone else could make the container load
+// their libraries. Entries are written under a new name and renamed, so a
+// reader sees a whole entry or none, however many ranks write at once.
+
+import { isErrno, isSysError } from "../log/fail";
+import * as log from "../log/log";
+import * as path from "../path/path";
+import { Getenv, isDir, readChunks, statOrNull, Sys, writeAll } from "../sys/sys";
+
+export interface Cache {
+  /** Host directory of the entries. */
+  dir: string;
+  /** Whose they must be. */
+  euid: number;
+}
+
+/** $XDG_CACHE_HOME/skiff/cdi, else ~/.cache/skiff/cdi (the XDG default);
+    null without an absolute $XDG_CACHE_HOME or $HOME. */
+export function cacheOf(getenv: Getenv, euid: number): Cache | null {
+  var xdg = getenv("XDG_CACHE_HOME");
+  var home = getenv("HOME");
+  if (xdg !== undefined && xdg.charAt(0) === "/")
+    return { dir: path.join(xdg, "skiff/cdi"), euid: euid };
+  if (home !== undefined && home.charAt(0) === "/")
+    return { dir: path.join(home, ".cache/skiff/cdi"), euid: euid };
+  return null;
+}
+
+/** What tells one version of a file from another: its inode, size and
+    times (a file replaced or changed in place gets a new ctime). */
+export function identity(st: NativeStat): string {
+  return st.dev + "." + st.ino + "." + st.size + "." + st.mtime + "." + st.ctime;
+}
+
+/** Which skiff makes an entry: a new build may read or check differently. */
+export function maker(sys: Sys): string {
+  var exe = statOrNull(sys, "/proc/self/exe", true);
+  return "skiff " + (exe === null ? "?" : identity(exe));
+}
+
+/** st belongs to the user and no one else may write it. */
+function owned(c: Cache, st: NativeStat): boolean {
+  return st.uid === c.euid && (st.mode & 18) === 0; // 022: group and others
+}
+
+/** Host path of entry name, if it is a regular file of the user's own in a
+    directory of theirs; else null (said at -v). */
+export function trustedFile(sys: Sys, c: Cache, name: string): string | null {
+  var file = path.join(c.dir, name);
+  try {
+    var d = sys.lstat(c.dir);
+    if (!isDir(sys, d.mode) || !owned(c, d)) {
+      log.verbose("CDI cache: not using " + c.dir + ": not your own directory, or others may write to it");
+      return null;
+    }
+    var st = sys.lstat(file);
+    if ((st.mode & sys.constants.S_IFMT) !== sys.constants.S_IFREG || !owned(c, st)) {
+      log.verbose("CDI cache: not using " + file + ": not your own file, or others may write to it");
+      return null;
+    }
+    return file;
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+    log.verbose("CDI cache: no " + file + " (" + e.message + ")");
+    return null;
+  }
+}
+
+/** The value of entry name (JSON) if it was made for key; else undefined. */
+export function readEntry(sys: Sys, c: Cache, name: string, key: string): unknown {
+  var file = trustedFile(sys, c, name);
+  if (file === null)
+    return undefined;
+  var chunks: string[] = [];
+  try {
+    readChunks(sys, file, function (s) { chunks.push(s); });
+    var entry = JSON.parse(chunks.join("")) as { key?: unknown; value?: unknown };
+    if (entry.key === key)
+      return entry.value;
+    log.verbose("CDI cache: " + file + " is out of date");
+  } catch (e) {
+    if (!isSysError(e) && !(e instanceof SyntaxError))
+      throw e;
+    log.verbose("CDI cache: can't read " + file + ": " + (e as Error).message);
+  }
+  return undefined;
+}
+
+/** mkdir -p of the cache directory, each new directory the user's only. */
+function makeDir(sys: Sys, dir: string): void {
+  try {
+    if (isDir(sys, sys.stat(dir).mode))
+      return;
+  } catch (e) {
+    if (!isErrno(e, "ENOENT"))
+      throw e;
+  }
+  makeDir(sys, path.dirname(dir));
+  try {
+    sys.mkdir(dir, 448); // 0700
+  } catch (e) {
+    if (!isErrno(e, "EEXIST"))
+      throw e;
+  }
+}
+
+/** Write data as entry name in cache directory dir, atomically. A cache that can't be written
+    only costs time: said at -v, not an error. */
+export function writeFile(sys: Sys, dir: string, name: string, data: string): void {
+  var file = path.join(dir, name);
+  var tmp = file + "." + sys.getpid() + ".tmp";
+  try {
+    makeDir(sys, dir);
+    var fd = sys.open(tmp, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY
+                      | sys.constants.O_NOFOLLOW, 384); // 0600
+    try {
+      writeAll(sys, fd, data);
+    } finally {
+      sys.close(fd);
+    }
+    sys.rename(tmp, file);
+    log.verbose("CDI cache: saved " + file);
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+    log.verbose("CDI cache: can't save " + file + ": " + e.message);
+    try {
+      sys.unlink(tmp);
+    } catch (e2) {
+      if (!isSysError(e2))
+        throw e2;
+    }
+  }
+}
+
+/** Save value for key as entry name (JSON), as readEntry() reads it. */
+export function writeEntry(sys: Sys, dir: string, name: string, key: string, value: unknown): void {
+  writeFile(sys, dir, name, JSON.stringify({ key: key, value: value }));
+}
