@@ -1,7 +1,8 @@
 // Reading CDI spec files: JSON (*.json) or YAML (anything else; nvidia-ctk
-// writes YAML by default), then checked (spec.ts). A YAML file, slow to
-// parse in Duktape, is parsed once per version of the file: its checked
-// content is kept in the user's cache (cache.ts) and read from there.
+// writes YAML by default), then checked (spec.ts). A file is parsed and
+// checked once per version of it (YAML is slow to parse in Duktape, and
+// checking every field of a big spec costs too): its checked content is
+// kept in the user's cache (cache.ts) and read from there.
 
 import { fail, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
@@ -16,6 +17,8 @@ export interface SpecReader {
   cache: Cache | null;
   /** The YAML parser (the yaml unit, loaded on first use). */
   yaml: () => (text: string, file: string) => unknown;
+  /** Keep what is parsed in the cache (not for --dry-run, which changes nothing). */
+  save: boolean;
 }
 
 export interface LoadedSpec {
@@ -54,10 +57,10 @@ function parse(r: SpecReader, file: string): unknown {
   }
 }
 
-/** The checked spec in file; parsed.data gets its content if it parsed. A
-    YAML file's comes from the cache when this version of it was read before. */
+/** The checked spec in file; parsed.data gets its content if it parsed. It
+    comes from the cache when this version of the file was read before. */
 function readSpec(r: SpecReader, file: string, parsed: { data?: unknown }): Spec {
-  var st = r.cache !== null && !/\.json$/.test(file) ? statOrNull(r.sys, file, true) : null;
+  var st = r.cache !== null ? statOrNull(r.sys, file, true) : null;
   if (r.cache === null || st === null) {
     parsed.data = parse(r, file);
     return validateSpec(parsed.data, file);
@@ -73,7 +76,8 @@ function readSpec(r: SpecReader, file: string, parsed: { data?: unknown }): Spec
   }
   parsed.data = parse(r, file);
   var spec = validateSpec(parsed.data, file);
-  writeEntry(r.sys, r.cache.dir, name, key, spec);
+  if (r.save)
+    writeEntry(r.sys, r.cache.dir, name, key, spec);
   return spec;
 }
 

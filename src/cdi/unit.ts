@@ -16,11 +16,13 @@ export interface CdiContext {
   euid: number;
   /** The YAML parser, loaded on first use (the yaml unit). */
   yaml: () => (text: string, file: string) => unknown;
+  /** --dry-run: the cache is read, never written. */
+  dryRun: boolean;
 }
 
 export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[], ctx: CdiContext): CdiPlan {
   var cache = cacheOf(ctx.getenv, ctx.euid);
-  return planEdits(sys, selectDevices({ sys: sys, cache: cache, yaml: ctx.yaml }, requests, dirs),
+  return planEdits(sys, selectDevices({ sys: sys, cache: cache, yaml: ctx.yaml, save: !ctx.dryRun }, requests, dirs),
                    { cache: cache, image: ctx.image });
 }
 

@@ -82,7 +82,8 @@ const IMAGE: Image = { kind: "directory", ref: "/img", path: "/img" };
 /** env: the environment (no $HOME: no cache). */
 function plan(f: FakeSys, requests: CdiRequest[], dirs = ["/etc/cdi", "/var/run/cdi"], env: string[] = []): CdiPlan {
   logged.length = 0;
-  return planCdi(f, requests, dirs, { image: IMAGE, getenv: getenvOf(env), euid: f.uid, yaml: () => parseYaml });
+  return planCdi(f, requests, dirs, { image: IMAGE, getenv: getenvOf(env), euid: f.uid, yaml: () => parseYaml,
+                                   dryRun: false });
 }
 
 const ALL: CdiRequest[] = [{ what: "all", envAt: 0 }];
