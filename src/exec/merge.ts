@@ -56,6 +56,19 @@ function placeFor(st: State, g: string): string {
   return file;
 }
 
+/** symlink(2) of a new file: false if something is there already. Tried
+    before any stat: most are new, and a stat that fails costs more. */
+function newSymlink(st: State, target: string, file: string): boolean {
+  try {
+    st.sys.symlink(target, file);
+    return true;
+  } catch (e) {
+    if (!isErrno(e, "EEXIST"))
+      throw e;
+    return false;
+  }
+}
+
 /** Guest s.dst becomes a symlink to s.target; what was there is renamed
     s.dst.orig, as ch_core.c's bind_merge() does. */
 export function mergeLink(st: State, s: StepOf<"merge-link">): void {
@@ -63,12 +76,7 @@ export function mergeLink(st: State, s: StepOf<"merge-link">): void {
   var file = placeFor(st, s.dst);
   log.debug("symlink instead of bind: " + file + " -> " + s.target);
   createInRoot(st, file, "symlink", function () {
-    // tried first: most destinations are new, and a failed stat costs more
-    try {
-      sys.symlink(s.target, file);
-    } catch (e) {
-      if (!isErrno(e, "EEXIST"))
-        throw e;
+    if (!newSymlink(st, s.target, file)) {
       sys.rename(file, file + ".orig");
       sys.symlink(s.target, file);
     }
@@ -106,20 +114,11 @@ export function bindDevice(st: State, s: StepOf<"device">): void {
     there already. Runs before pivot, as ranching a directory needs the
     host side of the scratch directory. */
 export function makeLinks(st: State, links: CdiLink[]): void {
-  var sys = st.sys;
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
     var file = placeFor(st, l.link);
     var made = true;
-    createInRoot(st, file, "symlink", function () {
-      try {
-        sys.symlink(l.target, file);
-      } catch (e) {
-        if (!isErrno(e, "EEXIST"))
-          throw e;
-        made = false;
-      }
-    });
+    createInRoot(st, file, "symlink", function () { made = newSymlink(st, l.target, file); });
     log.verbose("CDI: link " + l.link + (made ? " -> " + l.target : " exists; left as it is"));
   }
 }
