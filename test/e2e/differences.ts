@@ -211,3 +211,28 @@ export const PODMAN_CDI_DIFFERENCES = {
 export function asPodmanView(view: string): string {
   return view.replace(/^lib-is: symlink to \/ch\/cdi\/\S+$/m, "lib-is: file");
 }
+
+//// ch-image pull, the oracle of skiff pull (diff-pull.test.ts) //////////////
+
+/** The same image pulled by Debian's ch-image 0.31 and by skiff: every
+    difference in the image directories, and why. Names, types, modes,
+    contents, hard links and /ch/environment are otherwise the same. */
+export const CH_IMAGE_PULL_DIFFERENCES = {
+  metadataCommand: {
+    what: "skiff's /ch/metadata.json also holds the image config's `entrypoint` and `cmd`; 0.31's leaves them out",
+    why: "issue 14 asks for them, so a user (or a tool) can see what the image runs; ch-image and ch-run read "
+      + "metadata.json by key and ignore keys they don't know",
+  },
+  mtimes: {
+    what: "directories made to hold a layer's entries, and the /ch files, carry the time of the pull, which differs",
+    why: "two pulls at different times; the layers' own entries keep their tar times in both",
+  },
+} satisfies Record<string, { what: string; why: string }>;
+
+/** metadata.json without what CH_IMAGE_PULL_DIFFERENCES.metadataCommand lists. */
+export function comparableMetadata(text: string): Record<string, unknown> {
+  const m = JSON.parse(text);
+  delete m.entrypoint;
+  delete m.cmd;
+  return m;
+}

@@ -25,7 +25,7 @@ const TLS = `${REGISTRY_ROOT}/tls`;
 export const CA_FILE = `${TLS}/cert.pem`;
 const KEY_FILE = `${TLS}/key.pem`;
 const STAMP = `${REGISTRY_ROOT}/.stamp`;
-const RECIPE_VERSION = "5";
+const RECIPE_VERSION = "6";
 /** The checkout: scripts/test.sh runs the tests from there. */
 const REPO = process.cwd();
 
@@ -115,6 +115,8 @@ class Layout {
     const cfg = this.blob(JSON.stringify({
       architecture: arch, os: "linux", config,
       rootfs: { type: "layers", diff_ids: layers.map((l) => `sha256:${sha256(l.tar)}`) },
+      // As every builder writes it (ch-image refuses a config without).
+      history: layers.map((_, i) => ({ created: "2023-11-14T22:13:20Z", created_by: `layer ${i + 1}` })),
     }), "application/vnd.oci.image.config.v1+json");
     return this.blob(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
                                       config: cfg, layers: ls }), "application/vnd.oci.image.manifest.v1+json");
