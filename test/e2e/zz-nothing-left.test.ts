@@ -33,3 +33,10 @@ test("no FUSE mount and no skiff-squashd or squashfuse_ll process is left", () =
   for (const server of ["skiff-squashd", "squashfuse_ll"])
     assert.deepEqual(processesNamed(server).filter((p) => !initsZombie(p.pid)), []);
 });
+
+test("no registry server of the pull tests is left (docker-registry, the token server, the fake registry)", () => {
+  const root = process.env.SKIFF_TEST_ROOT || "/var/tmp/skiff-test";
+  const ours = (p: { cmdline: string[] }) => p.cmdline.some((a) => a.startsWith(`${root}/registry/`)
+                                                             || /test\/setup\/(token-server|fake-registry)\.mjs$/.test(a));
+  assert.deepEqual(processesNamed("docker-registry").concat(processesNamed("node")).filter(ours), []);
+});
