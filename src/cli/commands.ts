@@ -109,6 +109,9 @@ export var COMMANDS: Command[] = [
         doc: "PEM file of the CA certificates that signed the registry's certificate (a site registry's)." },
       { long: "authfile", arg: "required", argName: "FILE", help: "read credentials from FILE first",
         doc: "A credentials file as podman login writes it, read before the usual ones." },
+      { long: "squash", arg: "none", help: "write a SquashFS file instead of a storage directory",
+        doc: "Write the image as a SquashFS file (mksquashfs, zstd): NAME if it ends in .sqfs, else NAME.sqfs in "
+          + "the current directory, named as in storage (alpine:3.19 is alpine+3.19.sqfs)." },
       { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
         doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
       STORAGE_OPTION,

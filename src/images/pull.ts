@@ -14,16 +14,24 @@ import { credentialFiles, findCredentials } from "../registry/auth";
 import { fetchImage } from "../registry/fetch";
 import { parsePlatform } from "../registry/manifest";
 import { parseReference } from "../registry/reference";
+import { DEFAULT_COMPRESSION, toSquash } from "../storage/squash";
 import { discard, initStorage, installImage, newImageDir } from "../storage/storage";
-import { Sys } from "../sys/sys";
+import { statOrNull, Sys } from "../sys/sys";
 import { parseArgs } from "./args";
 import { Progress } from "./progress";
+
+/** --squash's file: NAME if it ends in .sqfs, else NAME.sqfs in the current
+    directory, NAME's / and : as in storage's names (alpine+3.19.sqfs). */
+export function squashFile(name: string): string {
+  return /\.sqfs$/.test(name) ? name : name.replace(/\//g, "%").replace(/:/g, "+") + ".sqfs";
+}
 
 export function pull(sys: Sys, args: string[], io: CommandIO): number {
   var platform: Platform | null = null;
   var tlsVerify = true;
   var caFile: string | undefined;
   var authFile: string | undefined;
+  var squash = false;
   var a = parseArgs("pull", args, io, 1, 2, {
     "quiet": function () { log.setVerbosity(log.LL_FATAL); },
     "arch": function (v) { platform = parsePlatform(v as string, false); },
@@ -36,10 +44,12 @@ export function pull(sys: Sys, args: string[], io: CommandIO): number {
     "tls-no-verify": function () { tlsVerify = false; },
     "ca-file": function (v) { caFile = v; },
     "authfile": function (v) { authFile = v; },
+    "squash": function () { squash = true; },
   });
   var ref = parseReference(a.operands[0]);
   var name = a.operands.length > 1 ? a.operands[1] : a.operands[0];
-  parseReference(name); // NAME is a reference too, as ch-image wants
+  if (!squash)
+    parseReference(name); // NAME is a reference too, as ch-image wants
   var files = credentialFiles(io.env);
   if (authFile !== undefined)
     files.unshift(authFile);
@@ -60,10 +70,13 @@ export function pull(sys: Sys, args: string[], io: CommandIO): number {
       progress.done();
     }
     writeChFiles(sys, dir, fetched.configText);
-    installImage(sys, dir, a.storage, name);
-  } catch (e) {
-    discard(sys, dir);
-    throw e;
+    if (squash)
+      toSquash(sys, dir, squashFile(name), DEFAULT_COMPRESSION, [], io.env);
+    else
+      installImage(sys, dir, a.storage, name);
+  } finally {
+    if (statOrNull(sys, dir, false) !== null) // not installed: failed, or squashed
+      discard(sys, dir);
   }
   log.verbose("pulled " + name + " (manifest " + fetched.digest + ")");
   logReport(report);

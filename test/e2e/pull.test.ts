@@ -78,6 +78,23 @@ describe("skiff pull", () => {
     });
   }
 
+  for (const as of AS_BOTH) {
+    test(`--squash: a SquashFS file in the current directory, or at NAME.sqfs; runnable; nothing in storage (${as})`, () => {
+      const storage = scratchDir(as, "storage");
+      const cwd = scratchDir(as, "cwd");
+      const ref = `${http.host}/skiff/multi:1`;
+      ok(pull(as, ["--squash", "--tls-verify=false", ref], storage, { as, cwd }));
+      const file = `${cwd}/${ref.replace(/\//g, "%").replace(/:/g, "+")}.sqfs`;
+      assert.equal(fs.readFileSync(file).subarray(0, 4).toString(), "hsqs");
+      assert.deepEqual(fs.readdirSync(`${storage}/img`), []);
+      assert.equal(ok(skiff(["run", "-s", storage, file, "--", "/bin/cat", "/u/plain"], { as })),
+                   "from an uncompressed layer\n");
+      ok(pull(as, ["--squash", "--tls-verify=false", ref, `${cwd}/named.sqfs`], storage, { as }));
+      assert.equal(fs.readFileSync(`${cwd}/named.sqfs`).subarray(0, 4).toString(), "hsqs");
+      assert.deepEqual(fs.readdirSync(`${storage}/img`), []);
+    });
+  }
+
   test("without --tls-verify=false, a plain-HTTP registry is an error that says what to do", () => {
     const storage = scratchDir("root", "storage");
     const r = status(pull("root", [`${http.host}/skiff/multi:1`], storage), 31);
