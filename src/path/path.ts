@@ -61,5 +61,7 @@ export function normalize(p: string): string | null {
 export function isWithin(base: string, path: string): boolean {
   if (base === "/")
     return path.charAt(0) === "/";
-  return path === base || path.indexOf(base + "/") === 0;
+  // lastIndexOf from 0: a prefix test that builds no string (Duktape
+  // would make base + "/" anew at every call, and this runs per file)
+  return path.lastIndexOf(base, 0) === 0 && (path.length === base.length || path.charAt(base.length) === "/");
 }
