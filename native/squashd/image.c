@@ -213,9 +213,9 @@ void write_stats(void)
          fprintf(f, "request.%s %lu\n", names[i], (unsigned long)img.requests[i]);
       else if (img.requests[i] != 0)
          fprintf(f, "request.%d %lu\n", i, (unsigned long)img.requests[i]);
-   fprintf(f, "blocks.md %lu\nblocks.frag %lu\nblocks.data %lu\nhandles %lu\n",
+   fprintf(f, "blocks.md %lu\nblocks.frag %lu\nblocks.data %lu\nhandles %lu\nthreads %u\n",
            (unsigned long)img.md_reads, (unsigned long)img.frag_reads,
-           (unsigned long)img.data_reads, (unsigned long)img.handles);
+           (unsigned long)img.data_reads, (unsigned long)img.handles, img.threads);
    fprintf(f, "cpu.user_ms %ld\ncpu.sys_ms %ld\nmaxrss_kib %ld\nminflt %ld\n",
            ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000,
            ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000, ru.ru_maxrss, ru.ru_minflt);

@@ -42,6 +42,7 @@ struct image {
    /* counters, for --stats */
    atomic_ulong requests[64];
    atomic_ulong md_reads, frag_reads, data_reads, handles;
+   unsigned threads;             /* that served */
 };
 
 #define KNOWN (UINT64_C(1) << 63)

@@ -90,10 +90,11 @@ export function serverFuseFd(fuseFd: number, outFd: number): number {
   return n;
 }
 
-/** skiff-squashd's settings. Two threads on one image handle under a lock
-    (--shared): with the kernel caching everything, the server is idle most
-    of a read storm, a second thread lets one reply while the other reads,
-    and one handle a thread decompressed each block once per thread, for
+/** skiff-squashd's settings. Up to two threads on one image handle under a
+    lock (--shared): with the kernel caching everything, the server is idle
+    most of a read storm, a second thread (started once requests queue up,
+    so rarely by a launch's one-at-a-time lookups) lets one reply while the
+    other reads, and one handle a thread decompressed each block once per thread, for
     ~40% more CPU and no more files/s (README, findings). Caches: 56 MiB of
     blocks, within a 64 MiB budget with the server's own memory. */
 export var SQUASHD_SETTINGS = ["--threads=2", "--shared", "--md-cache=8388608", "--frag-cache=33554432",

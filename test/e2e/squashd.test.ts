@@ -25,6 +25,7 @@ after(cleanupScratch);
 let tree = "";
 let reports = "";
 let mnt = "";
+let stats = "";
 const images: Record<string, string> = {};
 const sums: Record<string, string> = {};
 
@@ -71,6 +72,7 @@ before(() => {
         chmod 0644 "$2" "$3" ${dir}/*.sqfs`, images.gzip, images.badMeta, images.badData);
   reports = scratchDir("user", "sanitizer-reports");
   mnt = scratchDir("user", "mnt");
+  stats = scratchDir("user", "stats");
 });
 
 function env(): Record<string, string> {
@@ -111,6 +113,20 @@ function sh(image: string, script: string, timeoutMs = 60_000): RunResult {
              { as: "user", env: env(), timeoutMs });
 }
 
+/** The server's counters (--stats) after skiff run -m MNT IMAGE -- ARGV. */
+function statsOf(image: string, argv: string[]): Record<string, number> {
+  const file = `${stats}/stats`;
+  fs.rmSync(file, { force: true });
+  run([SKIFF_ASAN, "run", "-m", mnt, image, "--", ...argv],
+      { as: "user", env: { ...env(), SKIFF_SQUASHD_STATS: file }, timeoutMs: 60_000 });
+  const out: Record<string, number> = {};
+  for (const line of fs.readFileSync(file, "utf8").trim().split("\n")) {
+    const [name, value] = line.split(" ");
+    out[name] = Number(value);
+  }
+  return out;
+}
+
 function ok(r: RunResult): string {
   assert.equal(r.status, 0, describeResult(r));
   return r.stdout;
@@ -138,6 +154,29 @@ describe("skiff-squashd under ASan and UBSan", () => {
     const out = ok(sh(images.zstd, "for i in $(seq 16); do (cat /t/many/*.py /t/huge | sha256sum >/tmp/r$i) & done; "
                       + "wait; cat /tmp/r* | sort | uniq -c"));
     assert.equal(out.trim(), `16 ${sums.sortedMany}  -`);
+  });
+
+  test("requests one at a time are served by the main thread alone; parallel readers start the second", () => {
+    // the command is not in the image: no exec, whose readahead can send
+    // READs in parallel; the container's set-up looks paths up one by one
+    const alone = statsOf(images.zstd, ["/nonexistent"]);
+    assert.equal(alone.threads, 1, JSON.stringify(alone));
+    assert.ok(alone["request.lookup"] > 5, JSON.stringify(alone));
+    const parallel = statsOf(images.zstd, ["/bin/sh", "-c", "for i in $(seq 16); do cat /t/many/*.py >/dev/null & done; wait"]);
+    assert.equal(parallel.threads, 2, JSON.stringify(parallel));
+  });
+
+  test("SIGTERM ends the server while its second thread waits for a request: exit 0, no hang", () => {
+    // as root, on a mount of our own, handed over as skiff does
+    const r = run(["unshare", "-m", "/bin/bash", "-euc", `exec 3<>/dev/fuse
+        mount -i -t fuse.${SERVER} -o ro,nosuid,nodev,fd=3,rootmode=40000,user_id=0,group_id=0 ${SERVER} "$1"
+        "$2" --threads=2 --shared --stats="$4/stats" "$3" 3 & server=$!
+        exec 3<&-
+        readers=(); for i in $(seq 8); do cat "$1"/t/huge >/dev/null & readers+=($!); done; wait "\${readers[@]}"
+        kill -TERM $server; status=0; wait $server || status=$?
+        echo "exit $status"; grep threads "$4/stats"`, "bash", mnt, `${BIN_DIR}/asan/${SERVER}`, images.zstd, stats],
+      { env: env(), timeoutMs: 60_000 });
+    assert.equal(r.stdout, "exit 0\nthreads 2\n", describeResult(r));
   });
 
   test("readers killed mid-read: the others finish, nothing hangs", () => {
