@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 
 import { describeStatus, exitCodeOf, parseChildren, signalOf } from "../../src/squash/status.ts";
 import {
-  findServer, serverArgv, serverEnviron, serverFuseFd, ServerOutput, SERVER_TUNABLES, SQUASHD_SETTINGS,
+  findServer, serverArgv, serverEnviron, serverFuseFd, ServerOutput, SERVER_TUNABLES, spawnServer, SQUASHD_SETTINGS,
 } from "../../src/squash/server.ts";
 import { FakeSys } from "../lib/fakesys.ts";
 import { imageKind, nameToPath, resolveImage } from "../../src/image/image.ts";
@@ -91,6 +91,16 @@ test("server environment: ours plus malloc tunables, the user's tunables last", 
   assert.deepEqual(serverEnviron(["GLIBC_TUNABLES=glibc.malloc.arena_max=1", "A=b"]),
                    ["A=b", "GLIBC_TUNABLES=" + SERVER_TUNABLES + ":glibc.malloc.arena_max=1"]);
   assert.match(SERVER_TUNABLES, /^glibc\.malloc\.hugetlb=1:glibc\.malloc\.mmap_threshold=\d+:glibc\.malloc\.top_pad=\d+$/);
+});
+
+test("server spawned in a process group of its own, no signal blocked, every disposition its default", () => {
+  const fsys = new FakeSys();
+  fsys.forkResult = 4321;
+  assert.equal(spawnServer(fsys, { name: "skiff-squashd", exe: "/x/skiff-squashd" }, "/i.sqfs", 7, 9, undefined), 4321);
+  const attrs = fsys.callsOf("posix_spawn")[0][4] as NativeSpawnAttrs;
+  // glibc 2.36 otherwise queries and resets each signal in the child: twice
+  // the system calls while we wait for the exec
+  assert.deepEqual(attrs, { setpgroup: 0, setsigmask: [], setsigdef: Array.from({ length: 64 }, (_, i) => i + 1) });
 });
 
 test("server's fd is neither the one we hold nor the output pipe", () => {
