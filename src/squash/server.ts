@@ -216,6 +216,7 @@ export function spawnServer(sys: Sys, server: Server, image: string, fuseFd: num
       ["open", 0, "/dev/null", sys.constants.O_RDONLY, 0],
     ], { setpgroup: 0, setsigmask: [], setsigdef: allSignals() });
   }, { hint: INSTALL_HINT });
-  log.debug("started " + server.name + " (pid " + pid + "): " + argvToString(argv));
+  if (log.enabled(log.LL_DEBUG))
+    log.debug("started " + server.name + " (pid " + pid + "): " + argvToString(argv));
   return pid;
 }
