@@ -5,7 +5,7 @@
 // them on the host (doc/container.md §4.3), which breaks images whose
 // /etc/resolv.conf is an absolute link (#1015) and lets them name host paths.
 
-import { fail, isErrno } from "../log/fail";
+import { fail } from "../log/fail";
 import * as path from "../path/path";
 import { isDir, isLink, Sys } from "../sys/sys";
 
@@ -42,14 +42,9 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
       continue;
     }
     var next = path.join(cur, c);
-    var st;
-    try {
-      st = sys.lstat(next);
-    } catch (e) {
-      if (!isErrno(e, "ENOENT"))
-        throw e;
+    var st = sys.lstat_if_exists(next);
+    if (st === null)
       return { existing: cur, missing: [c].concat(todo) };
-    }
     if (isLink(sys, st.mode)) {
       if (++links > MAX_LINKS)
         fail("too many levels of symbolic links: " + g);

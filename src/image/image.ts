@@ -74,8 +74,8 @@ export function imageKind(sys: Sys, ref: string, storage: string): ImageKind {
   var byName = nameToPath(ref, storage);
   var unreadable: unknown = null;
   try {
-    sys.lstat(byName);
-    return "name";
+    if (sys.lstat_if_exists(byName) !== null)
+      return "name";
   } catch (e) {
     if (!isErrno(e, "ENOENT", "ENOTDIR", "EACCES", "ENAMETOOLONG"))
       throw e;

@@ -138,6 +138,9 @@ interface NativeSys {
   access(path: string, mode: number): void;
   stat(path: string): NativeStat;
   lstat(path: string): NativeStat;
+  /** stat() and lstat(), but null where path does not exist (ENOENT). */
+  stat_if_exists(path: string): NativeStat | null;
+  lstat_if_exists(path: string): NativeStat | null;
   fstat(fd: number): NativeStat;
   statvfs(path: string): { flag: number; bsize: number; blocks: number };
   listdir(path: string): string[];

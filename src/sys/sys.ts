@@ -38,9 +38,9 @@ export function isLink(sys: Sys, mode: number): boolean {
 /** stat() that returns null instead of throwing when the path is missing. */
 export function statOrNull(sys: Sys, path: string, follow: boolean): NativeStat | null {
   try {
-    return follow ? sys.stat(path) : sys.lstat(path);
+    return follow ? sys.stat_if_exists(path) : sys.lstat_if_exists(path);
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT" || (e as { code?: string }).code === "ENOTDIR")
+    if ((e as { code?: string }).code === "ENOTDIR")
       return null;
     throw e;
   }

@@ -1119,6 +1119,24 @@ export class FakeSys implements Sys {
     return this.rec("lstat", [p], () => this.statOf(this.loc(p, false, "lstat").inode));
   }
 
+  stat_if_exists(p: string): NativeStat | null {
+    return this.rec("stat_if_exists", [p], () => this.statOrNull(p, true, "stat"));
+  }
+
+  lstat_if_exists(p: string): NativeStat | null {
+    return this.rec("lstat_if_exists", [p], () => this.statOrNull(p, false, "lstat"));
+  }
+
+  private statOrNull(p: string, follow: boolean, syscall: string): NativeStat | null {
+    try {
+      return this.statOf(this.loc(p, follow, syscall).inode);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT")
+        return null;
+      throw e;
+    }
+  }
+
   fstat(fd: number): NativeStat {
     return this.rec("fstat", [fd], () => {
       const f = this.fd(fd, "fstat");

@@ -93,6 +93,16 @@ describe("FakeSys errors", () => {
     assert.ok(isSysError(e));
   });
 
+  test("stat_if_exists and lstat_if_exists: null where the path is missing, else as stat and lstat", () => {
+    const fsys = new FakeSys();
+    fsys.addDir("/d");
+    fsys.addFile("/f", "");
+    assert.equal(fsys.stat_if_exists("/no/such"), null);
+    assert.equal(fsys.lstat_if_exists("/d/nope"), null);
+    assert.deepEqual(fsys.stat_if_exists("/d"), fsys.stat("/d"));
+    assert.equal((thrown(() => fsys.lstat_if_exists("/f/x")) as FakeSysError).code, "ENOTDIR");
+  });
+
   test("mount errors name source and target; listdir fails as opendir", () => {
     const fsys = new FakeSys();
     fsys.addDir("/t");

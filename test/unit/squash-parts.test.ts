@@ -156,7 +156,18 @@ function sysError(code: string, call: string, p: string) {
                        { syscall: call, code: code, errno: 1, strerror: text[code], path: p });
 }
 
-/** lstat/stat/open/read/close/realpath over a map of paths; paths under a
+/** f(), null where it fails with ENOENT (the _if_exists calls). */
+function orNull<T>(f: () => T): T | null {
+  try {
+    return f();
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT")
+      return null;
+    throw e;
+  }
+}
+
+/** lstat/stat (and their _if_exists forms)/open/read/close/realpath over a map of paths; paths under a
     key listed in `locked` fail with EACCES. */
 function stubSys(files: { [p: string]: Node }, locked: string[] = [], opened: string[] = []): NativeBinding {
   const fds: { [fd: number]: string } = {};
@@ -179,6 +190,8 @@ function stubSys(files: { [p: string]: Node }, locked: string[] = [], opened: st
     getpwuid: () => null,
     lstat: (p: string) => ({ mode: look("lstat", p).mode, uid: 0 }),
     stat: (p: string) => ({ mode: look("stat", p).mode }),
+    lstat_if_exists: (p: string) => orNull(() => ({ mode: look("lstat", p).mode, uid: 0 })),
+    stat_if_exists: (p: string) => orNull(() => ({ mode: look("stat", p).mode })),
     open: (p: string) => { opened.push(p); look("open", p); fds[next] = p; return next++; },
     fstat: (fd: number) => ({ mode: files[fds[fd]].mode }),
     read: (fd: number, n: number) => (files[fds[fd]].content || "").slice(0, n),
