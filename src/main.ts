@@ -249,8 +249,8 @@ function help(io: ArgpIO, args: string[], env: Getenv): never {
   return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0);
 }
 
-/** skiff's own options, then COMMAND and its arguments. */
-function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: Ids): never {
+/** skiff's own options; returns COMMAND and its arguments. */
+function skiffOptions(io: ArgpIO, args: string[]): string[] {
   var doc = skiffHelpDoc();
   var rest = argpParse(doc, args, true, io, {
     "h": function () { exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0); },
@@ -258,6 +258,15 @@ function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: 
   });
   if (rest.length === 0)
     return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, EXIT_FAILURE);
+  return rest;
+}
+
+/** skiff's own options, then COMMAND and its arguments. */
+function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: Ids): never {
+  // The usual `skiff COMMAND ...` has no option before COMMAND, where
+  // parsing stops: args as they are, without building skiff's help to
+  // parse them with (4% of a plain launch's instructions).
+  var rest = args.length > 0 && args[0].charAt(0) !== "-" ? args : skiffOptions(io, args);
   var c = findCommand(rest[0]);
   if (c === undefined)
     return unknownCommand(rest[0]);
