@@ -82,6 +82,9 @@ export var COMMANDS: Command[] = [
     options: [
       { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
         doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
+      { long: "squash", arg: "none", help: "write a SquashFS file instead",
+        doc: "Write the image as a SquashFS file (mksquashfs, zstd): NAME if it ends in .sqfs, else NAME.sqfs "
+          + "in the current directory; nothing is stored." },
       STORAGE_OPTION,
       VERBOSE_OPTION,
     ] },
@@ -114,6 +117,9 @@ export var COMMANDS: Command[] = [
           + "the current directory, named as in storage (alpine:3.19 is alpine+3.19.sqfs)." },
       { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
         doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
+      { long: "squash", arg: "none", help: "write a SquashFS file instead",
+        doc: "Write the image as a SquashFS file (mksquashfs, zstd): NAME if it ends in .sqfs, else NAME.sqfs "
+          + "in the current directory; nothing is stored." },
       STORAGE_OPTION,
       VERBOSE_OPTION,
     ] },

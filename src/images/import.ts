@@ -1,8 +1,8 @@
 // `skiff import SRC NAME` (doc/import.md): an image from a `docker save`
 // archive, an OCI image layout (directory or tar), a root file system
-// (tar, compressed or not, or a directory) into the storage directory.
-// The image is made in a temporary directory in storage and renamed into
-// place only when complete.
+// (tar, compressed or not, or a directory) into the storage directory, or
+// with --squash into a SquashFS file. The image is made in a temporary
+// directory in storage and renamed into place only when complete.
 
 import { applyLayer, applyLayerFd } from "../archive/layer";
 import { copyDirectory } from "../archive/copy";
@@ -12,10 +12,12 @@ import { logReport, newReport, Report } from "../archive/report";
 import { CommandIO } from "../cli/commands";
 import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
+import { DEFAULT_COMPRESSION, toSquash } from "../storage/squash";
 import { discard, installImage, newImageDir } from "../storage/storage";
 import { isDir, Sys } from "../sys/sys";
 import { parseArgs } from "./args";
 import { Progress } from "./progress";
+import { squashFile } from "./squash";
 
 /** The layer file l beneath dirFd, opened; checked against its digest
     first if it has one. */
@@ -93,7 +95,9 @@ function unpack(sys: Sys, src: string, image: string, storage: string, name: str
 }
 
 export function importImage(sys: Sys, args: string[], io: CommandIO): number {
+  var squash = false;
   var a = parseArgs("import", args, io, 2, 2, {
+    "squash": function () { squash = true; },
     "quiet": function () { log.setVerbosity(log.LL_FATAL); },
   });
   var src = a.operands[0];
@@ -108,8 +112,12 @@ export function importImage(sys: Sys, args: string[], io: CommandIO): number {
     temps.push(image);
     got = unpack(sys, src, image, a.storage, name, temps, progress);
     writeChFiles(sys, got.image, got.config);
-    installImage(sys, got.image, a.storage, name);
-    temps.splice(temps.indexOf(got.image), 1);
+    if (squash) {
+      toSquash(sys, got.image, squashFile(name), DEFAULT_COMPRESSION, [], io.env);
+    } else {
+      installImage(sys, got.image, a.storage, name);
+      temps.splice(temps.indexOf(got.image), 1);
+    }
   } finally {
     progress.done();
     for (var i = 0; i < temps.length; i++)

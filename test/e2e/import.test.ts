@@ -216,6 +216,22 @@ describe("skiff import", () => {
       assert.ok(!fs.existsSync(`${storage}/imgtmp`));
     });
 
+    test(`--squash: a SquashFS file in the current directory, or at NAME.sqfs; nothing stored, as ${as}`, () => {
+      const dir = scratchDir("root", "layers");
+      const archive = tarOf(dockerSaveDir(`${dir}/save`, CONFIG, layers(dir)), `${dir}/save.tar`);
+      const storage = storageOf(as);
+      const cwd = scratchDir(as, "cwd");
+      status(skiff(["import", "-s", storage, "-q", "--squash", archive, "example.com/app:1"], { as, cwd }), 0);
+      status(skiff(["import", "-s", storage, "-q", "--squash", archive, `${cwd}/named.sqfs`], { as }), 0);
+      assert.deepEqual(fs.readdirSync(cwd).sort(), ["example.com%app+1.sqfs", "named.sqfs"]);
+      for (const f of fs.readdirSync(cwd)) {
+        const r = status(skiff(["run", "-s", storage, `${cwd}/${f}`, "--", "/bin/cat", "/etc/motd", "/was-link/file"], { as }), 0);
+        assert.equal(r.stdout, "upper motd\nin a directory now\n");
+      }
+      assert.deepEqual(fs.readdirSync(`${storage}/img`), []);
+      assert.ok(!fs.existsSync(`${storage}/imgtmp`));
+    });
+
     test(`progress on a terminal: a line a layer, updated in place; nothing with -q, as ${as}`, () => {
       const dir = scratchDir("root", "layers");
       const archive = tarOf(dockerSaveDir(`${dir}/save`, CONFIG, layers(dir)), `${dir}/save.tar`);
