@@ -19,12 +19,7 @@ import { discard, initStorage, installImage, newImageDir } from "../storage/stor
 import { statOrNull, Sys } from "../sys/sys";
 import { parseArgs } from "./args";
 import { Progress } from "./progress";
-
-/** --squash's file: NAME if it ends in .sqfs, else NAME.sqfs in the current
-    directory, NAME's / and : as in storage's names (alpine+3.19.sqfs). */
-export function squashFile(name: string): string {
-  return /\.sqfs$/.test(name) ? name : name.replace(/\//g, "%").replace(/:/g, "+") + ".sqfs";
-}
+import { squashFile } from "./squash";
 
 export function pull(sys: Sys, args: string[], io: CommandIO): number {
   var platform: Platform | null = null;
