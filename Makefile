@@ -71,9 +71,14 @@ build/constants-dump: native/constants_dump.c native/constants.h native/constant
 src/sys/constants.ts test/lib/constants.ts &: build/constants-dump scripts/gen-constants.mjs
 	node scripts/gen-constants.mjs native/constants.def build/constants-dump
 
-$(B)/program.js: $(TS_SOURCES) src/sys/constants.ts scripts/bundle.mjs scripts/check-layers.mjs Makefile | build/.deps
+# tsc's output, build/tsc, serves the release and the debug bundles alike;
+# tsc compiles incrementally (tsconfig.json: build/tsc/.tsbuildinfo).
+build/tsc/.stamp: $(TS_SOURCES) src/sys/constants.ts scripts/check-layers.mjs | build/.deps
 	node scripts/check-layers.mjs src
 	node_modules/.bin/tsc -p tsconfig.json
+	touch $@
+
+$(B)/program.js: build/tsc/.stamp scripts/bundle.mjs Makefile
 	node scripts/bundle.mjs --out=$(B) $(if $(DEBUG),--debug) $(UNITS)
 
 $(B)/units.h: $(B)/program.js
@@ -158,17 +163,21 @@ docs: $(B)/skiff-run.1
 demo: all
 	bash scripts/demo.sh
 
-# The unit tests also check `make DEBUG=1`'s bytecode.
-debug:
+# The unit tests also check `make DEBUG=1`'s bytecode. What both builds
+# share is made first, so that under make -j the two makes never make the
+# same file at once.
+debug: build/.deps $(DUKTAPE_SRC)/tools/configure.py build/tsc/.stamp build/skiff-squashd build/skiff-squashd-asan
 	$(MAKE) DEBUG=1 all
 
 test: all debug $(B)/unflagged/skiff
 	bash scripts/test.sh
 
 # The fast loop, for anyone (no root; no network once the first make has
-# fetched Duktape's source): lint (scripts/lint.sh), then the unit tests,
+# fetched Duktape's source and node_modules): what is out of date built
+# with a job a CPU, lint (scripts/lint.sh), then the unit tests,
 # type-checked first (make has type-checked src/).
-check: all debug $(B)/unflagged/skiff
+check:
+	$(MAKE) -j$$(nproc) all debug $(B)/unflagged/skiff
 	bash scripts/lint.sh
 	bash scripts/test.sh --unit
 
