@@ -123,6 +123,32 @@ $(B)/unflagged/skiff: $(NATIVE_SOURCES) $(B)/unflagged/program.bc $(UNIT_NAMES:%
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/unflagged/program.bc"' -DUNIT_DIR='"$(B)/unflagged"' -I$(B) \
 	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o -o $@
 
+# For the tests only: test/bytecode/'s cases as a program of their own,
+# made the way skiff is (tsc to ES5, scripts/bundle.mjs with the same
+# units, dukc, the flags cut, native/host.c), for
+# test/unit/bytecode-cases.test.ts to compare with Node's results. Release
+# builds carry none of it.
+BT = $(B)/bytecode-test
+$(BT)/tsc/.stamp: $(TS_SOURCES) src/sys/constants.ts $(wildcard test/bytecode/*.ts) test/bytecode/tsconfig.json \
+                  | build/.deps
+	node_modules/.bin/tsc -p test/bytecode/tsconfig.json
+	touch $@
+
+$(BT)/program.js: $(BT)/tsc/.stamp scripts/bundle.mjs
+	node scripts/bundle.mjs --out=$(BT) --tsc=$(BT)/tsc/src --main=$(BT)/tsc/test/bytecode/main.js $(UNITS)
+
+$(BT)/program.bc: $(BT)/program.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
+	$(B)/dukc $< $@
+	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
+
+$(BT)/unit-%.bc: $(BT)/program.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
+	$(B)/dukc --function $(BT)/unit-$*.js $@
+	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
+
+$(BT)/skiff-cases: $(NATIVE_SOURCES) $(BT)/program.bc $(UNIT_NAMES:%=$(BT)/unit-%.bc) $(B)/duktape.o
+	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(BT)/program.bc"' -DUNIT_DIR='"$(BT)"' -I$(BT) \
+	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o -o $@
+
 # skiff-squashd, skiff's FUSE server for SquashFS images (native/squashd/):
 # a program of its own, so skiff itself maps no new library. It is linked
 # statically, as a static PIE (ASLR kept): no dynamic loader, and no
@@ -169,7 +195,7 @@ demo: all
 debug: build/.deps $(DUKTAPE_SRC)/tools/configure.py build/tsc/.stamp build/skiff-squashd build/skiff-squashd-asan
 	$(MAKE) DEBUG=1 all
 
-test: all debug $(B)/unflagged/skiff
+test: all debug $(B)/unflagged/skiff $(BT)/skiff-cases
 	bash scripts/test.sh
 
 # The fast loop, for anyone (no root; no network once the first make has
@@ -177,7 +203,7 @@ test: all debug $(B)/unflagged/skiff
 # with a job a CPU, lint (scripts/lint.sh), then the unit tests,
 # type-checked first (make has type-checked src/).
 check:
-	$(MAKE) -j$$(nproc) all debug $(B)/unflagged/skiff
+	$(MAKE) -j$$(nproc) all debug $(B)/unflagged/skiff $(BT)/skiff-cases
 	bash scripts/lint.sh
 	bash scripts/test.sh --unit
 

@@ -1,7 +1,11 @@
 // Bundles tsc's output (build/tsc) into the core program and the units
 // (src/unit/unit.ts). Usage, from the Makefile:
-//   node scripts/bundle.mjs --out=DIR [--debug] NAME=ENTRY...
-//     (ENTRY: a module under src/, e.g. join/unit)
+//   node scripts/bundle.mjs --out=DIR [--debug] [--tsc=DIR --main=FILE] NAME=ENTRY...
+//     (ENTRY: a module under src/, e.g. join/unit; --tsc: where tsc wrote
+//     src/, build/tsc by default; --main: what the program runs, TSC/main.js
+//     by default, another for test/bytecode/'s cases: the units and the
+//     modules they share with the core are those of TSC/main.js's program
+//     all the same)
 // writes DIR/program.js, DIR/unit-NAME.js for each unit and DIR/units.h
 // (the list host.c embeds). --debug breaks the bundles into short lines, so
 // that a stack trace's line numbers point somewhere.
@@ -20,10 +24,14 @@ import fs from "node:fs";
 import path from "node:path";
 
 const args = process.argv.slice(2);
-const out = args.find((a) => a.startsWith("--out="));
+const option = (name, fallback) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a === undefined ? fallback : path.resolve(a.slice(name.length + 3));
+};
 const debug = args.includes("--debug");
-const B = path.resolve(out ? out.slice("--out=".length) : "build");
-const TSC = path.resolve("build", "tsc");
+const B = option("out", path.resolve("build"));
+const TSC = option("tsc", path.resolve("build", "tsc"));
+const MAIN = option("main", path.join(TSC, "main.js"));
 // Licence comments of bundled packages stay where their code is ("inline"),
 // not after the unit's closing export, where unitFunction expects nothing.
 const COMMON = { bundle: true, format: "iife", target: "es5", minifySyntax: true, minifyWhitespace: true,
@@ -144,7 +152,7 @@ fs.writeFileSync(path.join(B, "core-registry.js"),
   + registered.map((m, i) => `  case ${JSON.stringify(m)}: return { ${coreExports.get(m).map((n) => `${n}: m${i}_${n}`).join(", ")} };\n`).join("")
   + "  }\n  throw new Error(\"no core module \" + path + \" for units\");\n});\n");
 fs.writeFileSync(path.join(B, "core-entry.js"),
-  `import "./core-registry.js";\nimport ${JSON.stringify(path.join(TSC, "main.js"))};\n`);
+  `import "./core-registry.js";\nimport ${JSON.stringify(MAIN)};\n`);
 // The program is global code, not an immediately called function: its
 // top-level names become the global object's properties, which cost less
 // to declare and to look up from functions than a wrapper function's
