@@ -61,10 +61,11 @@ bash test/setup/slurm.sh status >/dev/null 2>&1 && slurm_was_running=1
 SKIFF_TEST_RUN_START=$(date +%s)
 export SKIFF_TEST_RUN_START
 
-# e2e tests share images, /dev/shm and mount points: one file at a time
-# (unit tests share nothing).
+# e2e tests share images, /dev/shm and mount points: one file at a time.
+# Unit tests share nothing, and several mostly wait (for the programs they
+# compare with, or the --join protocol's time-outs): two files a CPU.
 concurrency=1
-[[ $filter == test/unit/ ]] && concurrency=$(nproc)
+[[ $filter == test/unit/ ]] && concurrency=$(( $(nproc) * 2 ))
 set +e
 node --test --test-concurrency="$concurrency" "${outs[@]}"
 rc=$?

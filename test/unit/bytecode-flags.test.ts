@@ -5,9 +5,8 @@
 // invocations that run through option parsing, image checks, planning, the
 // units (help, format, glob, cdi) and the error paths, without root and
 // without running a container (--dry-run). The unit tests proper run on
-// Node: their harness and doubles use much that Duktape lacks (Map, Set,
-// node:fs), and the built-ins of skiff's Duktape are read-only, so they can't
-// be filled in.
+// Node (their harness and doubles use much that Duktape lacks: Map, Set,
+// node:fs); bytecode-cases.test.ts runs cases of pure code on both.
 
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
