@@ -1,15 +1,16 @@
-// The man page (skiff-run.1) and README.md's option reference,
-// rendered from the option table that also makes --help, so the three
-// can't disagree. Run at build time by scripts/gen-docs.ts; not part of
-// the skiff binary.
+// The man pages (skiff.1, skiff-run.1 and one for each other command) and
+// README.md's option reference, rendered from the command and option
+// tables that also make --help, so they can't disagree. Run at build time
+// by scripts/gen-docs.ts; not part of the skiff binary.
 
-import { OptionSpec, withArgpOptions } from "../src/cli/argp";
-import { helpDoc } from "../src/cli/options";
+import { ARGP_OPTIONS, OptionSpec } from "../src/cli/argp";
+import { Command, COMMANDS, SKIFF_OPTIONS } from "../src/cli/commands";
+import { RUN_OPTIONS } from "../src/cli/options";
 
-/** Every documented option, argp's own included, by long name as man pages
-    list them (--help's order is argp's, which sorts by short name). */
-function documentedOptions(): OptionSpec[] {
-  var all = withArgpOptions(helpDoc("ch-run")).options;
+/** Every documented option of a table, argp's own included, by long name
+    as man pages list them (--help's order is argp's, by short name). */
+function documentedOptions(options: OptionSpec[]): OptionSpec[] {
+  var all = options.concat(ARGP_OPTIONS);
   return all.filter(function (s) { return !s.hidden; }).sort(function (a, b) {
     return (a.long as string).toLowerCase() < (b.long as string).toLowerCase() ? -1 : 1;
   });
@@ -72,6 +73,90 @@ var EXIT_STATUS: Array<[string, string]> = [
   ["other", "COMMAND's own exit status; 128+N if a signal N killed it while skiff supervised a SquashFS image."],
 ];
 
+/** The .TP paragraphs of the options of a table. */
+function roffOptions(options: OptionSpec[]): string[] {
+  var out: string[] = [];
+  var specs = documentedOptions(options);
+  for (var i = 0; i < specs.length; i++) {
+    var f = forms(specs[i]);
+    var head: string[] = [];
+    for (var j = 0; j < f.length; j++)
+      head.push(roffForm(f[j]));
+    out.push(".TP", head.join(", "), roff(description(specs[i])));
+  }
+  return out;
+}
+
+/** argp's doc as man page paragraphs: its parts before and after "\v". */
+function paragraphs(doc: string): string[] {
+  var out: string[] = [];
+  var parts = doc.replace(/\v/g, "\n\n").split(/\n\n+/);
+  for (var i = 0; i < parts.length; i++)
+    if (parts[i].trim() !== "")
+      out.push(out.length ? ".PP" : "", roff(parts[i].trim().replace(/\n/g, " ")));
+  return out.filter(function (l) { return l !== ""; });
+}
+
+function synopsis(c: Command): string[] {
+  return [".B skiff " + roff(c.name), "[\\fIOPTION\\fR...]"
+    + (c.argsDoc === "" ? "" : " " + c.argsDoc.split(" ").map(function (w) {
+      return w.replace(/[A-Z]+/g, function (m) { return "\\fI" + m + "\\fR"; });
+    }).join(" "))];
+}
+
+/** skiff(1): the commands. */
+export function skiffPage(version: string): string {
+  var out = [
+    ".TH SKIFF 1 \"\" \"skiff " + roff(version) + "\" \"User Commands\"",
+    ".SH NAME",
+    "skiff \\- unprivileged HPC container runtime",
+    ".SH SYNOPSIS",
+    ".B skiff",
+    "[\\fIOPTION\\fR...] \\fICOMMAND\\fR [\\fIARG\\fR...]",
+    ".SH DESCRIPTION",
+    roff("skiff runs commands in containers made from images, with no privileges at all, and gets, lists and "
+      + "converts the images it runs. Installed or linked as ch-run it is skiff run: a drop-in replacement for "
+      + "Charliecloud's ch-run."),
+    ".SH COMMANDS",
+  ];
+  for (var i = 0; i < COMMANDS.length; i++) {
+    var c = COMMANDS[i];
+    out.push(".TP", "\\fBskiff " + roff(c.name) + "\\fR " + roff(c.argsDoc),
+             roff(c.summary.charAt(0).toUpperCase() + c.summary.slice(1)) + "."
+               + (c.name === "help" ? "" : " See \\fBskiff\\-" + roff(c.name) + "\\fR(1)."));
+  }
+  out.push(".SH OPTIONS");
+  out.push.apply(out, roffOptions(SKIFF_OPTIONS.filter(function (s) { return !s.hidden; })));
+  out.push(".SH EXIT STATUS",
+           roff("That of COMMAND. 64 for a wrong command line, an unknown COMMAND included; 1 if no COMMAND is "
+             + "given (the help is printed on standard error)."),
+           ".SH SEE ALSO",
+           COMMANDS.filter(function (c) { return c.name !== "help"; }).map(function (c) {
+             return "skiff\\-" + roff(c.name) + "(1)";
+           }).join(", ") + ", ch\\-run(1), ch\\-image(1), ch\\-convert(1)");
+  return out.join("\n") + "\n";
+}
+
+/** skiff-NAME(1) for a command other than run and help. */
+export function commandPage(c: Command, version: string): string {
+  var out = [
+    ".TH SKIFF\\-" + roff(c.name.toUpperCase()) + " 1 \"\" \"skiff " + roff(version) + "\" \"User Commands\"",
+    ".SH NAME",
+    "skiff\\-" + roff(c.name) + " \\- " + roff(c.summary),
+    ".SH SYNOPSIS",
+  ].concat(synopsis(c), [".SH DESCRIPTION"], paragraphs(c.doc("skiff " + c.name)), [".SH OPTIONS"],
+           roffOptions(c.options), [
+             ".SH ENVIRONMENT",
+             ".TP", "\\fBCH_IMAGE_STORAGE\\fR", roff("The storage directory unless -s says (default /var/tmp/$USER.ch)."),
+             ".TP", "\\fBUSER\\fR", roff("Required. Names the default storage directory."),
+             ".SH EXIT STATUS",
+             roff("0 on success; 64 for a wrong command line; 1 or 31 if the command failed (the error says why)."),
+             ".SH SEE ALSO",
+             "skiff(1), skiff\\-run(1)",
+           ]);
+  return out.join("\n") + "\n";
+}
+
 /** skiff-run(1). */
 export function manPage(version: string): string {
   var out = [
@@ -98,14 +183,7 @@ export function manPage(version: string): string {
       + "read-only unless -w or -W is given."),
     ".SH OPTIONS",
   ];
-  var specs = documentedOptions();
-  for (var i = 0; i < specs.length; i++) {
-    var f = forms(specs[i]);
-    var head: string[] = [];
-    for (var j = 0; j < f.length; j++)
-      head.push(roffForm(f[j]));
-    out.push(".TP", head.join(", "), roff(description(specs[i])));
-  }
+  out.push.apply(out, roffOptions(RUN_OPTIONS));
   out.push(".SH ENVIRONMENT",
            roff("COMMAND starts with skiff's own environment, changed in this order: HOME is set to /root, or / if "
              + "the image has no /root (with --home, /home/$USER); /bin is added to PATH unless PATH starts with "
@@ -128,7 +206,7 @@ export function manPage(version: string): string {
              + "$ skiff run -W --set-env --unset-env='SLURM*' -b /scratch:/mnt/0 img.sqfs -- make -C /mnt/0"),
            ".fi",
            ".SH SEE ALSO",
-           "ch\\-run(1), ch\\-image(1), bwrap(1)");
+           "skiff(1), ch\\-run(1), ch\\-image(1), bwrap(1)");
   return out.join("\n") + "\n";
 }
 
@@ -147,7 +225,7 @@ export function optionsMarkdown(): string {
     "| Option | Description |",
     "|---|---|",
   ];
-  var specs = documentedOptions();
+  var specs = documentedOptions(RUN_OPTIONS);
   for (var i = 0; i < specs.length; i++) {
     var f = forms(specs[i]);
     var cell: string[] = [];

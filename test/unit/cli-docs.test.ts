@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 
-import { manPage, optionsMarkdown } from "../../scripts/manpage.ts";
+import { commandPage, manPage, optionsMarkdown, skiffPage } from "../../scripts/manpage.ts";
+import { COMMANDS } from "../../src/cli/commands.ts";
 import { RUN_OPTIONS } from "../../src/cli/options.ts";
 
 const OPTIONS = RUN_OPTIONS;
@@ -28,4 +29,21 @@ test("the man page and the README list every option with its description", () =>
   for (const s of OPTIONS) if (s.doc) assert.ok(md.includes(s.doc.replace(/\|/g, "\\|")), `md doc: --${s.long}`);
   assert.match(man, /^\.TH SKIFF\\-RUN 1 "" "skiff 9\.9" "User Commands"\n/);
   assert.ok(!/^[.'](?!TH|SH|TP|PP|B |br|nf|fi)/m.test(man), "a text line starts with a control character");
+});
+
+test("skiff(1) lists every command; each command's page lists its options with their descriptions", () => {
+  const top = skiffPage("9.9");
+  assert.match(top, /^\.TH SKIFF 1 "" "skiff 9\.9" "User Commands"\n/);
+  for (const c of COMMANDS) {
+    assert.ok(top.includes(`\\fBskiff ${c.name.replace(/-/g, "\\-")}\\fR`), `skiff(1): ${c.name}`);
+    if (c.name === "run" || c.name === "help")
+      continue;
+    const page = commandPage(c, "9.9");
+    assert.ok(page.startsWith(`.TH SKIFF\\-${c.name.toUpperCase()} 1 `), c.name);
+    for (const o of c.options) {
+      assert.ok(page.includes(`\\fB\\-\\-${o.long!.replace(/-/g, "\\-")}\\fR`), `${c.name}: --${o.long}`);
+      assert.ok(page.includes(o.doc!.replace(/\\/g, "\\e").replace(/-/g, "\\-").slice(0, 40)), `${c.name}: --${o.long} doc`);
+    }
+    assert.ok(!/^[.'](?!TH|SH|TP|PP|B |br|nf|fi)/m.test(page), `${c.name}: a text line starts with a control character`);
+  }
 });
