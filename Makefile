@@ -20,7 +20,7 @@ NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constant
 # A recipe that fails leaves no half-made target for the next make to trust.
 .DELETE_ON_ERROR:
 
-all: $(B)/skiff $(B)/ch-run $(B)/skiff-run.1 build/skiff-squashd build/skiff-squashd-asan
+all: $(B)/skiff $(B)/ch-run $(B)/man/.made $(B)/skiff.bash build/skiff-squashd build/skiff-squashd-asan
 
 # Missing build dependencies are installed (as root) or named (otherwise).
 build/.deps: scripts/deps.sh package-lock.json
@@ -174,14 +174,21 @@ build/skiff-squashd-asan: $(SQUASHD_SOURCES) | build/.deps
 $(B)/ch-run: | $(B)/skiff
 	ln -sf skiff $@
 
-# The man page, rendered from the option table that --help shows.
-$(B)/skiff-run.1: $(TS_SOURCES) scripts/gen-docs.ts scripts/manpage.ts | build/.deps
-	node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --log-level=warning \
-	  --outfile=$(B)/gen-docs.cjs
-	node $(B)/gen-docs.cjs man > $@
+# The man pages (skiff(1), skiff-run(1), one for each other command) and
+# bash completion, rendered from the command and option tables --help shows.
+$(B)/gen-docs.cjs: $(TS_SOURCES) scripts/gen-docs.ts scripts/manpage.ts scripts/completion.ts | build/.deps
+	node_modules/.bin/esbuild scripts/gen-docs.ts --bundle --platform=node --log-level=warning --outfile=$@
+
+$(B)/man/.made: $(B)/gen-docs.cjs
+	rm -rf $(B)/man && mkdir -p $(B)/man
+	node $(B)/gen-docs.cjs man $(B)/man
+	touch $@
+
+$(B)/skiff.bash: $(B)/gen-docs.cjs
+	node $(B)/gen-docs.cjs completion > $@
 
 # README.md's option reference, between its options:begin/end markers.
-docs: $(B)/skiff-run.1
+docs: $(B)/gen-docs.cjs
 	node $(B)/gen-docs.cjs markdown > $(B)/options.md
 	sed -i -e '/<!-- options:begin -->/,/<!-- options:end -->/{//!d}' \
 	  -e '/<!-- options:begin -->/r $(B)/options.md' README.md
@@ -211,11 +218,14 @@ bench: all
 	bash bench/launch
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(B)/skiff $(DESTDIR)$(PREFIX)/bin/skiff
 	install -m 0755 build/skiff-squashd $(DESTDIR)$(PREFIX)/bin/skiff-squashd
 	ln -sf skiff $(DESTDIR)$(PREFIX)/bin/ch-run
-	install -m 0644 $(B)/skiff-run.1 $(DESTDIR)$(PREFIX)/share/man/man1/skiff-run.1
+	install -m 0644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(B)/skiff.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/skiff
+	ln -sf skiff $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ch-run
 
 clean:
 	rm -rf $(B) src/sys/constants.ts test/lib/constants.ts
