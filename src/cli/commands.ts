@@ -45,6 +45,18 @@ export var STORAGE_OPTION: OptionSpec = {
     + "/var/tmp/$USER.ch).",
 };
 
+/** pull's and import's. */
+var QUIET_OPTION: OptionSpec = {
+  short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
+  doc: "Print nothing but errors (no progress, no summary of what was dropped).",
+};
+
+var SQUASH_OPTION: OptionSpec = {
+  long: "squash", arg: "none", help: "write a SquashFS file instead",
+  doc: "Write the image as a SquashFS file (mksquashfs, zstd) instead of storing it: NAME if it ends in .sqfs, "
+    + "else NAME.sqfs in the current directory, named as in storage (alpine:3.19 is alpine+3.19.sqfs).",
+};
+
 var VERBOSE_OPTION: OptionSpec = {
   short: "v", long: "verbose", arg: "none",
   help: "be more verbose (can be repeated)",
@@ -80,11 +92,8 @@ export var COMMANDS: Command[] = [
                + "owners and setuid/setgid bits are dropped, and nothing is ever written outside the image "
                + "(doc/import.md).\n"),
     options: [
-      { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
-        doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
-      { long: "squash", arg: "none", help: "write a SquashFS file instead",
-        doc: "Write the image as a SquashFS file (mksquashfs, zstd): NAME if it ends in .sqfs, else NAME.sqfs "
-          + "in the current directory; nothing is stored." },
+      QUIET_OPTION,
+      SQUASH_OPTION,
       STORAGE_OPTION,
       VERBOSE_OPTION,
     ] },
@@ -112,14 +121,8 @@ export var COMMANDS: Command[] = [
         doc: "PEM file of the CA certificates that signed the registry's certificate (a site registry's)." },
       { long: "authfile", arg: "required", argName: "FILE", help: "read credentials from FILE first",
         doc: "A credentials file as podman login writes it, read before the usual ones." },
-      { long: "squash", arg: "none", help: "write a SquashFS file instead of a storage directory",
-        doc: "Write the image as a SquashFS file (mksquashfs, zstd): NAME if it ends in .sqfs, else NAME.sqfs in "
-          + "the current directory, named as in storage (alpine:3.19 is alpine+3.19.sqfs)." },
-      { short: "q", long: "quiet", arg: "none", help: "print nothing but errors",
-        doc: "Print nothing but errors (no progress, no summary of what was dropped)." },
-      { long: "squash", arg: "none", help: "write a SquashFS file instead",
-        doc: "Write the image as a SquashFS file (mksquashfs, zstd): NAME if it ends in .sqfs, else NAME.sqfs "
-          + "in the current directory; nothing is stored." },
+      QUIET_OPTION,
+      SQUASH_OPTION,
       STORAGE_OPTION,
       VERBOSE_OPTION,
     ] },

@@ -47,3 +47,10 @@ test("skiff(1) lists every command; each command's page lists its options with t
     assert.ok(!/^[.'](?!TH|SH|TP|PP|B |br|nf|fi)/m.test(page), `${c.name}: a text line starts with a control character`);
   }
 });
+
+test("no command's table names an option twice", () => {
+  for (const c of COMMANDS) {
+    const names = c.options.flatMap((o) => [o.long && "--" + o.long, o.short && "-" + o.short]).filter(Boolean);
+    assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], c.name);
+  }
+});
