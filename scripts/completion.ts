@@ -4,7 +4,7 @@
 // binary. The script needs bash only (not the bash-completion package).
 
 import { ARGP_OPTIONS, OptionSpec } from "../src/cli/argp";
-import { Command, COMMANDS, SKIFF_OPTIONS } from "../src/cli/commands";
+import { Command, commands, SKIFF_OPTIONS } from "../src/cli/commands";
 
 /** A bash variable's name for command c's data. */
 function varName(what: string, c: Command): string {
@@ -138,11 +138,12 @@ export function completionScript(): string {
     "# bash completion for skiff and ch-run. Generated from src/cli/commands.ts by scripts/gen-docs.ts;",
     "# edit the tables, not this file.",
     "",
-    "_skiff_commands=" + quote(COMMANDS.map(function (c) { return c.name; }).join(" ")),
+    "_skiff_commands=" + quote(commands().map(function (c) { return c.name; }).join(" ")),
     "_skiff_opts=" + quote(optionWords(SKIFF_OPTIONS.concat(ARGP_OPTIONS)).join(" ")),
   ];
-  for (var i = 0; i < COMMANDS.length; i++) {
-    var c = COMMANDS[i];
+  var all = commands();
+  for (var i = 0; i < all.length; i++) {
+    var c = all[i];
     var operands = c.operands.slice();
     if (/\.\.\.\]?$/.test(c.argsDoc) && operands.length > 0)
       operands[operands.length - 1] += "...";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 
 import { completionScript } from "./completion";
 import { commandPage, manPage, optionsMarkdown, skiffPage } from "./manpage";
-import { COMMANDS } from "../src/cli/commands";
+import { commands } from "../src/cli/commands";
 import { VERSION } from "../src/version";
 
 const what = process.argv[2];
@@ -15,7 +15,7 @@ if (what === "man" && process.argv[3]) {
   const dir = process.argv[3];
   fs.writeFileSync(`${dir}/skiff.1`, skiffPage(VERSION));
   fs.writeFileSync(`${dir}/skiff-run.1`, manPage(VERSION));
-  for (const c of COMMANDS)
+  for (const c of commands())
     if (c.name !== "run" && c.name !== "help")
       fs.writeFileSync(`${dir}/skiff-${c.name}.1`, commandPage(c, VERSION));
 } else if (what === "markdown") {

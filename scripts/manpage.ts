@@ -4,7 +4,7 @@
 // by scripts/gen-docs.ts; not part of the skiff binary.
 
 import { ARGP_OPTIONS, OptionSpec } from "../src/cli/argp";
-import { Command, COMMANDS, SKIFF_OPTIONS } from "../src/cli/commands";
+import { Command, commands, SKIFF_OPTIONS } from "../src/cli/commands";
 import { RUN_OPTIONS } from "../src/cli/options";
 
 /** Every documented option of a table, argp's own included, by long name
@@ -119,8 +119,9 @@ export function skiffPage(version: string): string {
       + "Charliecloud's ch-run."),
     ".SH COMMANDS",
   ];
-  for (var i = 0; i < COMMANDS.length; i++) {
-    var c = COMMANDS[i];
+  var all = commands();
+  for (var i = 0; i < all.length; i++) {
+    var c = all[i];
     out.push(".TP", "\\fBskiff " + roff(c.name) + "\\fR " + roff(c.argsDoc),
              roff(c.summary.charAt(0).toUpperCase() + c.summary.slice(1)) + "."
                + (c.name === "help" ? "" : " See \\fBskiff\\-" + roff(c.name) + "\\fR(1)."));
@@ -131,7 +132,7 @@ export function skiffPage(version: string): string {
            roff("That of COMMAND. 64 for a wrong command line, an unknown COMMAND included; 1 if no COMMAND is "
              + "given (the help is printed on standard error)."),
            ".SH SEE ALSO",
-           COMMANDS.filter(function (c) { return c.name !== "help"; }).map(function (c) {
+           commands().filter(function (c) { return c.name !== "help"; }).map(function (c) {
              return "skiff\\-" + roff(c.name) + "(1)";
            }).join(", ") + ", ch\\-run(1), ch\\-image(1), ch\\-convert(1)");
   return out.join("\n") + "\n";

@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 
-import { COMMANDS } from "../../src/cli/commands.ts";
+import { commands } from "../../src/cli/commands.ts";
 import { AS_BOTH, describeResult, skiff, status } from "../lib/harness.js";
 
 describe("skiff's help and commands", () => {
@@ -16,7 +16,7 @@ describe("skiff's help and commands", () => {
       const help = status(skiff(["help"], { as }), 0);
       assert.equal(help.stderr, "");
       assert.match(help.stdout, /^Usage: skiff \[OPTION\.\.\.\] COMMAND \[ARG\.\.\.\]\n/);
-      for (const c of COMMANDS)
+      for (const c of commands())
         assert.match(help.stdout, new RegExp(`\\n  ${c.name} +${c.summary.replace(/[()'.*+?]/g, "\\$&")}\\n`), c.name);
       for (const opt of ["-h", "-?", "--help", "--he"]) {
         const r = status(skiff([opt], { as }), 0);
@@ -31,7 +31,7 @@ describe("skiff's help and commands", () => {
     });
 
     test(`skiff help COMMAND is skiff COMMAND --help; --usage, as ${as}`, () => {
-      for (const c of COMMANDS) {
+      for (const c of commands()) {
         const help = status(skiff(["help", c.name], { as }), 0);
         assert.equal(help.stderr, "");
         assert.ok(help.stdout.startsWith(`Usage: skiff ${c.name} [OPTION...] ${c.argsDoc}`.trimEnd() + "\n"),
@@ -51,7 +51,7 @@ describe("skiff's help and commands", () => {
         assert.equal(r.stdout, "");
         const bad = args[args.length - 1 - (args[0] === "pul" ? 1 : 0)];
         assert.match(r.stderr, new RegExp(`^skiff\\[\\d+\\]: error: unknown command: ${bad} \\(hint: COMMAND is one of: `
-                                          + COMMANDS.map((c) => c.name).join(", ") + "; see skiff help\\)\n$"));
+                                          + commands().map((c) => c.name).join(", ") + "; see skiff help\\)\n$"));
       }
     });
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 
 import { commandPage, manPage, optionsMarkdown, skiffPage } from "../../scripts/manpage.ts";
-import { COMMANDS } from "../../src/cli/commands.ts";
+import { commands } from "../../src/cli/commands.ts";
 import { RUN_OPTIONS } from "../../src/cli/options.ts";
 
 const OPTIONS = RUN_OPTIONS;
@@ -34,7 +34,7 @@ test("the man page and the README list every option with its description", () =>
 test("skiff(1) lists every command; each command's page lists its options with their descriptions", () => {
   const top = skiffPage("9.9");
   assert.match(top, /^\.TH SKIFF 1 "" "skiff 9\.9" "User Commands"\n/);
-  for (const c of COMMANDS) {
+  for (const c of commands()) {
     assert.ok(top.includes(`\\fBskiff ${c.name.replace(/-/g, "\\-")}\\fR`), `skiff(1): ${c.name}`);
     if (c.name === "run" || c.name === "help")
       continue;
@@ -49,7 +49,7 @@ test("skiff(1) lists every command; each command's page lists its options with t
 });
 
 test("no command's table names an option twice", () => {
-  for (const c of COMMANDS) {
+  for (const c of commands()) {
     const names = c.options.flatMap((o) => [o.long && "--" + o.long, o.short && "-" + o.short]).filter(Boolean);
     assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], c.name);
   }

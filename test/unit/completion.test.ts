@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { COMMANDS } from "../../src/cli/commands.ts";
+import { commands } from "../../src/cli/commands.ts";
 
 const SCRIPT = path.resolve("build/skiff.bash");
 
@@ -36,7 +36,7 @@ test("the script registers itself for skiff and ch-run (complete -p)", () => {
 
 test("command names, and skiff's own options, first", () => {
   assert.deepEqual(complete(["skiff", ""]).filter((w) => !w.startsWith("-")),
-                   COMMANDS.map((c) => c.name).sort());
+                   commands().map((c) => c.name).sort());
   assert.deepEqual(complete(["skiff", "im"]), ["images", "import"]);
   assert.deepEqual(complete(["skiff", "--v"]), ["--version"]);
   assert.deepEqual(complete(["skiff", "help", "co"]), ["convert"]);
@@ -44,7 +44,7 @@ test("command names, and skiff's own options, first", () => {
 });
 
 test("each command's options, from its table; an argument's = kept", () => {
-  for (const c of COMMANDS) {
+  for (const c of commands()) {
     const offered = complete(["skiff", c.name, "--"]);
     for (const o of c.options)
       if (!o.hidden && o.long)
