@@ -16,7 +16,10 @@
 //   (TypeScript rejects those). A function with none of these behaves the
 //   same without it; its nested functions keep their own flags.
 //
-// The dump is big endian: a marker byte, then the top function. The flag and
+// The dump is big endian: a marker byte, the string table (skiff's change to
+// Duktape, native/duktape/strings.patch: a u32 count, then each string as its
+// u32 hash, u32 byte length and bytes), then the top function, which refers
+// to a string by its u32 index in the table. The flag and
 // opcode numbers are Duktape 2.7.0's (duktape.c's DUK_HOBJECT_FLAG_* and
 // DUK_OP_*): scripts/fix-bytecode-flags.ts refuses any other version. A
 // function's name, file name and line table are in the dump only when the
@@ -72,6 +75,12 @@ export function functionsOf(dump: Buffer, withDebugInfo: boolean): DumpFunction[
   function u32(): number {
     return dump.readUInt32BE(take(4));
   }
+  function string(): string {
+    var i = u32();
+    if (i >= table.length)
+      throw new Error("bytecode dump refers to string " + i + " of " + table.length + ", at byte " + (p - 4));
+    return table[i];
+  }
   function walk(): void {
     var nInstr = u32(), nConst = u32(), nFuncs = u32();
     take(2 + 2 + 8); // registers, arguments, lines
@@ -83,8 +92,7 @@ export function functionsOf(dump: Buffer, withDebugInfo: boolean): DumpFunction[
     for (var c = 0; c < nConst; c++) {
       var type = dump[take(1)];
       if (type === CONST_STRING) {
-        var len = u32();
-        fn.strings.push(dump.toString("utf8", take(len), p));
+        fn.strings.push(string());
       } else if (type === CONST_NUMBER) {
         take(8);
       } else {
@@ -94,18 +102,28 @@ export function functionsOf(dump: Buffer, withDebugInfo: boolean): DumpFunction[
     for (var f = 0; f < nFuncs; f++)
       walk();
     take(4); // length
-    if (withDebugInfo)
-      for (var blob = 0; blob < 3; blob++) // name, fileName, line table
-        take(u32());
-    for (var name = u32(); name !== 0; name = u32()) // _Varmap: name, register
-      take(name + 4);
+    if (withDebugInfo) {
+      string(); // name
+      string(); // fileName
+      take(u32()); // line table
+    }
+    for (var vars = u32(); vars > 0; vars--) { // _Varmap: name, register
+      string();
+      take(4);
+    }
     var formals = u32();
     if (formals !== NO_FORMALS)
       for (var k = 0; k < formals; k++)
-        take(u32());
+        string();
   }
   if (dump[0] !== DUMP_MARKER)
     throw new Error("not a Duktape bytecode dump");
+  var table: string[] = [];
+  for (var count = u32(); count > 0; count--) {
+    take(4); // hash
+    var len = u32();
+    table.push(dump.toString("utf8", take(len), p));
+  }
   walk();
   if (p !== dump.length)
     throw new Error("bytecode dump has " + (dump.length - p) + " bytes after its functions");

@@ -3,8 +3,8 @@
 # distribution (tools/configure.py, src-input/), through apt as the machine
 # is set up, make its configure tool run on Python 3
 # (native/duktape/python3.patch: the tools are Python 2, which Debian no
-# longer ships), and apply skiff's change to the engine
-# (native/duktape/varmap.patch).
+# longer ships), and apply skiff's changes to the engine
+# (native/duktape/varmap.patch, strings.patch).
 #
 # apt fetches source packages only from `deb-src` entries. When there is
 # none for duktape, root adds `deb-src` to the entry that serves the
@@ -87,8 +87,10 @@ mkdir -p "$dir.tmp"
 [[ -d $dir.tmp/duktape-$version ]] \
     || die "apt-get source duktape gave no duktape-$version: native/duktape/python3.patch is for Duktape $version"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patch"
-# and skiff's one change to the engine (native/duktape/varmap.patch: bytecode
-# loading keeps a function without _Varmap without one)
+# and skiff's changes to the engine's bytecode dump and load
+# (native/duktape/varmap.patch: a function without _Varmap loads without
+# one; strings.patch: a dump carries each string once, with its hash)
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
+patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"

@@ -82,6 +82,36 @@ test("the build's bytecode has been through it: every function has only the flag
   }
 });
 
+// Each string is in a dump once, with its hash (native/duktape/strings.patch):
+// loading interns it once and hashes nothing. A string loaded with a wrong
+// hash would be a second copy of the same text, under which no property
+// named by the program's own strings is found.
+describe("dukc's string table", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dukc-strings-test."));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const js = path.join(dir, "s.js"), bc = path.join(dir, "s.bc");
+  fs.writeFileSync(js, `"use strict";
+(function () {
+  function put(o) { o["shared" + "Key"] = "put"; return o; }
+  function get(o) { return o.sharedKey; }
+  function has(o) { return "sharedKey" in o; }
+  var made = {}; made["shared" + "Key"] = "made";
+  print([get(put({})), has(put({})), get(made), JSON.stringify({ sharedKey: 1 })].join(" "));
+})();
+`);
+  dukc(js, bc);
+  fixBytecodeFlags(bc);
+
+  test("a string three functions use is in the dump once", () => {
+    assert.equal(fs.readFileSync(bc).toString("latin1").split("sharedKey").length - 1, 1);
+  });
+
+  test("a string from the dump is the one the program makes at run time", () => {
+    const run = spawnSync(buildDukRun(dir), [bc], { encoding: "utf8" });
+    assert.equal(run.stdout, 'put true made {"sharedKey":1}\n', run.stderr);
+  });
+});
+
 // `make DEBUG=1` (build/debug): function names, file names and line tables
 // in the bytecode, so that an internal error's stack says where it was.
 describe("make DEBUG=1's bytecode", () => {
