@@ -4,7 +4,7 @@
 # is set up, make its configure tool run on Python 3
 # (native/duktape/python3.patch: the tools are Python 2, which Debian no
 # longer ships), and apply skiff's changes to the engine
-# (native/duktape/varmap.patch, strings.patch).
+# (native/duktape/varmap.patch, strings.patch, templates.patch).
 #
 # apt fetches source packages only from `deb-src` entries. When there is
 # none for duktape, root adds `deb-src` to the entry that serves the
@@ -89,8 +89,10 @@ mkdir -p "$dir.tmp"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patch"
 # and skiff's changes to the engine's bytecode dump and load
 # (native/duktape/varmap.patch: a function without _Varmap loads without
-# one; strings.patch: a dump carries each string once, with its hash)
+# one; strings.patch: a dump carries each string once, with its hash;
+# templates.patch: inner functions load as the templates the compiler makes)
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
+patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/templates.patch"
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"
