@@ -234,7 +234,7 @@ function unknownCommand(name: string): never {
 /** `skiff help [COMMAND]`: skiff's help, or COMMAND's --help. */
 function help(io: ArgpIO, args: string[], env: Getenv): never {
   var own = commandHelpDoc(findCommand("help") as Command, io.name);
-  var operands = argpParse(own, args, env("POSIXLY_CORRECT") !== undefined, io, {});
+  var operands = argpParse(own, args, env("POSIXLY_CORRECT") !== undefined, io, function () {});
   if (operands.length > 1)
     usageError(withArgpOptions(own), io, "too many arguments: " + operands[1]);
   var doc = skiffHelpDoc();
@@ -252,9 +252,11 @@ function help(io: ArgpIO, args: string[], env: Getenv): never {
 /** skiff's own options; returns COMMAND and its arguments. */
 function skiffOptions(io: ArgpIO, args: string[]): string[] {
   var doc = skiffHelpDoc();
-  var rest = argpParse(doc, args, true, io, {
-    "h": function () { exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0); },
-    "version": function () { err(VERSION + "\n"); throw new Exit(0); },
+  var rest = argpParse(doc, args, true, io, function (key) {
+    if (key === "h")
+      exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0);
+    err(VERSION + "\n"); // --version
+    throw new Exit(0);
   });
   if (rest.length === 0)
     return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, EXIT_FAILURE);

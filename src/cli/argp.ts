@@ -31,17 +31,12 @@ export interface OptionSpec {
   group?: number;
 }
 
-/** What an option does, called in command-line order; value undefined if
-    no argument. */
-export type Handler = (value: string | undefined) => void;
+/** What the options do: called in command-line order with an option's
+    key (optionKey()) and its argument, undefined if none. One function
+    for all: no closure to make for each option at each parse. */
+export type Handler = (key: string, value: string | undefined) => void;
 
-/** A parse's handlers, by optionKey(). The option table itself is plain
-    data, which help, man pages and completion read without parsing. */
-export interface Handlers {
-  [key: string]: Handler;
-}
-
-/** An option's name among Handlers: its long name, else its short one. */
+/** An option's name among a Handler's keys: its long name, else its short one. */
 export function optionKey(s: OptionSpec): string {
   return s.long !== undefined ? s.long : s.short as string;
 }
@@ -96,17 +91,17 @@ export function withArgpOptions(doc: HelpDoc): HelpDoc {
   return { options: doc.options.concat(ARGP_OPTIONS), argsDoc: doc.argsDoc, doc: doc.doc };
 }
 
-function argpHandlers(doc: HelpDoc, io: ArgpIO): Handlers {
-  return {
-    "help": function () { exitWithHelp(doc, io, HELP_STD_HELP, io.stdout, 0); },
-    "usage": function () { exitWithHelp(doc, io, HELP_USAGE, io.stdout, 0); },
-    "program-name": function (v) {
-      var slash = (v as string).lastIndexOf("/");
-      io.name = (v as string).slice(slash + 1);
+/** What argp's own options do (doc: the program's and argp's options). */
+function argpOption(doc: HelpDoc, io: ArgpIO, key: string, v: string | undefined): void {
+  switch (key) {
+    case "help": exitWithHelp(doc, io, HELP_STD_HELP, io.stdout, 0); break;
+    case "usage": exitWithHelp(doc, io, HELP_USAGE, io.stdout, 0); break;
+    case "program-name":
+      io.name = (v as string).slice((v as string).lastIndexOf("/") + 1);
       io.rename(io.name);
-    },
-    "HANG": function (v) { io.sleep(Math.max(0, strtol10(v === undefined ? "3600" : v).value)); },
-  };
+      break;
+    case "HANG": io.sleep(Math.max(0, strtol10(v === undefined ? "3600" : v).value)); break;
+  }
 }
 
 /** Print argp help (flags) for the program to write, then end parsing. */
@@ -124,15 +119,17 @@ export function usageError(doc: HelpDoc, io: ArgpIO, message: string): never {
 }
 
 /** Parse args (argv without argv[0]) against the program's options plus
-    argp's, calling handlers (one for each of doc's options) in order;
-    returns the non-option arguments, IMAGE first. Throws Exit for --help,
-    --usage and usage errors. */
+    argp's, calling handler for each of doc's options in order; returns the
+    non-option arguments, IMAGE first. Throws Exit for --help, --usage and
+    usage errors. */
 export function argpParse(doc: HelpDoc, args: string[], posixlyCorrect: boolean, io: ArgpIO,
-                          handlers: Handlers): string[] {
+                          handler: Handler): string[] {
   var all = withArgpOptions(doc);
-  var argp = argpHandlers(all, io);
   var handle = function (spec: OptionSpec, value: string | undefined): void {
-    (ARGP_OPTIONS.indexOf(spec) >= 0 ? argp : handlers)[optionKey(spec)](value);
+    if (ARGP_OPTIONS.indexOf(spec) >= 0)
+      argpOption(all, io, optionKey(spec), value);
+    else
+      handler(optionKey(spec), value);
   };
   var positional: string[] = [];
   var i = 0;
@@ -202,9 +199,9 @@ function parseShortCluster(doc: HelpDoc, io: ArgpIO, args: string[], i: number, 
   for (var k = 0; k < cluster.length; k++) {
     var c = cluster.charAt(k);
     var spec: OptionSpec | undefined = undefined;
-    for (var j = 0; j < doc.options.length; j++)
-      if (doc.options[j].short === c)
-        spec = doc.options[j];
+    for (var j = 0, specs = doc.options; j < specs.length && spec === undefined; j++)
+      if (specs[j].short === c)
+        spec = specs[j];
     if (spec === undefined)
       return usageError(doc, io, "invalid option -- '" + c + "'");
     if (spec.arg === "none") {

@@ -1,11 +1,11 @@
 // ch-run's options (doc/command-line.md §1.2), parsed into plain data. The
 // table, RUN_OPTIONS, is data: the one source of the command line, --help,
 // --usage, the man page, the README's option list and completion;
-// runHandlers says what each option does. Options that act during parsing
+// runOption says what each option does. Options that act during parsing
 // (--feature, --version, --warnings, --test) do so through the ParseContext
 // and end parsing by throwing an Exit.
 
-import { argpParse, ArgpIO, exitWithHelp, Handlers, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions } from "./argp";
+import { argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions } from "./argp";
 import { parseInt10 } from "./int";
 import { parseJoinCount, parseJoinPid } from "./join";
 import { CDI_DIRS_DEFAULT, CdiRequest, parseCdiDirs, parseDevice } from "./cdi";
@@ -242,34 +242,34 @@ export var RUN_OPTIONS: OptionSpec[] = [
 ];
 
 
-/** What each of RUN_OPTIONS does to o, by optionKey(). */
-export function runHandlers(o: Options, ctx: ParseContext): Handlers {
-  return {
-    "bind": function (v) { o.binds.push(parseBind(v as string)); },
-    "cd": function (v) { o.cd = v; },
-    "cdi-dirs": function (v) { o.cdiDirs = parseCdiDirs(v as string); },
-    "color": function (v) {
+/** What option key (optionKey() of one of RUN_OPTIONS) does to o, with its
+    argument v: one function, not a closure an option made at each parse. */
+function runOption(o: Options, ctx: ParseContext, key: string, v: string | undefined): void {
+  switch (key) {
+    case "bind": o.binds.push(parseBind(v as string)); break;
+    case "cd": o.cd = v; break;
+    case "cdi-dirs": o.cdiDirs = parseCdiDirs(v as string); break;
+    case "color":
       var when = v === undefined ? "always" : v;
       if (!Object.prototype.hasOwnProperty.call(COLOR_WHEN, when))
         fail("--color: invalid arg: " + when, undefined, { hint: "use auto, always or never" });
       ctx.setColor(COLOR_WHEN[when]);
-    },
-    "devices": function () { addCdi(o, { what: "all", envAt: o.envDeltas.length }); },
-    "device": function (v) { addCdi(o, parseDevice(v as string, o.envDeltas.length)); },
-    "dry-run": function (v) {
+      break;
+    case "devices": addCdi(o, { what: "all", envAt: o.envDeltas.length }); break;
+    case "device": addCdi(o, parseDevice(v as string, o.envDeltas.length)); break;
+    case "dry-run":
       if (v !== undefined && v !== "text" && v !== "json")
         fail("--dry-run: invalid format: " + v, undefined, { hint: "use --dry-run or --dry-run=json" });
       o.dryRun = (v || "text") as "text" | "json";
-    },
-    "env-no-expand": function () { o.envNoExpand = true; },
-    "feature": function (v) {
+      break;
+    case "env-no-expand": o.envNoExpand = true; break;
+    case "feature":
       var code = ctx.feature(v as string);
       if (code === undefined)
         fail("unknown feature: " + v, undefined, { hint: "FEAT is one of: " + FEATURES.join(", ") });
       throw new Exit(code as number);
-    },
-    "gid": function (v) { o.gid = parseId(v as string, "--gid"); },
-    "home": function () {
+    case "gid": o.gid = parseId(v as string, "--gid"); break;
+    case "home":
       var home = ctx.env("HOME");
       if (home === undefined)
         fail("--home failed: $HOME not set", undefined, { hint: "set HOME or drop --home" });
@@ -278,64 +278,63 @@ export function runHandlers(o: Options, ctx: ParseContext): Handlers {
         log.verbose("--home specified; also setting --write-fake");
         o.writeFake = WRITE_FAKE_DEFAULT;
       }
-    },
-    "join": function () { o.join = true; },
-    "join-pid": function (v) { o.joinPid = parseJoinPid(v as string); },
-    "join-ct": function (v) { o.join = true; o.joinCt = parseJoinCount(v as string); },
-    "join-tag": function (v) { o.join = true; o.joinTag = v; },
-    "mount": function (v) {
+      break;
+    case "join": o.join = true; break;
+    case "join-pid": o.joinPid = parseJoinPid(v as string); break;
+    case "join-ct": o.join = true; o.joinCt = parseJoinCount(v as string); break;
+    case "join-tag": o.join = true; o.joinTag = v; break;
+    case "mount":
       if (v === "")
         fail("mount point can't be empty string", undefined, { hint: "give a directory, or omit -m" });
       o.mount = v;
-    },
-    "no-passwd": function () { o.noPasswd = true; },
-    "private-tmp": function () { o.privateTmp = true; },
-    "quiet": function () {
+      break;
+    case "no-passwd": o.noPasswd = true; break;
+    case "private-tmp": o.privateTmp = true; break;
+    case "quiet":
       if (o.verbosity > 0)
         fail("--quiet incompatible with --verbose", undefined, { hint: "use -v or -q, not both" });
       setVerbosity(o, o.verbosity - 1);
       if (o.verbosity < -3)
         fail("--quiet can be specified at most thrice");
-    },
-    "seccomp": function () { o.seccomp = true; },
-    "set-env": function (v) { o.envDeltas.push(parseSetEnvArg(v, "\n", ctx.readHostFile)); },
-    "set-env0": function (v) { o.envDeltas.push(parseSetEnvArg(v, "\0", ctx.readHostFile)); },
-    "storage": function (v) {
+      break;
+    case "seccomp": o.seccomp = true; break;
+    case "set-env": o.envDeltas.push(parseSetEnvArg(v, "\n", ctx.readHostFile)); break;
+    case "set-env0": o.envDeltas.push(parseSetEnvArg(v, "\0", ctx.readHostFile)); break;
+    case "storage":
       o.storage = v as string;
       if (!ctx.exists(o.storage))
         log.warning("storage directory not found: " + o.storage);
-    },
-    "test": function (v) {
+      break;
+    case "test":
       if (v !== "log" && v !== "log-fail" && v !== "log-fork")
         fail("invalid --test argument: " + v + "; see source code", undefined,
              { hint: "TEST is log, log-fail or log-fork" });
       ctx.testLog(v as "log" | "log-fail" | "log-fork");
       throw new Exit(0);
-    },
-    "uid": function (v) { o.uid = parseId(v as string, "--uid"); },
-    "unsafe": function () { o.unsafe = true; },
-    "unset-env": function (v) {
+    case "uid": o.uid = parseId(v as string, "--uid"); break;
+    case "unsafe": o.unsafe = true; break;
+    case "unset-env":
       if (v === "")
         fail("--unset-env: GLOB must have non-zero length", undefined, { hint: "use '*' to unset everything" });
       o.envDeltas.push({ kind: "unset", glob: v as string });
-    },
-    "verbose": function () {
+      break;
+    case "verbose":
       if (o.verbosity < 0)
         fail("--verbose incompatible with --quiet", undefined, { hint: "use -v or -q, not both" });
       setVerbosity(o, o.verbosity + 1);
       if (o.verbosity > 3)
         fail("--verbose can be specified at most thrice");
-    },
-    "version": function () { ctx.stderr(ctx.version + "\n"); throw new Exit(0); },
-    "warnings": function (v) {
+      break;
+    case "version": ctx.stderr(ctx.version + "\n"); throw new Exit(0);
+    case "warnings":
       var n = parseInt10(v as string, false, "--warnings");
       for (var i = 1; i <= n; i++)
         log.warning("this is warning " + i + "!");
       throw new Exit(0);
-    },
-    "write": function () { o.writable = true; },
-    "write-fake": function (v) { o.writeFake = v === undefined ? WRITE_FAKE_DEFAULT : v; },
-  };
+    case "write": o.writable = true; break;
+    case "write-fake": o.writeFake = v === undefined ? WRITE_FAKE_DEFAULT : v; break;
+    default: throw new Error("no handler for option " + key);
+  }
 }
 
 /** CDI's mounts and links go in the -W layer. */
@@ -404,7 +403,8 @@ export function defaultOptions(env: Getenv): Options {
 export function parseOptions(args: string[], ctx: ParseContext, io: ArgpIO): Options {
   var o = defaultOptions(ctx.env);
   var doc = helpDoc(io.name);
-  var positional = argpParse(doc, args, ctx.env("POSIXLY_CORRECT") !== undefined, io, runHandlers(o, ctx));
+  var positional = argpParse(doc, args, ctx.env("POSIXLY_CORRECT") !== undefined, io,
+                             function (key, v) { runOption(o, ctx, key, v); });
   if (positional.length === 0)
     exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, EXIT_FAILURE);
   o.image = positional[0];

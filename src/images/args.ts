@@ -2,7 +2,7 @@
 // src/cli/commands.ts) parsed by argp's rules, -s and -v done here, the
 // command's own options by its handlers.
 
-import { argpParse, Handlers, usageError, withArgpOptions } from "../cli/argp";
+import { argpParse, usageError, withArgpOptions } from "../cli/argp";
 import { Command, commandHelpDoc, CommandIO, findCommand } from "../cli/commands";
 import { defaultStorage } from "../cli/options";
 import * as log from "../log/log";
@@ -16,17 +16,18 @@ export interface CommandArgs {
 /** Parse args for command name, which takes between min and max operands
     (max -1: any number); handlers are for its options other than -s and -v. */
 export function parseArgs(name: string, args: string[], io: CommandIO, min: number, max: number,
-                          handlers: Handlers): CommandArgs {
+                          handlers: { [key: string]: (value: string | undefined) => void }): CommandArgs {
   var c = findCommand(name) as Command;
   var parsed: CommandArgs = { storage: defaultStorage(io.env), operands: [] };
-  var all: Handlers = {
-    "storage": function (v) { parsed.storage = v as string; },
-    "verbose": function () { log.setVerbosity(log.verbosity() + 1); },
-  };
-  for (var k in handlers)
-    all[k] = handlers[k];
   var doc = commandHelpDoc(c, io.name);
-  parsed.operands = argpParse(doc, args, io.env("POSIXLY_CORRECT") !== undefined, io, all);
+  parsed.operands = argpParse(doc, args, io.env("POSIXLY_CORRECT") !== undefined, io, function (key, v) {
+    if (key === "storage")
+      parsed.storage = v as string;
+    else if (key === "verbose")
+      log.setVerbosity(log.verbosity() + 1);
+    else
+      handlers[key](v);
+  });
   var n = parsed.operands.length;
   if (n < min)
     usageError(withArgpOptions(doc), io, (c.argsDoc.split(" ")[n] || "").replace(/\.\.\.$/, "") + " not specified");

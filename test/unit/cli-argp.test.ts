@@ -14,7 +14,7 @@ import * as path from "node:path";
 
 import { Exit } from "../../src/log/fail.ts";
 import {
-  argpParse, ArgpIO, exitWithHelp, Handlers, HELP_STD_HELP, optionKey, withArgpOptions,
+  argpParse, ArgpIO, exitWithHelp, Handler, HELP_STD_HELP, optionKey, withArgpOptions,
 } from "../../src/cli/argp.ts";
 import { helpDoc, RUN_OPTIONS } from "../../src/cli/options.ts";
 import { argpOracle, optName } from "../lib/argp-oracle.ts";
@@ -39,9 +39,8 @@ function glibc(args: string[], env: Record<string, string> = {}): Outcome {
 function skiff(args: string[], env: Record<string, string> = {}): Outcome {
   const o: Outcome = { status: 0, stdout: "", stderr: "" };
   const doc = DOC;
-  const handlers: Handlers = {};
-  for (const s of RUN_OPTIONS)
-    handlers[optionKey(s)] = (v?: string) => { o.stdout += `opt ${optName(s)} ${v ?? "(null)"}\n`; };
+  const specs = new Map(RUN_OPTIONS.map((s) => [optionKey(s), s]));
+  const handler: Handler = (key, v) => { o.stdout += `opt ${optName(specs.get(key)!)} ${v ?? "(null)"}\n`; };
   const io: ArgpIO = {
     argv0: ORACLE.path, name: "ch-run",
     stdout: (t) => { o.stdout += t; },
@@ -51,7 +50,7 @@ function skiff(args: string[], env: Record<string, string> = {}): Outcome {
     sleep: () => {},
   };
   try {
-    const positional = argpParse(doc, args, env.POSIXLY_CORRECT !== undefined, io, handlers);
+    const positional = argpParse(doc, args, env.POSIXLY_CORRECT !== undefined, io, handler);
     if (positional.length === 0)
       exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, 1);
     for (const p of positional) o.stdout += `arg ${p}\n`;
