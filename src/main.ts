@@ -1,15 +1,15 @@
 // skiff's entry point: argv → options → image → plan → executor → exec.
 // Invoked as `ch-run` (or any name but skiff) it is `skiff run`.
 
-import { argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, usageError, withArgpOptions } from "./cli/argp";
-import { Command, commandHelpDoc, CommandIO, commandNames, findCommand, skiffHelpDoc } from "./cli/commands";
+import { ArgpIO } from "./cli/argp";
+import type { CommandIO } from "./cli/commands";
 import { featureStatus } from "./cli/features";
 import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
 import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
 import { resolveImage } from "./image/image";
 import { invocationLine } from "./log/argv";
-import { describeFailure, EX_USAGE, Exit, EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
+import { describeFailure, Exit, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
 import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
 import * as path from "./path/path";
@@ -225,62 +225,21 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   return execute(sys, plan);
 }
 
-/** An unknown COMMAND (of skiff or of skiff help): name the commands. */
-function unknownCommand(name: string): never {
-  return fail("unknown command: " + name, undefined,
-              { hint: "COMMAND is one of: " + commandNames().join(", ") + "; see skiff help", exitCode: EX_USAGE });
-}
-
-/** `skiff help [COMMAND]`: skiff's help, or COMMAND's --help. */
-function help(io: ArgpIO, args: string[], env: Getenv): never {
-  var own = commandHelpDoc(findCommand("help") as Command, io.name);
-  var operands = argpParse(own, args, env("POSIXLY_CORRECT") !== undefined, io, function () {});
-  if (operands.length > 1)
-    usageError(withArgpOptions(own), io, "too many arguments: " + operands[1]);
-  var doc = skiffHelpDoc();
-  io.name = "skiff";
-  if (operands.length > 0) {
-    var c = findCommand(operands[0]);
-    if (c === undefined)
-      return unknownCommand(operands[0]);
-    io.name = "skiff " + c.name;
-    doc = commandHelpDoc(c, io.name);
-  }
-  return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0);
-}
-
-/** skiff's own options; returns COMMAND and its arguments. */
-function skiffOptions(io: ArgpIO, args: string[]): string[] {
-  var doc = skiffHelpDoc();
-  var rest = argpParse(doc, args, true, io, function (key) {
-    if (key === "h")
-      exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stdout, 0);
-    err(VERSION + "\n"); // --version
-    throw new Exit(0);
-  });
-  if (rest.length === 0)
-    return exitWithHelp(withArgpOptions(doc), io, HELP_STD_HELP, io.stderr, EXIT_FAILURE);
-  return rest;
-}
-
 /** skiff's own options, then COMMAND and its arguments. */
 function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: Ids): never {
-  // The usual `skiff COMMAND ...` has no option before COMMAND, where
-  // parsing stops: args as they are, without building skiff's help to
-  // parse them with (4% of a plain launch's instructions).
-  var rest = args.length > 0 && args[0].charAt(0) !== "-" ? args : skiffOptions(io, args);
-  var c = findCommand(rest[0]);
-  if (c === undefined)
-    return unknownCommand(rest[0]);
-  io.argv0 += " " + c.name;
-  io.name = "skiff " + c.name;
-  if (c.name === "run")
+  // The usual `skiff run ...` has no option before COMMAND: run it without
+  // loading skiff's options and the other commands' table (the images unit).
+  if (args.length > 0 && args[0] === "run") {
+    io.argv0 += " run";
+    io.name = "skiff run";
+    return run(io, args.slice(1), environ, env, ids);
+  }
+  var rest = unit("images").skiffCommand(io, args, env, VERSION);
+  if (rest[0] === "run")
     return run(io, rest.slice(1), environ, env, ids);
-  if (c.name === "help")
-    return help(io, rest.slice(1), env);
   var cio = io as CommandIO;
   cio.env = env;
-  return exit(unit("images").COMMANDS[c.name](sys, rest.slice(1), cio));
+  return exit(unit("images").COMMANDS[rest[0]](sys, rest.slice(1), cio));
 }
 
 function main(): never {

@@ -9,6 +9,8 @@ import { importImage } from "./import";
 import { pull } from "./pull";
 import { rm } from "./rm";
 
+export { skiffCommand } from "../cli/skiff";
+
 /** Each command of src/cli/commands.ts's table but run and help, by name. */
 export var COMMANDS: { [name: string]: CommandMain } = {
   convert: convert,
