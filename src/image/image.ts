@@ -17,9 +17,10 @@ export interface Image {
   path: string;
 }
 
-/** STORAGE/img/NAME with / → % and : → + (ch-image's ref_to_pathstr). */
+/** STORAGE/img/NAME with / → % and : → + (ch-image's ref_to_pathstr); by
+    split and join, which cost Duktape a fraction of a regexp's replace. */
 export function nameToPath(name: string, storage: string): string {
-  return path.join(storage, "img/" + name.replace(/\//g, "%").replace(/:/g, "+"));
+  return path.join(storage, "img/" + name.split("/").join("%").split(":").join("+"));
 }
 
 /** " (NAME)" for a directory STORAGE/img/NAME/..., else "". */
