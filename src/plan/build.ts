@@ -4,9 +4,9 @@
 import { Options } from "../cli/options";
 import { hookAdd, HookLists } from "../hooks/hooks";
 import { Image } from "../image/image";
-import { Getenv } from "../sys/sys";
+import { Getenv, MountFlag } from "../sys/sys";
 import { joinPlan } from "./join";
-import { CdiPlan, HookAction, Plan, Step } from "./plan";
+import { BindFlag, CdiPlan, HookAction, Plan, Step } from "./plan";
 
 /** What planning needs to know about the host; gathered by main(). */
 export interface HostFacts {
@@ -74,10 +74,14 @@ export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPl
     steps.push({ op: "remount-ro" });
   if (o.writeFake !== undefined)
     steps.push({ op: "write-fake", size: o.writeFake });
+  // The default binds' flag lists are shared (plans are read, never
+  // changed): two arrays fewer to make for each.
+  var optional: BindFlag[] = ["src-optional", "dst-optional"], required: BindFlag[] = [];
+  var readOnly: MountFlag[] = ["MS_RDONLY"];
   for (var i = 0; i < DEFAULT_BINDS.length; i++) {
     var b = DEFAULT_BINDS[i];
-    steps.push({ op: "bind", src: b.path, dst: b.path, why: "default",
-                 flags: b.optional ? ["src-optional", "dst-optional"] : [], mountFlags: ["MS_RDONLY"] });
+    steps.push({ op: "bind", src: b.path, dst: b.path, why: "default", flags: b.optional ? optional : required,
+                 mountFlags: readOnly });
   }
   if (!o.noPasswd) {
     steps.push({ op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: uid, gid: gid },
