@@ -13,6 +13,10 @@ var NEEDS_QUOTES = /[^+,\-./0-9:@A-Z_a-z]/;
 var ESCAPE = /([!"$\\`])/g;
 
 export function argvToString(argv: string[]): string {
+  // Usually none needs quotes: one match for all of them (a match's set-up
+  // costs Duktape more than a short argument's characters).
+  if (!NEEDS_QUOTES.test(argv.join(",")))
+    return argv.join(" ");
   var out: string[] = [];
   for (var i = 0; i < argv.length; i++) {
     var a = argv[i];
