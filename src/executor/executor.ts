@@ -129,7 +129,7 @@ export function execute(sys: Sys, plan: Plan): never {
     unit("join").joinProcess(sys, plan.joinPid);
     runEnvironmentHooks(st, plan);
     runHooks(st, plan, "all");
-  } else if (plan.join !== undefined) {
+  } else if (plan.join !== undefined && plan.join.count > 1) {
     // The peer group's end runs in the process that goes on to exec: after
     // a SquashFS fork, the child.
     var group = unit("join").joinBegin(sys, plan.join);
@@ -146,8 +146,18 @@ export function execute(sys: Sys, plan: Plan): never {
       group.end(st, plan.environ);
     });
   } else {
+    // A group of one is just a container: it loads no --join code and
+    // touches nothing in /dev/shm; -v still tells its story as ch-run's.
+    var alone = plan.join !== undefined;
+    if (alone)
+      log.verbose("join: I won");
     buildContainer(st, plan);
     runHooks(st, plan, "all");
+    if (alone) {
+      log.verbose("join: winner initializing shared data");
+      log.verbose("join: 0 peers left excluding myself");
+      log.verbose("join: done");
+    }
   }
   faultPoint(sys);
   return runCommand(st, plan.command);

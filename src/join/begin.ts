@@ -8,7 +8,7 @@ import * as log from "../log/log";
 import { JoinPlan } from "../plan/plan";
 import { Sys } from "../sys/sys";
 import { recordFailure } from "./failure";
-import { Alone, anyoneIn, claimSlot, Peer, PeerGroup, retire, SIZE_HINT, TIMEOUT_HINT, winnerOf } from "./peer";
+import { anyoneIn, claimSlot, Peer, PeerGroup, retire, SIZE_HINT, TIMEOUT_HINT, winnerOf } from "./peer";
 import { RETIRING, STATE_FAILED, STATE_INIT, W_RETIRED, W_STATE } from "./segment";
 import { Mapped, openGroup, publishGroup, Shm, shmOf, unmap } from "./shm";
 
@@ -20,9 +20,8 @@ var RETIRE_GRACE_MS = 1000;
     there is gone, "full" while it lets its last peers in. */
 type Outcome = PeerGroup | "again" | "full";
 
+/** A group of two or more: a group of one needs none (executor.ts). */
 export function joinBegin(sys: Sys, plan: JoinPlan): PeerGroup {
-  if (plan.count === 1)
-    return new Alone();
   var n = shmOf(plan.tag);
   var deadline = sys.monotonic() + plan.timeoutMs;
   for (;;) {

@@ -263,27 +263,3 @@ export class Peer implements PeerGroup {
     unmap(this.sys, this.mapped);
   }
 }
-
-/** A group of one is just a container: it needs no shared memory, and
-    leaves none behind. */
-export class Alone implements PeerGroup {
-  winner = true;
-
-  constructor() {
-    log.verbose("join: I won");
-  }
-
-  guard<T>(f: () => T): T {
-    return f();
-  }
-
-  enter(): void {
-    throw new Error("a group of one has no winner to join");
-  }
-
-  end(): void {
-    log.verbose("join: winner initializing shared data");
-    log.verbose("join: 0 peers left excluding myself");
-    log.verbose("join: done");
-  }
-}

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 
 import { MACHINE_CONSTANTS } from "../lib/constants.js";
-import { ExecCalled, execOf, FakeSys, msFlagNames } from "../lib/fakesys.js";
+import { ExecCalled, execOf, FAKE_HOST, FakeSys, msFlagNames } from "../lib/fakesys.js";
 import { defaultOptions, Options } from "../../src/cli/options.js";
 import { execute, newState, runStep } from "../../src/executor/executor.js";
 import { State } from "../../src/exec/state.js";
@@ -16,6 +16,7 @@ import { Failure } from "../../src/log/fail.js";
 import * as log from "../../src/log/log.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
 import { BindFlag, Plan, Step } from "../../src/plan/plan.js";
+import { setHost } from "../../src/sys/host.js";
 import { MountFlag } from "../../src/sys/sys.js";
 import { getenvOf } from "../lib/environ.ts";
 import { failureOf } from "../lib/failure.ts";
@@ -173,6 +174,33 @@ describe("whole default run (execute)", () => {
     assert.ok(env.indexOf("CH_RUNNING=Weird Al Yankovic") >= 0, env.join(" "));
     assert.deepEqual(f.callsOf("setenv").slice(-1), [["PATH", "/usr/bin:/bin"]]);
     assert.deepEqual(f.callsOf("prctl"), [[C.PR_SET_NO_NEW_PRIVS, 1]]);
+  });
+});
+
+describe("--join with a group of one (execute)", () => {
+  test("is just a container: a plain launch's calls, and no --join code loaded", () => {
+    const calls = (join: boolean): unknown[] => {
+      const f = makeHost();
+      f.setStatvfsFlags("/", C.ST_NOSUID | C.ST_NODEV | C.ST_RELATIME);
+      const o: Options = defaultOptions(() => undefined);
+      o.command = ["/bin/true"];
+      const plan = buildPlan(o, { kind: "directory", ref: NR, path: NR }, {
+        euid: 1000, egid: 1000, user: "alice", hostTmp: "/tmp", environ: f.env.slice(), getenv: getenvOf(f.env),
+        ppid: 1, squashMount: "/x", sigpipe: "default",
+      });
+      if (join)
+        plan.join = { count: 1, tag: "one", timeoutMs: 1000 };
+      assert.ok(execOf(() => execute(f, plan)) instanceof ExecCalled);
+      return f.calls.map((c) => [c.call, c.args]);
+    };
+    const loaded: string[] = [];
+    setHost({ ...FAKE_HOST, load_unit(name: string) { loaded.push(name); return FAKE_HOST.load_unit(name); } });
+    try {
+      assert.deepEqual(calls(true), calls(false));
+    } finally {
+      setHost(FAKE_HOST);
+    }
+    assert.deepEqual(loaded, []);
   });
 });
 
