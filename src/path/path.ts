@@ -40,6 +40,10 @@ export function basename(p: string): string {
 /** Normalise an absolute path lexically: collapse slashes and ".", resolve
     "..". Returns null if ".." would climb above "/". */
 export function normalize(p: string): string | null {
+  // most paths are normal already: no "." or ".." component, no doubled or
+  // trailing slash; splitting them costs Duktape several times these tests
+  if (p.indexOf("/.") < 0 && p.indexOf("//") < 0 && p.charAt(0) === "/" && p.charAt(p.length - 1) !== "/")
+    return p;
   var out: string[] = [];
   var parts = p.split("/");
   for (var i = 0; i < parts.length; i++) {
