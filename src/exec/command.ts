@@ -1,7 +1,7 @@
 // ch_core.c's run_user_command(): replace this process with the user's
 // command, same PID, nothing of skiff left behind.
 
-import { attempt, EXIT_CMD, fail, isSysError } from "../log/fail";
+import { EXIT_CMD, fail, isSysError } from "../log/fail";
 import { argvToString } from "../log/argv";
 import * as log from "../log/log";
 import { Plan } from "../plan/plan";
@@ -18,12 +18,20 @@ export function setSigpipe(sys: Sys, d: "default" | "ignore"): void {
 export function runCommand(st: State, command: Plan["command"]): never {
   var argv = command.argv, cwd = command.cwd;
   var sys = st.sys;
-  if (cwd !== undefined)
-    attempt("can't cd to " + cwd, function () { sys.chdir(cwd as string); },
-            { hint: "--cd takes a directory that exists in the container" });
+  if (cwd !== undefined) {
+    try {
+      sys.chdir(cwd);
+    } catch (e) {
+      fail("can't cd to " + cwd, e, { hint: "--cd takes a directory that exists in the container" });
+    }
+  }
   st.env.set("PWD", sys.getcwd());
   log.verbose("executing: " + argvToString(argv));
-  attempt("can't set no_new_privs", function () { sys.prctl(sys.constants.PR_SET_NO_NEW_PRIVS, 1); });
+  try {
+    sys.prctl(sys.constants.PR_SET_NO_NEW_PRIVS, 1);
+  } catch (e) {
+    fail("can't set no_new_privs", e);
+  }
   if (log.verbosity() < log.LL_INFO)
     redirectToNull(st, 1);
   if (log.verbosity() < log.LL_STDERR)

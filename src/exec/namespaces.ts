@@ -1,21 +1,23 @@
 // User + mount namespaces: ch_core.c's namespaces_setup() and
 // namespaces_join().
 
-import { attempt, fail, isErrno } from "../log/fail";
+import { fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import { IdMap } from "../plan/plan";
 import { Sys, writeAll } from "../sys/sys";
 
 function writeProcFile(sys: Sys, file: string, content: string): void {
   var p = "/proc/self/" + file;
-  attempt("can't write " + p, function () {
+  try {
     var fd = sys.open(p, sys.constants.O_WRONLY);
     try {
       writeAll(sys, fd, content);
     } finally {
       sys.close(fd);
     }
-  });
+  } catch (e) {
+    fail("can't write " + p, e);
+  }
 }
 
 export function logIds(sys: Sys, where: string): void {
@@ -28,9 +30,12 @@ export function logIds(sys: Sys, where: string): void {
     it is enough to change our IDs inside (user_namespaces(7)). */
 export function enterUserNamespace(sys: Sys, m: IdMap): void {
   log.verbose("setting up namespaces: " + m.uidOut + ":" + m.gidOut + " -> " + m.uidIn + ":" + m.gidIn);
-  attempt("can't init user+mount namespaces", function () {
+  try {
     sys.unshare(sys.constants.CLONE_NEWNS | sys.constants.CLONE_NEWUSER);
-  }, { hint: "unprivileged user namespaces must be enabled (sysctl user.max_user_namespaces)" });
+  } catch (e) {
+    fail("can't init user+mount namespaces", e,
+         { hint: "unprivileged user namespaces must be enabled (sysctl user.max_user_namespaces)" });
+  }
   writeProcFile(sys, "uid_map", m.uidIn + " " + m.uidOut + " 1\n");
   // setgroups must be denied before an unprivileged gid_map write
   writeProcFile(sys, "setgroups", "deny\n");
@@ -53,10 +58,13 @@ export function joinNamespaces(sys: Sys, pid: number, verify?: (type: string, ns
         verify(types[j], sys.fstat(fds[j]));
     }
     for (var k = 0; k < types.length; k++) {
-      var fd = fds[k];
-      // ch-run's words, with its apostrophe (ch_core.c's namespace_join()).
-      attempt("can\u2019t join " + types[k] + " namespace of pid " + pid, function () { sys.setns(fd, 0); },
-              { hint: "you can only join containers started by your own user" });
+      try {
+        sys.setns(fds[k], 0);
+      } catch (e) {
+        // ch-run's words, with its apostrophe (ch_core.c's namespace_join()).
+        fail("can\u2019t join " + types[k] + " namespace of pid " + pid, e,
+             { hint: "you can only join containers started by your own user" });
+      }
     }
   } finally {
     for (var m = 0; m < fds.length; m++)

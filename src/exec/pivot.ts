@@ -1,4 +1,4 @@
-import { attempt } from "../log/fail";
+import { fail } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { mount } from "./mounts";
@@ -12,16 +12,28 @@ export function pivot(st: State): void {
   var sys = st.sys;
   log.verbose("pivoting into container");
   var parts = path.split(st.newroot);
-  attempt("can't move " + parts[0] + " over /", function () {
+  try {
     sys.chdir(parts[0]);
     mount(sys, parts[0], "/", null, ["MS_MOVE"], null);
     sys.chroot(".");
-  });
+  } catch (e) {
+    fail("can't move " + parts[0] + " over /", e);
+  }
   var newroot = "/" + parts[1];
-  attempt("can't chdir into new root", function () { sys.chdir(newroot); });
-  attempt("can't pivot_root(2)", function () { sys.pivot_root(newroot, path.join(newroot, "dev")); });
-  attempt("can't chroot(2) into new root", function () { sys.chroot("."); });
-  attempt("can't umount old root", function () { sys.umount2("/dev", sys.constants.MNT_DETACH); });
+  // one try for the four calls (a closure each cost a launch more), whose
+  // failure names the call that failed
+  var failed = "can't chdir into new root";
+  try {
+    sys.chdir(newroot);
+    failed = "can't pivot_root(2)";
+    sys.pivot_root(newroot, path.join(newroot, "dev"));
+    failed = "can't chroot(2) into new root";
+    sys.chroot(".");
+    failed = "can't umount old root";
+    sys.umount2("/dev", sys.constants.MNT_DETACH);
+  } catch (e) {
+    fail(failed, e);
+  }
   st.newroot = "/";
   log.debug("pivot_root(2) dance successful");
 }
