@@ -26,7 +26,8 @@ export function runCommand(st: State, command: Plan["command"]): never {
     }
   }
   st.env.set("PWD", sys.getcwd());
-  log.verbose("executing: " + argvToString(argv));
+  if (log.enabled(log.LL_VERBOSE))
+    log.verbose("executing: " + argvToString(argv));
   try {
     sys.prctl(sys.constants.PR_SET_NO_NEW_PRIVS, 1);
   } catch (e) {

@@ -29,7 +29,8 @@ export function logIds(sys: Sys, where: string): void {
     CAP_SETUID in the parent namespace that is all the kernel allows, and
     it is enough to change our IDs inside (user_namespaces(7)). */
 export function enterUserNamespace(sys: Sys, m: IdMap): void {
-  log.verbose("setting up namespaces: " + m.uidOut + ":" + m.gidOut + " -> " + m.uidIn + ":" + m.gidIn);
+  if (log.enabled(log.LL_VERBOSE))
+    log.verbose("setting up namespaces: " + m.uidOut + ":" + m.gidOut + " -> " + m.uidIn + ":" + m.gidIn);
   try {
     sys.unshare(sys.constants.CLONE_NEWNS | sys.constants.CLONE_NEWUSER);
   } catch (e) {

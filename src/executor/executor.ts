@@ -24,9 +24,11 @@ export function newState(sys: Sys, plan: Plan): State {
 
 function runHooks(st: State, plan: Plan, tag: "host" | "guest" | "all"): void {
   var list: Array<Hook<HookAction>> = plan.hooks[tag];
-  log.verbose("hooks: " + tag + ": found " + list.length + " hooks");
+  if (log.enabled(log.LL_VERBOSE))
+    log.verbose("hooks: " + tag + ": found " + list.length + " hooks");
   for (var i = 0; i < list.length; i++) {
-    log.debug("hooks: " + tag + ": calling " + (i + 1) + "/" + list.length + ": " + list[i].name);
+    if (log.enabled(log.LL_DEBUG))
+      log.debug("hooks: " + tag + ": calling " + (i + 1) + "/" + list.length + ": " + list[i].name);
     runHook(st, list[i].action);
   }
 }
