@@ -23,10 +23,6 @@ export function mount(sys: Sys, src: string | null, dst: string, type: string | 
   sys.mount(src, dst, type, mountFlags(sys, flags), data);
 }
 
-function has(flags: BindFlag[], f: BindFlag): boolean {
-  return flags.indexOf(f) >= 0;
-}
-
 var READ_ONLY_HINT = "the image is read-only: use -W (or -w) to create it, "
   + "or bind to a directory that exists in the image, such as /mnt/0";
 
@@ -130,18 +126,18 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
   var sys = st.sys;
   var srcStat = statOrNull(sys, src, true);
   if (srcStat === null) {
-    if (has(flags, "src-optional"))
+    if (flags.indexOf("src-optional") >= 0)
       return;
     fail("can't bind: source not found: " + src, undefined, { hint: "SRC is a host path that must exist" });
   }
-  if (path.normalize(dst) === null)
+  if (dst.indexOf("..") >= 0 && path.normalize(dst) === null) // only ".." climbs out
     fail("can't bind: " + path.normalize(st.newroot + "/" + dst) + " not subdirectory of " + st.newroot,
          undefined, { hint: "DST " + dst + " climbs out of the image with '..'" });
-  var target = has(flags, "dst-optional") ? optionalInRoot(st, dst) : existingInRoot(st, dst);
+  var target = flags.indexOf("dst-optional") >= 0 ? optionalInRoot(st, dst) : existingInRoot(st, dst);
   if (target === null) {
-    if (has(flags, "dst-optional"))
+    if (flags.indexOf("dst-optional") >= 0)
       return;
-    if (!has(flags, "dst-create"))
+    if (flags.indexOf("dst-create") < 0)
       fail("can't bind: destination not found: " + path.join(st.newroot, dst));
     if (isDir(sys, (srcStat as NativeStat).mode)) {
       target = mkdirs(st, dst);

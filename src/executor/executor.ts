@@ -76,7 +76,10 @@ function runEnvironmentHooks(st: State, plan: Plan): void {
 
 /** Run one step of container set-up. */
 export function runStep(st: State, plan: Plan, s: Step): void {
+  // the commonest first: Duktape tests the cases in turn
   switch (s.op) {
+    case "bind":
+      return bind(st, s.src, s.dst, s.flags, s.mountFlags);
     case "userns":
       return enterUserNamespace(st.sys, s.map);
     case "mountpoint":
@@ -91,8 +94,6 @@ export function runStep(st: State, plan: Plan, s: Step): void {
       return remountReadOnly(st);
     case "write-fake":
       return writeFake(st, s.size);
-    case "bind":
-      return bind(st, s.src, s.dst, s.flags, s.mountFlags);
     case "file":
       return bindFile(st, s.dst, renderFile(s.content, st.sys), s.tmpName);
     case "tmpfs":
