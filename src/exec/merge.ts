@@ -3,7 +3,7 @@
 // nodes and create-symlinks links (the ld cache: src/cdi/ldcache.ts).
 // Reached through the cdi unit, so a launch without CDI loads none of it.
 
-import { attempt, fail, isErrno } from "../log/fail";
+import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import type { CdiLink, Step } from "../plan/plan";
@@ -37,22 +37,28 @@ export function mergeDir(st: State, s: StepOf<"merge-dir">): void {
 
 /** Guest directories placeFor() has made or found, by container: a spec
     puts dozens of files in one, and finding it costs a stat per
-    component. Nothing can be bound over one since unnoticed, as the
-    check that nothing is made under a bind is still made per file. */
-var placed: { st: State | null; root: string; hostDirs: { [guest: string]: string } } =
-  { st: null, root: "", hostDirs: {} };
+    component. checked: how many of the container's binds the directory
+    was found outside of, so that a bind made since is still seen. */
+var placed: { st: State | null; root: string; dirs: { [guest: string]: { host: string; checked: number } } } =
+  { st: null, root: "", dirs: {} };
 
 /** Host path of guest path g's parent, created if missing, and g's own
     host path there (g itself not followed: it is what gets replaced). */
 function placeFor(st: State, g: string): string {
   if (placed.st !== st || placed.root !== st.newroot)
-    placed = { st: st, root: st.newroot, hostDirs: {} };
-  var dir = path.dirname(g);
-  var host = placed.hostDirs[dir];
-  if (host === undefined)
-    host = placed.hostDirs[dir] = mkdirs(st, dir);
-  var file = path.join(host, path.basename(g));
-  checkNotUnderBind(st, file);
+    placed = { st: st, root: st.newroot, dirs: {} };
+  var parts = path.split(g);
+  var d = placed.dirs[parts[0]];
+  if (d === undefined)
+    d = placed.dirs[parts[0]] = { host: mkdirs(st, parts[0]), checked: 0 };
+  var file = path.join(d.host, parts[1]);
+  // the bind list's check (checkNotUnderBind) per directory, not per file:
+  // a file is under a bind only if its directory is, or it is the bind
+  for (; d.checked < st.bindPaths.length; d.checked++)
+    if (path.isWithin(st.bindPaths[d.checked], d.host))
+      checkNotUnderBind(st, file);
+  if (st.bindPaths.indexOf(file) >= 0)
+    checkNotUnderBind(st, file);
   return file;
 }
 
@@ -69,12 +75,28 @@ function newSymlink(st: State, target: string, file: string): boolean {
   }
 }
 
+/** symlink(2) alone, for the usual case (a new file in a writable
+    directory), without createInRoot()'s closure: false if it failed. */
+function quickSymlink(st: State, target: string, file: string): boolean {
+  try {
+    st.sys.symlink(target, file);
+    return true;
+  } catch (e) {
+    if (!isSysError(e))
+      throw e;
+    return false;
+  }
+}
+
 /** Guest s.dst becomes a symlink to s.target; what was there is renamed
     s.dst.orig, as ch_core.c's bind_merge() does. */
 export function mergeLink(st: State, s: StepOf<"merge-link">): void {
   var sys = st.sys;
   var file = placeFor(st, s.dst);
-  log.debug("symlink instead of bind: " + file + " -> " + s.target);
+  if (log.enabled(log.LL_DEBUG))
+    log.debug("symlink instead of bind: " + file + " -> " + s.target);
+  if (quickSymlink(st, s.target, file))
+    return;
   createInRoot(st, file, "symlink", function () {
     if (!newSymlink(st, s.target, file)) {
       sys.rename(file, file + ".orig");
@@ -114,11 +136,21 @@ export function bindDevice(st: State, s: StepOf<"device">): void {
     there already. Runs before pivot, as ranching a directory needs the
     host side of the scratch directory. */
 export function makeLinks(st: State, links: CdiLink[]): void {
+  var verbose = log.enabled(log.LL_VERBOSE);
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
     var file = placeFor(st, l.link);
-    var made = true;
-    createInRoot(st, file, "symlink", function () { made = newSymlink(st, l.target, file); });
-    log.verbose("CDI: link " + l.link + (made ? " -> " + l.target : " exists; left as it is"));
+    var made = quickSymlink(st, l.target, file);
+    if (!made)
+      made = makeLink(st, l, file);
+    if (verbose)
+      log.verbose("CDI: link " + l.link + (made ? " -> " + l.target : " exists; left as it is"));
   }
+}
+
+/** makeLinks()'s slow path: false if something is there already. */
+function makeLink(st: State, l: CdiLink, file: string): boolean {
+  var made = true;
+  createInRoot(st, file, "symlink", function () { made = newSymlink(st, l.target, file); });
+  return made;
 }
