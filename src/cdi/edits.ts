@@ -28,24 +28,33 @@ var OPTION_FLAGS: { [option: string]: MountFlag } = {
 var BIND_OPTIONS = ["bind", "rbind", "rw", "private", "rprivate", "slave", "rslave", "shared", "rshared",
                     "unbindable", "runbindable"];
 
-function mountFlagsOf(m: Mount, where: string): MountFlag[] | null {
+/** The mount flags of m's options, or null if m is not a bind; same:
+    whether any mount with these options gets them without a message. */
+function mountFlagsOf(m: Mount, where: string): { flags: MountFlag[] | null; same: boolean } {
   var options = m.options || [];
   var bind = m.type === undefined || m.type === "" || m.type === "bind" || m.type === "none"
     || options.indexOf("bind") >= 0 || options.indexOf("rbind") >= 0;
   if (!bind) {
     log.warning("CDI: ignoring " + where + ": mount type " + m.type + " (skiff makes bind mounts only)");
-    return null;
+    return { flags: null, same: false };
   }
   var flags: MountFlag[] = [];
+  var same = true;
   for (var i = 0; i < options.length; i++) {
     var f = OPTION_FLAGS[options[i]];
-    if (f !== undefined && flags.indexOf(f) < 0)
+    if (f !== undefined && flags.indexOf(f) < 0) {
       flags.push(f);
-    else if (f === undefined && BIND_OPTIONS.indexOf(options[i]) < 0)
+    } else if (f === undefined && BIND_OPTIONS.indexOf(options[i]) < 0) {
       log.verbose("CDI: " + where + ": ignoring mount option " + options[i]);
+      same = false;
+    }
   }
-  return flags;
+  return { flags: flags, same: same };
 }
+
+/** A path with no "//", "." or ".." component and no trailing "/":
+    path.normalize() would return it as it is. */
+var NORMAL = /^(\/(?!\.\.?(\/|$))[^\/]+)+$/;
 
 var REGENERATE = "the driver may have changed since the spec was written: an administrator regenerates it "
   + "(e.g. nvidia-ctk cdi generate)";
@@ -59,6 +68,8 @@ class Planner {
   private usedDirs: { [guest: string]: boolean } = {};
   private dsts: { [guest: string]: string } = {};
   private realDirs: { [dir: string]: string } = {};
+  /** Flags of each set of mount options (mountFlagsOf()). */
+  private flags: { [options: string]: MountFlag[] } = {};
   /** What the mounts bind, and from which spec files: the ld cache's key. */
   private hostFiles: NativeStat[] = [];
   specs: string[] = [];
@@ -81,22 +92,28 @@ class Planner {
     return this.merged[key];
   }
 
-  /** realpath(3) of file f, asking the kernel once per directory when f
-      itself is no symlink (the 60 files of a spec share two or three). */
-  private realFile(f: string, link: boolean): string {
-    if (link)
-      return this.sys.realpath(f);
-    var dir = path.dirname(f);
-    if (this.realDirs[dir] === undefined)
-      this.realDirs[dir] = this.sys.realpath(dir);
-    return path.join(this.realDirs[dir], path.basename(f));
+  /** realpath(3) of host directory d, asked once (the 60 files of a spec
+      share two or three). */
+  private realDir(d: string): string {
+    var real = this.realDirs[d];
+    if (real === undefined)
+      real = this.realDirs[d] = this.sys.realpath(d);
+    return real;
   }
 
   private mount(m: Mount, where: string): void {
-    var flags = mountFlagsOf(m, where);
-    if (flags === null)
-      return;
-    var dst = path.normalize(m.containerPath);
+    // the same options, the same flags: a spec's 60 mounts have one or two sets
+    var optionsKey = m.type + "\0" + (m.options ? m.options.join("\0") : "");
+    var flags = this.flags[optionsKey];
+    if (flags === undefined) {
+      var f = mountFlagsOf(m, where);
+      if (f.same)
+        this.flags[optionsKey] = f.flags as MountFlag[];
+      if (f.flags === null)
+        return;
+      flags = f.flags;
+    }
+    var dst = NORMAL.test(m.containerPath) ? m.containerPath : path.normalize(m.containerPath);
     if (dst === null || dst === "/")
       return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
     // lstat first: of a file that is no symlink, that is its stat
@@ -119,9 +136,9 @@ class Planner {
       return;
     }
     // links resolved, so the file's own directory is the one bound
-    var real = this.realFile(m.hostPath, link);
-    var guestDir = this.mergeDir(path.dirname(real), flags, where);
-    this.plan.steps.push({ op: "merge-link", dst: dst, target: path.join(guestDir, path.basename(real)), why: where });
+    var parts = path.split(link ? this.sys.realpath(m.hostPath) : m.hostPath);
+    var guestDir = this.mergeDir(link ? parts[0] : this.realDir(parts[0]), flags, where);
+    this.plan.steps.push({ op: "merge-link", dst: dst, target: guestDir + "/" + parts[1], why: where });
   }
 
   /** env gets e's NAME=VALUE entries (checked by spec.ts). */

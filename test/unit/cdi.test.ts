@@ -310,6 +310,29 @@ describe("CDI plan: edits → steps and hooks", () => {
       assert.ok(text.includes(w), w + " in:\n" + text);
   });
 
+  test("mount options said at -v and mount types warned about for every mount, not once per set of options", () => {
+    const f = new FakeSys();
+    f.addFile("/drv/a", "ELF");
+    f.addFile("/drv/b", "ELF");
+    f.addFile("/s.json", withEdits({ mounts: [
+      { hostPath: "/drv/a", containerPath: "/usr/lib//x/./a", options: ["ro", "zzz"] },
+      { hostPath: "/drv/b", containerPath: "/usr/lib/x/b", options: ["ro", "zzz"] },
+      { hostPath: "/drv/a", containerPath: "/t/a", type: "tmpfs" },
+      { hostPath: "/drv/b", containerPath: "/t/b", type: "tmpfs" },
+    ] }));
+    setVerbosity(1);
+    const p = plan(f, [{ what: "file", path: "/s.json", envAt: 0 }]);
+    setVerbosity(0);
+    const text = logged.join("");
+    for (let i = 0; i < 4; i++)
+      assert.ok(text.includes("mounts[" + i + "]: " + (i < 2 ? "ignoring mount option zzz" : "mount type tmpfs")),
+                i + " in:\n" + text);
+    // containerPath normalised; the same flags for both
+    assert.deepEqual(p.steps.filter((s) => s.op === "merge-link").map((s) => s.op === "merge-link" && s.dst),
+                     ["/usr/lib/x/a", "/usr/lib/x/b"]);
+    assert.deepEqual(p.steps.filter((s) => s.op === "merge-dir").length, 1);
+  });
+
   test("buildPlan: CDI steps after the binds; env in command-line order with --set-env/--unset-env", () => {
     const o = defaultOptions(() => undefined);
     o.command = ["true"];
@@ -347,6 +370,8 @@ describe("CDI execution (FakeSys): the seed's bind_merge()", () => {
     f.addDir(NR + "/dev");
     return f;
   }
+  const EMPTY: Plan = { newroot: NR, steps: [], hooks: { host: [], guest: [], all: [] },
+                        command: { argv: ["true"], sigpipe: "default" }, environ: [] };
   function execSteps(f: FakeSys, steps: Step[]): void {
     const st = newState(f, { newroot: NR, steps: [], hooks: { host: [], guest: [], all: [] }, command: { argv: ["true"], sigpipe: "default" },
                              environ: [] });
@@ -371,6 +396,21 @@ describe("CDI execution (FakeSys): the seed's bind_merge()", () => {
     assert.equal(f.readlink(NR + "/usr/lib/fakecuda/libfakecuda.so.1.2.3"), "/ch/cdi/_drv_lib/libfakecuda.so.1.2.3");
     assert.equal(f.readlink(NR + "/usr/bin/fake-smi"), "/ch/cdi/_drv_bin/fake-smi");
     assert.equal(f.info(NR + "/usr/bin/fake-smi.orig").content, "old");
+  });
+
+  test("a link in a directory bound over since the last link there, or at a bind itself: refused", () => {
+    for (const at of ["/usr/bin", "/usr/bin/smi2"]) {
+      const f = image();
+      const st = newState(f, EMPTY);
+      f.addDir("/hostdir");
+      runStep(st, EMPTY, { op: "merge-link", dst: "/usr/bin/smi1", target: "/ch/cdi/x/smi1", why: "t" });
+      // what the bind list's check would have refused to create under
+      st.bindPaths.push(NR + at);
+      const e = failureOf(() => runStep(st, EMPTY, { op: "merge-link", dst: "/usr/bin/smi2", target: "/ch/cdi/x/smi2",
+                                                     why: "t" }));
+      assert.equal(e.message, "can't mkdir: " + NR + "/usr/bin/smi2 under existing bind-mount " + NR + at);
+      assert.equal(f.exists(NR + "/usr/bin/smi2"), false);
+    }
   });
 
   test("a device node missing from the host's /dev: made in a ranch over the container's /dev, never on the host", () => {
