@@ -52,10 +52,6 @@ function mountFlagsOf(m: Mount, where: string): { flags: MountFlag[] | null; sam
   return { flags: flags, same: same };
 }
 
-/** A path with no "//", "." or ".." component and no trailing "/":
-    path.normalize() would return it as it is. */
-var NORMAL = /^(\/(?!\.\.?(\/|$))[^\/]+)+$/;
-
 var REGENERATE = "the driver may have changed since the spec was written: an administrator regenerates it "
   + "(e.g. nvidia-ctk cdi generate)";
 
@@ -113,7 +109,7 @@ class Planner {
         return;
       flags = f.flags;
     }
-    var dst = NORMAL.test(m.containerPath) ? m.containerPath : path.normalize(m.containerPath);
+    var dst = path.normalize(m.containerPath);
     if (dst === null || dst === "/")
       return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
     // lstat first: of a file that is no symlink, that is its stat

@@ -20,7 +20,8 @@ export function split(p: string): [string, string] {
   var end = p.length;
   while (p.length > 1 && end > 0 && p.charAt(end - 1) === "/")
     end--;
-  var trimmed = p.slice(0, end);
+  // no copy of a path without trailing slashes (Duktape interns each)
+  var trimmed = end === p.length ? p : p.slice(0, end);
   var i = trimmed.lastIndexOf("/");
   if (i < 0)
     return [".", trimmed];
