@@ -30,8 +30,11 @@ function summary(stats: Array<NativeStat | null>): string {
     if (st === null)
       continue;
     n++;
-    ctime = Math.max(ctime, st.ctime);
-    mtime = Math.max(mtime, st.mtime);
+    // comparisons, not Math.max(): two calls fewer a file
+    if (st.ctime > ctime)
+      ctime = st.ctime;
+    if (st.mtime > mtime)
+      mtime = st.mtime;
     bytes += st.size;
   }
   return n + " of " + stats.length + " files, newest " + ctime + "/" + mtime + ", " + bytes + " bytes";

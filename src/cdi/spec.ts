@@ -124,38 +124,47 @@ function mapping(fields: { [name: string]: [boolean, Check] }): Check {
 var INT32 = 2147483647;
 var UINT32 = 4294967295;
 
-var containerEdits = mapping({
-  env: [false, list(str)],
-  deviceNodes: [false, list(mapping({
-    path: [true, str], hostPath: [false, str], type: [false, str],
-    major: [false, int(-INT32 - 1, INT32)], minor: [false, int(-INT32 - 1, INT32)],
-    fileMode: [false, int(0, UINT32)], permissions: [false, str],
-    uid: [false, int(0, UINT32)], gid: [false, int(0, UINT32)],
-  }))],
-  mounts: [false, list(mapping({
-    hostPath: [true, str], containerPath: [true, str], type: [false, str], options: [false, list(str)],
-  }))],
-  hooks: [false, list(mapping({
-    hookName: [true, str], path: [true, str], args: [false, list(str)], env: [false, list(str)],
-    timeout: [false, int(1, INT32)],
-  }))],
-  additionalGids: [false, list(int(0, UINT32))],
-  intelRdt: [false, mapping({
-    closID: [false, str], l3CacheSchema: [false, str], memBwSchema: [false, str],
-    schemata: [false, list(str)], enableMonitoring: [false, bool],
-  })],
-  netDevices: [false, list(mapping({ hostInterfaceName: [true, str], name: [true, str] }))],
-});
+/** The spec's schema, made on first use: a launch that finds the checked
+    spec in the cache (load.ts) checks nothing. */
+var schema: Check | null = null;
 
-var spec = mapping({
-  cdiVersion: [true, str],
-  kind: [true, str],
-  annotations: [false, stringMap],
-  devices: [true, list(mapping({
-    name: [true, str], annotations: [false, stringMap], containerEdits: [false, containerEdits],
-  }))],
-  containerEdits: [false, containerEdits],
-});
+function specSchema(): Check {
+  if (schema !== null)
+    return schema;
+  var containerEdits = mapping({
+    env: [false, list(str)],
+    deviceNodes: [false, list(mapping({
+      path: [true, str], hostPath: [false, str], type: [false, str],
+      major: [false, int(-INT32 - 1, INT32)], minor: [false, int(-INT32 - 1, INT32)],
+      fileMode: [false, int(0, UINT32)], permissions: [false, str],
+      uid: [false, int(0, UINT32)], gid: [false, int(0, UINT32)],
+    }))],
+    mounts: [false, list(mapping({
+      hostPath: [true, str], containerPath: [true, str], type: [false, str], options: [false, list(str)],
+    }))],
+    hooks: [false, list(mapping({
+      hookName: [true, str], path: [true, str], args: [false, list(str)], env: [false, list(str)],
+      timeout: [false, int(1, INT32)],
+    }))],
+    additionalGids: [false, list(int(0, UINT32))],
+    intelRdt: [false, mapping({
+      closID: [false, str], l3CacheSchema: [false, str], memBwSchema: [false, str],
+      schemata: [false, list(str)], enableMonitoring: [false, bool],
+    })],
+    netDevices: [false, list(mapping({ hostInterfaceName: [true, str], name: [true, str] }))],
+  });
+
+  schema = mapping({
+    cdiVersion: [true, str],
+    kind: [true, str],
+    annotations: [false, stringMap],
+    devices: [true, list(mapping({
+      name: [true, str], annotations: [false, stringMap], containerEdits: [false, containerEdits],
+    }))],
+    containerEdits: [false, containerEdits],
+  });
+  return schema;
+}
 
 /** The spec versions this reader knows, oldest first (SPEC.md's table). */
 var VERSIONS = ["0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "1.0.0", "1.1.0"];
@@ -243,7 +252,7 @@ export function validateSpec(data: unknown, file: string): Spec {
   function bad(at: string, msg: string): never {
     return fail(file + ": " + (at === "" ? "" : at + ": ") + msg, undefined, { hint: HINT });
   }
-  spec(data, "", bad);
+  specSchema()(data, "", bad);
   var s = data as Spec;
   if (versionIndex(s.cdiVersion) < 0)
     bad("cdiVersion", "unsupported version " + JSON.stringify(s.cdiVersion) + " (skiff reads 0.3.0 to 1.1.x)");

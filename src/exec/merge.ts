@@ -47,11 +47,16 @@ var placed: { st: State | null; root: string; dirs: { [guest: string]: { host: s
 function placeFor(st: State, g: string): string {
   if (placed.st !== st || placed.root !== st.newroot)
     placed = { st: st, root: st.newroot, dirs: {} };
-  var parts = path.split(g);
-  var d = placed.dirs[parts[0]];
+  // path.split() and path.join() without their calls (two of the few
+  // things done per file) for the usual guest path: in a directory, no
+  // trailing "/"
+  var slash = g.lastIndexOf("/");
+  var usual = slash > 0 && slash < g.length - 1;
+  var dir = usual ? g.slice(0, slash) : path.dirname(g);
+  var d = placed.dirs[dir];
   if (d === undefined)
-    d = placed.dirs[parts[0]] = { host: mkdirs(st, parts[0]), checked: 0 };
-  var file = path.join(d.host, parts[1]);
+    d = placed.dirs[dir] = { host: mkdirs(st, dir), checked: 0 };
+  var file = usual ? d.host + g.slice(slash) : path.join(d.host, path.basename(g));
   // the bind list's check (checkNotUnderBind) per directory, not per file:
   // a file is under a bind only if its directory is, or it is the bind
   for (; d.checked < st.bindPaths.length; d.checked++)
