@@ -4,7 +4,7 @@
 # is set up, make its configure tool run on Python 3
 # (native/duktape/python3.patch: the tools are Python 2, which Debian no
 # longer ships), and apply skiff's changes to the engine
-# (native/duktape/varmap.patch, strings.patch, templates.patch).
+# (native/duktape/*.patch).
 #
 # apt fetches source packages only from `deb-src` entries. When there is
 # none for duktape, root adds `deb-src` to the entry that serves the
@@ -90,9 +90,12 @@ patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patc
 # and skiff's changes to the engine's bytecode dump and load
 # (native/duktape/varmap.patch: a function without _Varmap loads without
 # one; strings.patch: a dump carries each string once, with its hash;
-# templates.patch: inner functions load as the templates the compiler makes)
+# templates.patch: inner functions load as the templates the compiler makes;
+# closures.patch: a closure's properties are made in one go, without
+# ES5's throwing "caller" and "arguments" on strict ones)
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/templates.patch"
+patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/closures.patch"
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"

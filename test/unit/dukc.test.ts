@@ -112,6 +112,32 @@ describe("dukc's string table", () => {
   });
 });
 
+// A closure's own properties (native/duktape/closures.patch): .length,
+// .prototype where constructable, and no "caller" or "arguments" on a strict
+// one (ES2015, 16.1); the internal ones (_Varmap, _Formals) are not listed.
+describe("closures", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dukc-closures-test."));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const js = path.join(dir, "c.js"), bc = path.join(dir, "c.bc");
+  fs.writeFileSync(js, `"use strict";
+(function () {
+  function Klass(a, b) { this.a = a + b; }
+  function loose(x) { return x; }
+  function strict(o, v) { o.v = v; var f = function () { return arguments.length; }; return f; }
+  var own = function (f) { return Object.getOwnPropertyNames(f).sort().join(","); };
+  print([own(Klass), own(loose), own(strict), own(strict({}, 1)), Klass.length, strict.length,
+         new Klass(1, 2).a, strict({}, 1)(1, 2, 3), typeof strict.caller].join(" "));
+})();
+`);
+  dukc(js, bc);
+  fixBytecodeFlags(bc);
+
+  test("each has .length, .prototype if constructable, and nothing else", () => {
+    const run = spawnSync(buildDukRun(dir), [bc], { encoding: "utf8" });
+    assert.equal(run.stdout, "length,prototype length length length 2 2 3 3 undefined\n", run.stderr);
+  });
+});
+
 // `make DEBUG=1` (build/debug): function names, file names and line tables
 // in the bytecode, so that an internal error's stack says where it was.
 describe("make DEBUG=1's bytecode", () => {
