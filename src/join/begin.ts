@@ -9,7 +9,7 @@ import { JoinPlan } from "../plan/plan";
 import { Sys } from "../sys/sys";
 import { recordFailure } from "./failure";
 import { anyoneIn, claimSlot, Peer, PeerGroup, retire, SIZE_HINT, TIMEOUT_HINT, winnerOf } from "./peer";
-import { RETIRING, STATE_FAILED, STATE_INIT, W_RETIRED, W_STATE } from "./segment";
+import { GroupState, Retired, W } from "./segment";
 import { Mapped, openGroup, publishGroup, Shm, shmOf, unmap } from "./shm";
 
 /** How long removing a name may take before we take it over from the
@@ -55,24 +55,24 @@ export function joinBegin(sys: Sys, plan: JoinPlan): PeerGroup {
     group failed and someone is still in it. */
 function examine(sys: Sys, plan: JoinPlan, n: Shm, m: Mapped): Outcome {
   var seg = m.seg;
-  var retired = seg.load(W_RETIRED);
+  var retired = seg.load(W.RETIRED);
   if (retired !== 0) {
-    if (retired === RETIRING && seg.retiringFor() >= RETIRE_GRACE_MS)
-      retire(sys, n, m, RETIRING);
+    if (retired === Retired.RETIRING && seg.retiringFor() >= RETIRE_GRACE_MS)
+      retire(sys, n, m, Retired.RETIRING);
     return "again";
   }
-  var state = seg.load(W_STATE);
+  var state = seg.load(W.STATE);
   var winner = winnerOf(sys, seg);
-  if (state === STATE_FAILED || !winner.alive) {
+  if (state === GroupState.FAILED || !winner.alive) {
     if (!anyoneIn(sys, seg)) {
       if (retire(sys, n, m, 0))
         log.warning("join: removed peer group " + n.tag + " left by peers that "
-                    + (state === STATE_FAILED ? "failed" : "died (winner pid " + winner.pid + ")"));
+                    + (state === GroupState.FAILED ? "failed" : "died (winner pid " + winner.pid + ")"));
       return "again";
     }
-    if (state !== STATE_FAILED)
+    if (state !== GroupState.FAILED)
       recordFailure(seg, "join: winner pid " + winner.pid + " died before "
-                    + (state === STATE_INIT ? "its container was complete" : "all peers had joined its container"));
+                    + (state === GroupState.INIT ? "its container was complete" : "all peers had joined its container"));
     return new Peer(sys, plan, n, m, claimSlot(sys, seg)).reportFailure();
   }
   var slot = claimSlot(sys, seg);

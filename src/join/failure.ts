@@ -3,7 +3,7 @@
 // for a timeout.
 
 import { fail, isFailure, isSysError } from "../log/fail";
-import { Segment, STATE_FAILED, W_ARRIVED, W_FAIL_CLAIM, W_STATE } from "./segment";
+import { GroupState, Segment, W } from "./segment";
 
 /** One line for another peer to print: the message of a Failure, with its
     strerror, and hint, or what else stopped us. */
@@ -22,12 +22,12 @@ export function describe(e: unknown): string {
     complete (no one is left to tell) or has failed already. True if
     recorded. */
 export function recordFailure(seg: Segment, text: string): boolean {
-  if (seg.load(W_ARRIVED) >= seg.count() || !seg.cas(W_FAIL_CLAIM, 0, 1))
+  if (seg.load(W.ARRIVED) >= seg.count() || !seg.cas(W.FAIL_CLAIM, 0, 1))
     return false;
   seg.setMessage(text);
   for (;;) {
-    var state = seg.load(W_STATE);
-    if (seg.cas(W_STATE, state, STATE_FAILED))
+    var state = seg.load(W.STATE);
+    if (seg.cas(W.STATE, state, GroupState.FAILED))
       return true;
   }
 }

@@ -25,10 +25,7 @@ import { JoinPlan } from "../plan/plan";
 import { Sys } from "../sys/sys";
 import { describe, failAsRecorded, recordFailure } from "./failure";
 import { isAlive, startTime } from "./proc";
-import {
-  D_CONTAINER_START, D_MNTNS, D_USERNS, D_WINNER_START, fixedSize, Segment, SLOT_ARRIVED, SLOT_CLAIMED,
-  SLOT_DONE, STATE_INIT, STATE_READY, W_ARRIVED, W_CONTAINER_PID, W_ENV_BYTES, W_STATE, W_WINNER_PID,
-} from "./segment";
+import { D, fixedSize, GroupState, Segment, Slot, W } from "./segment";
 import { Mapped, removeName, Shm, unmap } from "./shm";
 import { waitUntil, wakeAll } from "./wait";
 
@@ -52,11 +49,11 @@ export interface PeerGroup {
     building it: slot 0's, or after a SquashFS fork its parent), and
     whether it is still running. */
 export function winnerOf(sys: Sys, seg: Segment): { pid: number; alive: boolean } {
-  var pid = seg.load(W_CONTAINER_PID);
+  var pid = seg.load(W.CONTAINER_PID);
   if (pid !== 0)
-    return { pid: pid, alive: isAlive(sys, pid, seg.getD(D_CONTAINER_START)) };
-  pid = seg.load(W_WINNER_PID);
-  return { pid: pid, alive: isAlive(sys, pid, seg.getD(D_WINNER_START)) };
+    return { pid: pid, alive: isAlive(sys, pid, seg.getD(D.CONTAINER_START)) };
+  pid = seg.load(W.WINNER_PID);
+  return { pid: pid, alive: isAlive(sys, pid, seg.getD(D.WINNER_START)) };
 }
 
 /** Is the loser that took slot i still running? It writes its start
@@ -71,7 +68,7 @@ function loserAlive(sys: Sys, seg: Segment, i: number, pid: number): boolean {
 export function anyoneIn(sys: Sys, seg: Segment): boolean {
   for (var i = 0; i < seg.count(); i++) {
     var pid = seg.load(seg.slotPidWord(i));
-    if (pid === 0 || seg.load(seg.slotStatusWord(i)) === SLOT_DONE)
+    if (pid === 0 || seg.load(seg.slotStatusWord(i)) === Slot.DONE)
       continue;
     if (i === 0 ? winnerOf(sys, seg).alive : loserAlive(sys, seg, i, pid))
       return true;
@@ -97,7 +94,7 @@ export function claimSlot(sys: Sys, seg: Segment): number {
   for (var i = 1; i < seg.count(); i++) {
     if (seg.cas(seg.slotPidWord(i), 0, me)) {
       seg.setSlotStart(i, start);
-      seg.cas(seg.slotStatusWord(i), 0, SLOT_CLAIMED);
+      seg.cas(seg.slotStatusWord(i), 0, Slot.CLAIMED);
       return i;
     }
   }
@@ -131,7 +128,7 @@ export class Peer implements PeerGroup {
     var seg = this.seg;
     // ch-run's losers wait on its semaphore (ch_core.c's join_begin()).
     var ready = waitUntil(this.sys, seg, this.plan.timeoutMs, "failure waiting for join lock", function (look) {
-      if (seg.load(W_STATE) === STATE_READY)
+      if (seg.load(W.STATE) === GroupState.READY)
         return true;
       var w = look ? winnerOf(self.sys, seg) : null;
       if (w !== null && !w.alive)
@@ -143,14 +140,14 @@ export class Peer implements PeerGroup {
                       "waited " + this.plan.timeoutMs / 1000 + " s for winner pid " + winnerOf(this.sys, seg).pid
                       + " to build the container: is it stuck, or is its set-up slow (e.g. SquashFS on a slow file"
                       + " system)? " + TIMEOUT_HINT);
-    var pid = seg.load(W_CONTAINER_PID);
-    var bytes = seg.load(W_ENV_BYTES);
+    var pid = seg.load(W.CONTAINER_PID);
+    var bytes = seg.load(W.ENV_BYTES);
     var fd = this.mapped.fd;
     if (bytes < 0 || fixedSize(seg.count()) + bytes > this.sys.fstat(fd).size)
       this.groupFails("join: the winner's environment in " + this.shm.file + " is truncated");
     var changes = bytes === 0 ? "" : this.sys.pread(fd, bytes, fixedSize(seg.count()));
     joinNamespaces(this.sys, pid, function (type, ns) {
-      if (ns.ino !== seg.getD(type === "user" ? D_USERNS : D_MNTNS))
+      if (ns.ino !== seg.getD(type === "user" ? D.USERNS : D.MNTNS))
         self.groupFails("join: winner pid " + pid + " is no longer in the container it built (its " + type
                         + " namespace changed: did it die and its PID get reused?)");
     });
@@ -165,10 +162,10 @@ export class Peer implements PeerGroup {
     if (this.winner)
       this.publishContainer(st, hostEnviron);
     faultPoint(sys);
-    var arrived = seg.add(W_ARRIVED, 1) + 1;
+    var arrived = seg.add(W.ARRIVED, 1) + 1;
     // A loser in the container is done with the group; the winner stays
     // until all are in, since they join it by its PID.
-    this.setSlotStatus(this.winner ? SLOT_ARRIVED : SLOT_DONE);
+    this.setSlotStatus(this.winner ? Slot.ARRIVED : Slot.DONE);
     log.verbose("join: " + (count - arrived) + " peers left excluding myself");
     faultPoint(sys);
     if (arrived === count) {
@@ -176,7 +173,7 @@ export class Peer implements PeerGroup {
       wakeAll(sys, seg);
     } else if (this.winner) {
       var all = waitUntil(sys, seg, this.plan.timeoutMs, "join: failure waiting for peers", function (lookForDead) {
-        if (seg.load(W_ARRIVED) >= count)
+        if (seg.load(W.ARRIVED) >= count)
           return true;
         if (lookForDead)
           self.checkPeersAlive();
@@ -184,7 +181,7 @@ export class Peer implements PeerGroup {
       });
       if (!all)
         this.groupFails("join: timed out after " + this.plan.timeoutMs / 1000 + " s waiting for peers: "
-                        + seg.load(W_ARRIVED) + " of " + count + " joined", SIZE_HINT);
+                        + seg.load(W.ARRIVED) + " of " + count + " joined", SIZE_HINT);
       // The last one in may have been killed before it could.
       retire(sys, this.shm, this.mapped, 0);
     }
@@ -199,13 +196,13 @@ export class Peer implements PeerGroup {
     var seg = this.seg;
     log.verbose("join: winner initializing shared data");
     var env = environmentChanges(Environment.fromList(hostEnviron), st.env).join("\0");
-    seg.set(W_ENV_BYTES, env === "" ? 0 : sys.pwrite(this.mapped.fd, env, fixedSize(seg.count())));
+    seg.set(W.ENV_BYTES, env === "" ? 0 : sys.pwrite(this.mapped.fd, env, fixedSize(seg.count())));
     var me = sys.getpid();
-    seg.setD(D_CONTAINER_START, startTime(sys, me) as number);
-    seg.setD(D_USERNS, sys.stat("/proc/self/ns/user").ino);
-    seg.setD(D_MNTNS, sys.stat("/proc/self/ns/mnt").ino);
-    seg.set(W_CONTAINER_PID, me);
-    if (!seg.cas(W_STATE, STATE_INIT, STATE_READY))
+    seg.setD(D.CONTAINER_START, startTime(sys, me) as number);
+    seg.setD(D.USERNS, sys.stat("/proc/self/ns/user").ino);
+    seg.setD(D.MNTNS, sys.stat("/proc/self/ns/mnt").ino);
+    seg.set(W.CONTAINER_PID, me);
+    if (!seg.cas(W.STATE, GroupState.INIT, GroupState.READY))
       failAsRecorded(seg);
     wakeAll(sys, seg);
   }
@@ -218,7 +215,7 @@ export class Peer implements PeerGroup {
     for (var i = 1; i < seg.count(); i++) {
       var pid = seg.load(seg.slotPidWord(i));
       var status = seg.load(seg.slotStatusWord(i));
-      if (pid !== 0 && status !== SLOT_ARRIVED && status !== SLOT_DONE && !loserAlive(this.sys, seg, i, pid))
+      if (pid !== 0 && status !== Slot.ARRIVED && status !== Slot.DONE && !loserAlive(this.sys, seg, i, pid))
         this.groupFails("join: peer pid " + pid + " died before joining the container");
     }
   }
@@ -252,7 +249,7 @@ export class Peer implements PeerGroup {
                       + describe(e)))
       log.verbose("join: released the peer group");
     wakeAll(this.sys, this.seg);
-    this.setSlotStatus(SLOT_DONE);
+    this.setSlotStatus(Slot.DONE);
     if (!anyoneIn(this.sys, this.seg))
       retire(this.sys, this.shm, this.mapped, 0);
     this.close();

@@ -9,8 +9,7 @@ import * as log from "../log/log";
 import { JoinPlan } from "../plan/plan";
 import { Sys } from "../sys/sys";
 import { startTime } from "./proc";
-import { D_WINNER_START, fixedSize, MAGIC, Segment, SLOT_CLAIMED, STATE_INIT, VERSION, W_COUNT, W_MAGIC, W_STATE,
-  W_VERSION, W_WINNER_PID } from "./segment";
+import { D, fixedSize, GroupState, Layout, Segment, Slot, W } from "./segment";
 
 export interface Shm {
   tag: string;
@@ -80,14 +79,14 @@ export function publishGroup(sys: Sys, plan: JoinPlan, n: Shm): Mapped | null {
     seg = new Segment(sys, sys.mmap(fd, size));
     var me = sys.getpid();
     var start = startTime(sys, me) as number;
-    seg.set(W_MAGIC, MAGIC);
-    seg.set(W_VERSION, VERSION);
-    seg.set(W_COUNT, plan.count);
-    seg.set(W_STATE, STATE_INIT);
-    seg.set(W_WINNER_PID, me);
-    seg.setD(D_WINNER_START, start);
+    seg.set(W.MAGIC, Layout.MAGIC);
+    seg.set(W.VERSION, Layout.VERSION);
+    seg.set(W.COUNT, plan.count);
+    seg.set(W.STATE, GroupState.INIT);
+    seg.set(W.WINNER_PID, me);
+    seg.setD(D.WINNER_START, start);
     seg.set(seg.slotPidWord(0), me);
-    seg.set(seg.slotStatusWord(0), SLOT_CLAIMED);
+    seg.set(seg.slotStatusWord(0), Slot.CLAIMED);
     seg.setSlotStart(0, start);
     sys.linkat(c.AT_FDCWD, "/proc/self/fd/" + fd, c.AT_FDCWD, n.file, c.AT_SYMLINK_FOLLOW);
   } catch (e) {

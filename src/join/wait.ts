@@ -6,15 +6,15 @@
 import { fail, isErrno } from "../log/fail";
 import { Sys } from "../sys/sys";
 import { failAsRecorded } from "./failure";
-import { Segment, STATE_FAILED, W_GENERATION, W_STATE } from "./segment";
+import { GroupState, Segment, W } from "./segment";
 
 /** How often waiters look for dead peers. */
 export var SLICE_MS = 100;
 
 /** Wake every waiting peer. */
 export function wakeAll(sys: Sys, seg: Segment): void {
-  seg.add(W_GENERATION, 1);
-  sys.futex_wake(seg.buffer, W_GENERATION * 4, 0x7fffffff);
+  seg.add(W.GENERATION, 1);
+  sys.futex_wake(seg.buffer, W.GENERATION * 4, 0x7fffffff);
 }
 
 /** Wait until poll() says done, true, or timeoutMs passes, false. poll's
@@ -27,19 +27,19 @@ export function waitUntil(sys: Sys, seg: Segment, timeoutMs: number, failure: st
   var nextLook = sys.monotonic() + SLICE_MS;
   for (;;) {
     // Read before poll(): a change after it makes futex_wait return.
-    var generation = seg.load(W_GENERATION);
+    var generation = seg.load(W.GENERATION);
     var now = sys.monotonic();
     var look = now >= nextLook;
     if (look)
       nextLook = now + SLICE_MS;
     if (poll(look))
       return true;
-    if (seg.load(W_STATE) === STATE_FAILED)
+    if (seg.load(W.STATE) === GroupState.FAILED)
       failAsRecorded(seg);
     if (now >= deadline)
       return false;
     try {
-      sys.futex_wait(seg.buffer, W_GENERATION * 4, generation, Math.max(1, Math.min(SLICE_MS, deadline - now)));
+      sys.futex_wait(seg.buffer, W.GENERATION * 4, generation, Math.max(1, Math.min(SLICE_MS, deadline - now)));
     } catch (e) {
       if (!isErrno(e, "ETIMEDOUT", "EAGAIN", "EINTR"))
         fail(failure, e);
