@@ -9,7 +9,7 @@ import * as log from "../log/log";
 import * as path from "../path/path";
 import type { Image } from "../image/image";
 import type { CdiPlan } from "../plan/plan";
-import { isDir, isLink, MountFlag, statOrNull, Sys } from "../sys/sys";
+import { MountFlag, statOrNull, Sys } from "../sys/sys";
 import { Cache } from "./cache";
 import { HookEffects, interpretHook } from "./hooks";
 import { planLdCache } from "./ldcache";
@@ -64,16 +64,26 @@ class Planner {
   private usedDirs: { [guest: string]: boolean } = {};
   private dsts: { [guest: string]: string } = {};
   private realDirs: { [dir: string]: string } = {};
-  /** Flags of each set of mount options (mountFlagsOf()). */
-  private flags: { [options: string]: MountFlag[] } = {};
+  /** Flags of each set of mount options (mountFlagsOf()), and joined. */
+  private flags: { [options: string]: { list: MountFlag[]; key: string } } = {};
+  /** sys.constants' file types, at hand for the per-mount code. */
+  private ifmt: number;
+  private iflnk: number;
+  private ifdir: number;
   /** What the mounts bind, and from which spec files: the ld cache's key. */
   private hostFiles: NativeStat[] = [];
   specs: string[] = [];
 
-  constructor(private sys: Sys, private ld: LdContext) {}
+  constructor(private sys: Sys, private ld: LdContext) {
+    this.ifmt = sys.constants.S_IFMT;
+    this.iflnk = sys.constants.S_IFLNK;
+    this.ifdir = sys.constants.S_IFDIR;
+  }
 
-  private mergeDir(dir: string, flags: MountFlag[], why: string): string {
-    var key = dir + "\0" + flags.join("|");
+  /** The guest directory that host directory dir is bound at with flags
+      (flagsKey: them joined), the merge-dir step added the first time. */
+  private mergeDir(dir: string, flags: MountFlag[], flagsKey: string, why: string): string {
+    var key = dir + "\0" + flagsKey;
     if (this.merged[key] === undefined) {
       // ch_core.c's name, '/' → '_'; distinct if two directories (or two
       // sets of flags) would share one
@@ -88,33 +98,26 @@ class Planner {
     return this.merged[key];
   }
 
-  /** realpath(3) of host directory d, asked once (the 60 files of a spec
-      share two or three). */
-  private realDir(d: string): string {
-    var real = this.realDirs[d];
-    if (real === undefined)
-      real = this.realDirs[d] = this.sys.realpath(d);
-    return real;
-  }
-
+  // What is done per mount (60 in a GPU spec) is written out rather than
+  // called where it can be: a call costs Duktape more than most of these lines.
   private mount(m: Mount, where: string): void {
     // the same options, the same flags: a spec's 60 mounts have one or two sets
     var optionsKey = m.type + "\0" + (m.options ? m.options.join("\0") : "");
     var flags = this.flags[optionsKey];
     if (flags === undefined) {
       var f = mountFlagsOf(m, where);
-      if (f.same)
-        this.flags[optionsKey] = f.flags as MountFlag[];
       if (f.flags === null)
         return;
-      flags = f.flags;
+      flags = { list: f.flags, key: f.flags.join("|") };
+      if (f.same)
+        this.flags[optionsKey] = flags;
     }
     var dst = path.normalize(m.containerPath);
     if (dst === null || dst === "/")
       return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
     // lstat first: of a file that is no symlink, that is its stat
     var st = statOrNull(this.sys, m.hostPath, false);
-    var link = st !== null && isLink(this.sys, st.mode);
+    var link = st !== null && (st.mode & this.ifmt) === this.iflnk;
     if (link)
       st = statOrNull(this.sys, m.hostPath, true);
     if (st === null)
@@ -125,16 +128,31 @@ class Planner {
     }
     this.dsts[dst] = where;
     this.hostFiles.push(st);
-    if (isDir(this.sys, st.mode)) {
+    if ((st.mode & this.ifmt) === this.ifdir) {
       // one mount either way, and no siblings exposed
-      this.plan.steps.push({ op: "bind", src: m.hostPath, dst: dst, flags: ["dst-create"], mountFlags: flags,
+      this.plan.steps.push({ op: "bind", src: m.hostPath, dst: dst, flags: ["dst-create"], mountFlags: flags.list,
                              why: where });
       return;
     }
-    // links resolved, so the file's own directory is the one bound
-    var parts = path.split(link ? this.sys.realpath(m.hostPath) : m.hostPath);
-    var guestDir = this.mergeDir(link ? parts[0] : this.realDir(parts[0]), flags, where);
-    this.plan.steps.push({ op: "merge-link", dst: dst, target: guestDir + "/" + parts[1], why: where });
+    // links resolved, so the file's own directory is the one bound; that
+    // of a file that is no link resolved once (the files of a spec share
+    // two or three)
+    var file = link ? this.sys.realpath(m.hostPath) : m.hostPath;
+    var slash = file.lastIndexOf("/");
+    var dir = slash > 0 ? file.slice(0, slash) : path.dirname(file);
+    var name = slash > 0 ? file.slice(slash + 1) : path.basename(file);
+    var real = link ? dir : this.realDirs[dir];
+    if (real === undefined)
+      real = this.realDirs[dir] = this.sys.realpath(dir);
+    var guestDir = this.merged[real + "\0" + flags.key];
+    if (guestDir === undefined)
+      guestDir = this.mergeDir(real, flags.list, flags.key, where);
+    var l = { dst: dst, target: guestDir + "/" + name, why: where };
+    var last = this.plan.steps[this.plan.steps.length - 1];
+    if (last.op === "merge-links")
+      last.links.push(l);
+    else
+      this.plan.steps.push({ op: "merge-links", links: [l] });
   }
 
   /** env gets e's NAME=VALUE entries (checked by spec.ts). */

@@ -26,5 +26,5 @@ export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[], ctx: C
                    { cache: cache, image: ctx.image });
 }
 
-export { bindDevice, makeLinks, mergeDir, mergeLink } from "../exec/merge";
+export { bindDevice, makeLinks, mergeDir, mergeLinks } from "../exec/merge";
 export { updateLdCache } from "./ldcache";

@@ -6,7 +6,7 @@
 import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
-import type { CdiLink, Step } from "../plan/plan";
+import type { CdiLink, MergeLink, Step } from "../plan/plan";
 import { MountFlag, statOrNull } from "../sys/sys";
 import { checkNotUnderBind, createInRoot, mkdirs, mount, mountFlagsOf, overmountParent } from "./mounts";
 import { resolveInRoot } from "./resolve";
@@ -42,26 +42,38 @@ export function mergeDir(st: State, s: StepOf<"merge-dir">): void {
 var placed: { st: State | null; root: string; dirs: { [guest: string]: { host: string; checked: number } } } =
   { st: null, root: "", dirs: {} };
 
+/** The guest directory of the link before in a list of links, and its
+    host path: the next link in it needs no look-up and no check against
+    binds (making links makes none). */
+interface LastDir {
+  dir: string;
+  host: string;
+}
+
 /** Host path of guest path g's parent, created if missing, and g's own
     host path there (g itself not followed: it is what gets replaced). */
-function placeFor(st: State, g: string): string {
-  if (placed.st !== st || placed.root !== st.newroot)
-    placed = { st: st, root: st.newroot, dirs: {} };
+function placeFor(st: State, g: string, last: LastDir): string {
   // path.split() and path.join() without their calls (two of the few
   // things done per file) for the usual guest path: in a directory, no
   // trailing "/"
   var slash = g.lastIndexOf("/");
   var usual = slash > 0 && slash < g.length - 1;
   var dir = usual ? g.slice(0, slash) : path.dirname(g);
-  var d = placed.dirs[dir];
-  if (d === undefined)
-    d = placed.dirs[dir] = { host: mkdirs(st, dir), checked: 0 };
-  var file = usual ? d.host + g.slice(slash) : path.join(d.host, path.basename(g));
-  // the bind list's check (checkNotUnderBind) per directory, not per file:
-  // a file is under a bind only if its directory is, or it is the bind
-  for (; d.checked < st.bindPaths.length; d.checked++)
-    if (path.isWithin(st.bindPaths[d.checked], d.host))
-      checkNotUnderBind(st, file);
+  if (dir !== last.dir) {
+    if (placed.st !== st || placed.root !== st.newroot)
+      placed = { st: st, root: st.newroot, dirs: {} };
+    var d = placed.dirs[dir];
+    if (d === undefined)
+      d = placed.dirs[dir] = { host: mkdirs(st, dir), checked: 0 };
+    // the bind list's check (checkNotUnderBind) per directory, not per
+    // file: a file is under a bind only if its directory is, or it is the bind
+    for (; d.checked < st.bindPaths.length; d.checked++)
+      if (path.isWithin(st.bindPaths[d.checked], d.host))
+        checkNotUnderBind(st, usual ? d.host + g.slice(slash) : path.join(d.host, path.basename(g)));
+    last.dir = dir;
+    last.host = d.host;
+  }
+  var file = usual ? last.host + g.slice(slash) : path.join(last.host, path.basename(g));
   if (st.bindPaths.indexOf(file) >= 0)
     checkNotUnderBind(st, file);
   return file;
@@ -93,19 +105,28 @@ function quickSymlink(st: State, target: string, file: string): boolean {
   }
 }
 
-/** Guest s.dst becomes a symlink to s.target; what was there is renamed
-    s.dst.orig, as ch_core.c's bind_merge() does. */
-export function mergeLink(st: State, s: StepOf<"merge-link">): void {
-  var sys = st.sys;
-  var file = placeFor(st, s.dst);
-  if (log.enabled(log.LL_DEBUG))
-    log.debug("symlink instead of bind: " + file + " -> " + s.target);
-  if (quickSymlink(st, s.target, file))
-    return;
+/** Each link's guest dst becomes a symlink to its target; what was there
+    is renamed dst.orig, as ch_core.c's bind_merge() does. */
+export function mergeLinks(st: State, links: MergeLink[]): void {
+  var debug = log.enabled(log.LL_DEBUG);
+  var last: LastDir = { dir: "", host: "" };
+  for (var i = 0; i < links.length; i++) {
+    var l = links[i];
+    var file = placeFor(st, l.dst, last);
+    if (debug)
+      log.debug("symlink instead of bind: " + file + " -> " + l.target);
+    if (!quickSymlink(st, l.target, file))
+      replaceWithLink(st, l.target, file);
+  }
+}
+
+/** mergeLinks()'s slow path: file renamed file.orig if it exists, and made
+    a symlink to target (its directory made writable if it must be). */
+function replaceWithLink(st: State, target: string, file: string): void {
   createInRoot(st, file, "symlink", function () {
-    if (!newSymlink(st, s.target, file)) {
-      sys.rename(file, file + ".orig");
-      sys.symlink(s.target, file);
+    if (!newSymlink(st, target, file)) {
+      st.sys.rename(file, file + ".orig");
+      st.sys.symlink(target, file);
     }
   });
 }
@@ -142,9 +163,10 @@ export function bindDevice(st: State, s: StepOf<"device">): void {
     host side of the scratch directory. */
 export function makeLinks(st: State, links: CdiLink[]): void {
   var verbose = log.enabled(log.LL_VERBOSE);
+  var last: LastDir = { dir: "", host: "" };
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
-    var file = placeFor(st, l.link);
+    var file = placeFor(st, l.link, last);
     var made = quickSymlink(st, l.target, file);
     if (!made)
       made = makeLink(st, l, file);

@@ -103,8 +103,8 @@ export function runStep(st: State, plan: Plan, s: Step): void {
       return;
     case "merge-dir":
       return unit("cdi").mergeDir(st, s);
-    case "merge-link":
-      return unit("cdi").mergeLink(st, s);
+    case "merge-links":
+      return unit("cdi").mergeLinks(st, s.links);
     case "device":
       return unit("cdi").bindDevice(st, s);
     case "hooks":

@@ -33,8 +33,9 @@ function describe(s: Step, render: (f: GeneratedFile) => string): string {
     case "merge-dir":
       return "bind " + s.src + " -> " + s.dst + " (merged: one bind for its files; " + s.why
         + (s.mountFlags.length ? "; " + s.mountFlags.join("|") : "") + ")";
-    case "merge-link":
-      return "symlink " + s.dst + " -> " + s.target + " (" + s.why + ")";
+    case "merge-links":
+      return s.links.map(function (l) { return "symlink " + l.dst + " -> " + l.target + " (" + l.why + ")"; })
+        .join("\n      ");
     case "device":
       return "bind device " + s.src + " -> " + s.dst + " (" + s.why + ")";
     case "hooks":

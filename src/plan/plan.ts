@@ -44,8 +44,9 @@ export type Step =
       src at guest dst, under the CDI scratch directory... */
   | { op: "merge-dir"; src: string; dst: string; mountFlags: MountFlag[]; why: string }
   /** ...then per file: guest dst becomes a symlink to target, inside that
-      bind; an existing dst is renamed dst.orig. */
-  | { op: "merge-link"; dst: string; target: string; why: string }
+      bind; an existing dst is renamed dst.orig. One step for a run of them
+      (a spec's dozens of files), in their order. */
+  | { op: "merge-links"; links: MergeLink[] }
   /** Bind host device node src at guest dst (host /dev is bound whole, so
       only a node whose container path differs needs this). */
   | { op: "device"; src: string; dst: string; why: string }
@@ -63,6 +64,13 @@ export type HookAction =
   | { op: "cdi-links"; links: CdiLink[] }
   /** CDI update-ldcache (before pivot): see CdiLdCache. */
   | { op: "cdi-ldcache"; ld: CdiLdCache };
+
+/** One file of a merge-links step. */
+export interface MergeLink {
+  dst: string;
+  target: string;
+  why: string;
+}
 
 export interface CdiLink {
   /** What the link points to, as written (may be relative). */

@@ -200,7 +200,7 @@ for (const as of AS_BOTH) {
       const plan = JSON.parse(ok(cdiRun(as, ["--dry-run=json", `--device=${f.json}`], "true", CDI_IMG, cache)));
       const ops = plan.steps.map((s: { op: string }) => s.op);
       assert.deepEqual(ops.filter((o: string) => /^(mkdir|merge-|device)/.test(o)),
-                       ["mkdir", "merge-dir", "merge-link", "merge-link", "merge-dir", "merge-link", "device"]);
+                       ["mkdir", "merge-dir", "merge-links", "merge-dir", "merge-links", "device"]);
       assert.ok(ops.includes("write-fake"));
       assert.equal(plan.hooks.host[1].name, "cdi-update-ldcache");
       const ld = plan.hooks.host[1].action.ld;

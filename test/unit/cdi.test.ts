@@ -266,12 +266,12 @@ describe("CDI plan: edits → steps and hooks", () => {
     assert.deepEqual(p.steps, [
       { op: "mkdir", dst: "/ch/cdi", why: "CDI scratch" },
       { op: "merge-dir", src: "/drv/lib", dst: "/ch/cdi/_drv_lib", mountFlags: ro, why: at + "[0]" },
-      { op: "merge-link", dst: "/usr/lib/fakecuda/libfakecuda.so.1.2.3", target: "/ch/cdi/_drv_lib/libfakecuda.so.1.2.3",
-        why: at + "[0]" },
-      { op: "merge-link", dst: "/usr/lib/fakecuda/libfakeml.so.1.2.3", target: "/ch/cdi/_drv_lib/libfakeml.so.1.2.3",
-        why: at + "[1]" },
+      { op: "merge-links", links: [
+        { dst: "/usr/lib/fakecuda/libfakecuda.so.1.2.3", target: "/ch/cdi/_drv_lib/libfakecuda.so.1.2.3", why: at + "[0]" },
+        { dst: "/usr/lib/fakecuda/libfakeml.so.1.2.3", target: "/ch/cdi/_drv_lib/libfakeml.so.1.2.3", why: at + "[1]" },
+      ] },
       { op: "merge-dir", src: "/drv/bin", dst: "/ch/cdi/_drv_bin", mountFlags: ro, why: at + "[2]" },
-      { op: "merge-link", dst: "/usr/bin/fake-smi", target: "/ch/cdi/_drv_bin/fake-smi", why: at + "[2]" },
+      { op: "merge-links", links: [{ dst: "/usr/bin/fake-smi", target: "/ch/cdi/_drv_bin/fake-smi", why: at + "[2]" }] },
       { op: "bind", src: "/drv/share", dst: "/usr/share/fake", flags: ["dst-create"], mountFlags: ["MS_RDONLY"],
         why: at + "[3]" },
       { op: "device", src: "/dev/full", dst: "/dev/fakegpu0", why: "/etc/cdi/fake.yaml: devices[0].containerEdits.deviceNodes[0]" },
@@ -328,7 +328,7 @@ describe("CDI plan: edits → steps and hooks", () => {
       assert.ok(text.includes("mounts[" + i + "]: " + (i < 2 ? "ignoring mount option zzz" : "mount type tmpfs")),
                 i + " in:\n" + text);
     // containerPath normalised; the same flags for both
-    assert.deepEqual(p.steps.filter((s) => s.op === "merge-link").map((s) => s.op === "merge-link" && s.dst),
+    assert.deepEqual(p.steps.flatMap((s) => s.op === "merge-links" ? s.links.map((l) => l.dst) : []),
                      ["/usr/lib/x/a", "/usr/lib/x/b"]);
     assert.deepEqual(p.steps.filter((s) => s.op === "merge-dir").length, 1);
   });
@@ -403,14 +403,25 @@ describe("CDI execution (FakeSys): the seed's bind_merge()", () => {
       const f = image();
       const st = newState(f, EMPTY);
       f.addDir("/hostdir");
-      runStep(st, EMPTY, { op: "merge-link", dst: "/usr/bin/smi1", target: "/ch/cdi/x/smi1", why: "t" });
+      runStep(st, EMPTY, { op: "merge-links", links: [{ dst: "/usr/bin/smi1", target: "/ch/cdi/x/smi1", why: "t" }] });
       // what the bind list's check would have refused to create under
       st.bindPaths.push(NR + at);
-      const e = failureOf(() => runStep(st, EMPTY, { op: "merge-link", dst: "/usr/bin/smi2", target: "/ch/cdi/x/smi2",
-                                                     why: "t" }));
+      const e = failureOf(() => runStep(st, EMPTY, { op: "merge-links",
+                                                     links: [{ dst: "/usr/bin/smi2", target: "/ch/cdi/x/smi2", why: "t" }] }));
       assert.equal(e.message, "can't mkdir: " + NR + "/usr/bin/smi2 under existing bind-mount " + NR + at);
       assert.equal(f.exists(NR + "/usr/bin/smi2"), false);
     }
+  });
+
+  test("links of one step in one directory: each checked against the binds, the first made", () => {
+    const f = image();
+    const st = newState(f, EMPTY);
+    st.bindPaths.push(NR + "/usr/bin/smi2");
+    const e = failureOf(() => runStep(st, EMPTY, { op: "merge-links", links: [
+      { dst: "/usr/bin/smi1", target: "/ch/cdi/x/smi1", why: "t" },
+      { dst: "/usr/bin/smi2", target: "/ch/cdi/x/smi2", why: "t" }] }));
+    assert.equal(e.message, "can't mkdir: " + NR + "/usr/bin/smi2 under existing bind-mount " + NR + "/usr/bin/smi2");
+    assert.equal(f.readlink(NR + "/usr/bin/smi1"), "/ch/cdi/x/smi1");
   });
 
   test("a device node missing from the host's /dev: made in a ranch over the container's /dev, never on the host", () => {
