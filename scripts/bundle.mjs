@@ -22,6 +22,7 @@
 import * as esbuild from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
+import ts from "typescript";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -41,6 +42,34 @@ const COMMON = { bundle: true, format: "iife", target: "es5", minifySyntax: true
 function die(message) {
   console.error(`bundle: ${message}`);
   process.exit(1);
+}
+
+/** text without the option tables' long descriptions: each object literal
+    with `arg`, `help` and `doc` properties (an OptionSpec, src/cli/argp.ts)
+    loses its `doc`, which only the man pages and the README show
+    (scripts/gen-docs.ts, which reads the sources); the program would
+    intern them and set them at every start. */
+function dropOptionDocs(text) {
+  const sf = ts.createSourceFile("bundle.js", text, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
+  const cuts = []; // [start, end]
+  const visit = (node) => {
+    if (ts.isObjectLiteralExpression(node)) {
+      const props = node.properties;
+      const named = (n) => props.findIndex((p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === n);
+      const doc = named("doc");
+      if (doc >= 0 && named("arg") >= 0 && named("help") >= 0)
+        cuts.push(doc > 0 ? [props[doc - 1].end, props[doc].end] : [props[0].getStart(sf), props[1].getStart(sf)]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  let out = "";
+  let at = 0;
+  for (const [start, end] of cuts.sort((a, b) => a[0] - b[0])) {
+    out += text.slice(at, start);
+    at = end;
+  }
+  return out + text.slice(at);
 }
 
 function inputs(result) {
@@ -140,7 +169,7 @@ for (const u of units) {
       die(`${modName(file)} is in both the ${owner.get(file)} and the ${u.name} unit; import it from one only`);
     owner.set(file, u.name);
   }
-  fs.writeFileSync(path.join(B, `unit-${u.name}.js`), unitFunction(u.name, result.outputFiles[0].text));
+  fs.writeFileSync(path.join(B, `unit-${u.name}.js`), unitFunction(u.name, dropOptionDocs(result.outputFiles[0].text)));
 }
 
 const registered = [...coreExports.keys()].sort();
@@ -165,5 +194,5 @@ const program = await esbuild.build({ ...COMMON, format: "esm", banner: { js: "\
 for (const file of inputs(program))
   if (owner.has(file))
     die(`the core imports ${modName(file)} of the ${owner.get(file)} unit: call it through src/unit/unit.ts`);
-fs.writeFileSync(path.join(B, "program.js"), program.outputFiles[0].text);
+fs.writeFileSync(path.join(B, "program.js"), dropOptionDocs(program.outputFiles[0].text));
 fs.writeFileSync(path.join(B, "units.h"), units.map((u) => `UNIT(${u.name})\n`).join(""));

@@ -23,7 +23,9 @@ export interface OptionSpec {
   argName?: string;
   /** One line for --help (as ch-run's). */
   help: string;
-  /** Longer description for the man page and README. */
+  /** Longer description for the man page and README, which
+      scripts/gen-docs.ts makes from the sources: the program's bundles
+      leave it out (scripts/bundle.mjs), so the program never reads it. */
   doc?: string;
   /** Accepted but not shown in help. */
   hidden?: boolean;

@@ -54,3 +54,17 @@ test("no command's table names an option twice", () => {
     assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], c.name);
   }
 });
+
+test("the program's bundles leave the options' long descriptions out (scripts/bundle.mjs), their help lines in", () => {
+  const built = fs.readdirSync("build").filter((f) => f === "program.js" || /^unit-.*\.js$/.test(f));
+  const text = built.map((f) => fs.readFileSync(`build/${f}`, "utf8")).join("\n");
+  let docs = 0;
+  for (const c of commands()) {
+    for (const s of c.options) {
+      assert.ok(text.includes(s.help), `${c.name} --${s.long}'s help`);
+      if (s.doc !== undefined && ++docs)
+        assert.ok(!text.includes(s.doc.slice(0, 40)), `${c.name} --${s.long}'s doc: ${s.doc.slice(0, 40)}`);
+    }
+  }
+  assert.ok(docs > 40, `only ${docs} docs checked`);
+});
