@@ -3,7 +3,6 @@
 
 import { ArgpIO } from "./cli/argp";
 import type { CommandIO } from "./cli/commands";
-import { featureStatus } from "./cli/features";
 import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
 import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
@@ -17,7 +16,7 @@ import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
 import { setHost } from "./sys/host";
-import { Getenv, linuxSys, readChunks, readFile, statOrNull, Sys } from "./sys/sys";
+import { Getenv, linuxSys, readChunks, statOrNull, Sys } from "./sys/sys";
 import { unit } from "./unit/unit";
 import { VERSION } from "./version";
 
@@ -77,35 +76,6 @@ function checkPrivileges(ids: Ids): void {
          undefined, { hint: "skiff needs no privileges: remove the setuid/setgid bits and run it as yourself" });
 }
 
-/** --test's messages: one at each level (ch-run's test_logging()). */
-function logEachLevel(): void {
-  log.trace("trace");
-  log.debug("debug");
-  log.verbose("verbose");
-  log.info("info");
-  log.warning("warning");
-}
-
-/** Can this user mount SquashFS images: is the FUSE server installed and
-    /dev/fuse open to us? */
-function squashUsable(env: Getenv): boolean {
-  try {
-    unit("squash").findServer(sys, env("PATH"), env("SKIFF_SQUASH_SERVER"));
-    sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
-    return true;
-  } catch (e) {
-    if (isFailure(e) || isSysError(e))
-      return false;
-    throw e;
-  }
-}
-
-/** Does the kernel have seccomp (its status file says so) and does
-    src/exec/seccomp.ts know this architecture's syscall numbers? */
-function seccompUsable(): boolean {
-  return sys.constants.SYS_kexec_load !== undefined && /^Seccomp:/m.test(readFile(sys, "/proc/self/status"));
-}
-
 function parseContext(env: Getenv): ParseContext {
   return {
     version: VERSION,
@@ -113,26 +83,13 @@ function parseContext(env: Getenv): ParseContext {
     readHostFile: function (p, each) { readChunks(sys, p, each); },
     exists: function (p) { return statOrNull(sys, p, false) !== null; },
     stderr: err,
+    // --feature and --test: the help unit, with what they ask about
     feature: function (name) {
-      return featureStatus(name, { kernelRelease: sys.uname().release, squash: squashUsable(env),
-                                   seccomp: seccompUsable() });
+      return unit("help").feature(sys, name, function () {
+        unit("squash").findServer(sys, env("PATH"), env("SKIFF_SQUASH_SERVER"));
+      });
     },
-    testLog: function (test) {
-      if (test === "log-fork") {
-        // The child's warning reaches the parent's reprint through the
-        // shared warnings buffer; the child exits without reprinting.
-        var child = sys.fork();
-        if (child === 0) {
-          logEachLevel();
-          sys.exit(0);
-        }
-        sys.waitpid(child);
-        return;
-      }
-      logEachLevel();
-      if (test === "log-fail")
-        fail("the program failed inexplicably (\"log-fail\" specified)");
-    },
+    testLog: function (test) { unit("help").testLog(sys, test); },
     setColor: function (when) {
       log.setColor(when === "always" || (when === "auto" && sys.isatty(2)));
     },
