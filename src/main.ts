@@ -3,6 +3,7 @@
 
 import { ArgpIO } from "./cli/argp";
 import type { CommandIO } from "./cli/commands";
+import { parseCdiDirs } from "./cli/cdi";
 import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
 import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
@@ -168,7 +169,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
     sigpipe: sigpipe,
   };
   var cdi = o.cdi.length > 0
-    ? unit("cdi").planCdi(sys, o.cdi, o.cdiDirs, { image: image, getenv: env, euid: host.euid,
+    ? unit("cdi").planCdi(sys, o.cdi, parseCdiDirs(o.cdiDirs), { image: image, getenv: env, euid: host.euid,
                                                    yaml: function () { return unit("yaml").parseYaml; },
                                                    dryRun: o.dryRun !== undefined })
     : undefined;

@@ -8,7 +8,7 @@
 import { argpParse, ArgpIO, exitWithHelp, HELP_STD_HELP, HelpDoc, OptionSpec, withArgpOptions } from "./argp";
 import { parseInt10 } from "./int";
 import { parseJoinCount, parseJoinPid } from "./join";
-import { CDI_DIRS_DEFAULT, CdiRequest, parseCdiDirs, parseDevice } from "./cdi";
+import { CDI_DIRS_DEFAULT, CdiRequest, parseDevice } from "./cdi";
 import { EnvDelta, parseSetEnvArg } from "../env/container";
 import { ReadChunks } from "../env/parse";
 import { EXIT_FAILURE, Exit, fail } from "../log/fail";
@@ -48,8 +48,9 @@ export interface Options {
   dryRun?: "text" | "json";
   /** -d and --device, in command-line order. */
   cdi: CdiRequest[];
-  /** Where CDI spec files are looked for, lowest priority first. */
-  cdiDirs: string[];
+  /** Where CDI spec files are looked for, lowest priority first: a colon
+      list (parseCdiDirs), split only when CDI is asked for. */
+  cdiDirs: string;
 }
 
 
@@ -248,7 +249,7 @@ function runOption(o: Options, ctx: ParseContext, key: string, v: string | undef
   switch (key) {
     case "bind": o.binds.push(parseBind(v as string)); break;
     case "cd": o.cd = v; break;
-    case "cdi-dirs": o.cdiDirs = parseCdiDirs(v as string); break;
+    case "cdi-dirs": o.cdiDirs = v as string; break;
     case "color":
       var when = v === undefined ? "always" : v;
       if (!Object.prototype.hasOwnProperty.call(COLOR_WHEN, when))
@@ -394,7 +395,7 @@ export function defaultOptions(env: Getenv): Options {
     writable: false,
     verbosity: 0,
     cdi: [],
-    cdiDirs: parseCdiDirs(env("CH_RUN_CDI_DIRS") || CDI_DIRS_DEFAULT),
+    cdiDirs: env("CH_RUN_CDI_DIRS") || CDI_DIRS_DEFAULT,
   };
 }
 

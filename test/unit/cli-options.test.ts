@@ -6,6 +6,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 
 import { ArgpIO } from "../../src/cli/argp.ts";
+import { parseCdiDirs } from "../../src/cli/cdi.ts";
 import { Exit } from "../../src/log/fail.ts";
 import { featureStatus, FeatureFacts, kernelAtLeast } from "../../src/cli/features.ts";
 import { parseInt10 } from "../../src/cli/int.ts";
@@ -471,11 +472,11 @@ describe("CDI options (-d, --device, --cdi-dirs)", () => {
   });
 
   test("--cdi-dirs: a colon list; default $CH_RUN_CDI_DIRS, else /etc/cdi:/var/run/cdi", () => {
-    assert.deepEqual(parse(["img", "--", "true"]).cdiDirs, ["/etc/cdi", "/var/run/cdi"]);
+    assert.deepEqual(parseCdiDirs(parse(["img", "--", "true"]).cdiDirs), ["/etc/cdi", "/var/run/cdi"]);
     const w = world();
     w.env.CH_RUN_CDI_DIRS = "/a::/b";
-    assert.deepEqual(parse(["img", "--", "true"], w).cdiDirs, ["/a", "/b"]);
-    assert.deepEqual(parse(["--cdi-dirs=/x:/y", "img", "--", "true"], w).cdiDirs, ["/x", "/y"]);
+    assert.deepEqual(parseCdiDirs(parse(["img", "--", "true"], w).cdiDirs), ["/a", "/b"]);
+    assert.deepEqual(parseCdiDirs(parse(["--cdi-dirs=/x:/y", "img", "--", "true"], w).cdiDirs), ["/x", "/y"]);
   });
 
   test("--feature=cdi exits 0", () => {
