@@ -19,12 +19,15 @@
 // The dump is big endian: a marker byte, the string table (skiff's change to
 // Duktape, native/duktape/strings.patch: a u32 count, then each string as its
 // u32 hash, u32 byte length and bytes), then the top function, which refers
-// to a string by its u32 index in the table. The flag and
+// to a string by its u32 index in the table; a function's instructions are
+// in this machine's byte order (native/duktape/load.patch). The flag and
 // opcode numbers are Duktape 2.7.0's (duktape.c's DUK_HOBJECT_FLAG_* and
 // DUK_OP_*): scripts/fix-bytecode-flags.ts refuses any other version. A
 // function's name, file name and line table are in the dump only when the
 // Duktape that wrote it keeps them (`make DEBUG=1`, native/duktape/
 // debug.yaml; see debugInfo()); a dump of any other layout is refused.
+
+import * as os from "node:os";
 
 export var DUKTAPE_VERSION = 20700;
 export var FLAG_CONSTRUCTABLE = 1 << (7 + 1);
@@ -40,6 +43,8 @@ var OP_RETUNDEF = 158; // all an empty function has
 var CONST_STRING = 0;
 var CONST_NUMBER = 1;
 var NO_FORMALS = 0xffffffff;
+// where an instruction's low byte, its opcode, is
+var OPCODE_BYTE = os.endianness() === "LE" ? 0 : 3;
 
 export interface DumpFunction {
   /** Offset of the function's flags word. */
@@ -88,7 +93,7 @@ export function functionsOf(dump: Buffer, withDebugInfo: boolean): DumpFunction[
     out.push(fn);
     var code = take(4 * nInstr);
     for (var i = 0; i < nInstr; i++)
-      fn.ops.push(dump[code + 4 * i + 3]); // the opcode is an instruction's low byte
+      fn.ops.push(dump[code + 4 * i + OPCODE_BYTE]);
     for (var c = 0; c < nConst; c++) {
       var type = dump[take(1)];
       if (type === CONST_STRING) {

@@ -92,10 +92,12 @@ patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patc
 # one; strings.patch: a dump carries each string once, with its hash;
 # templates.patch: inner functions load as the templates the compiler makes;
 # closures.patch: a closure's properties are made in one go, without
-# ES5's throwing "caller" and "arguments" on strict ones)
+# ES5's throwing "caller" and "arguments" on strict ones; load.patch: a
+# function's instructions copied as they are, its _Varmap made to size)
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/templates.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/closures.patch"
+patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/load.patch"
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"
