@@ -25,14 +25,15 @@ export function logIds(sys: Sys, where: string): void {
     log.trace(where + ": uids=" + sys.getresuid().join(",") + ", gids=" + sys.getresgid().join(","));
 }
 
-/** New user+mount namespace mapping exactly one UID and one GID: without
-    CAP_SETUID in the parent namespace that is all the kernel allows, and
-    it is enough to change our IDs inside (user_namespaces(7)). */
-export function enterUserNamespace(sys: Sys, m: IdMap): void {
+/** New user namespace, and mount namespace if mountns, mapping exactly one
+    UID and one GID: without CAP_SETUID in the parent namespace that is all
+    the kernel allows, and it is enough to change our IDs inside
+    (user_namespaces(7)). */
+export function enterUserNamespace(sys: Sys, m: IdMap, mountns: boolean): void {
   if (log.enabled(log.LL_VERBOSE))
     log.verbose("setting up namespaces: " + m.uidOut + ":" + m.gidOut + " -> " + m.uidIn + ":" + m.gidIn);
   try {
-    sys.unshare(sys.constants.CLONE_NEWNS | sys.constants.CLONE_NEWUSER);
+    sys.unshare((mountns ? sys.constants.CLONE_NEWNS : 0) | sys.constants.CLONE_NEWUSER);
   } catch (e) {
     fail("can't init user+mount namespaces", e,
          { hint: "unprivileged user namespaces must be enabled (sysctl user.max_user_namespaces)" });

@@ -81,7 +81,7 @@ export function runStep(st: State, plan: Plan, s: Step): void {
     case "bind":
       return bind(st, s.src, s.dst, s.flags, s.mountFlags);
     case "userns":
-      return enterUserNamespace(st.sys, s.map);
+      return enterUserNamespace(st.sys, s.map, s.mountns);
     case "mountpoint":
       st.mountpoint = unit("squash").prepareMountpoint(st.sys, s.path, s.create);
       return;

@@ -59,15 +59,20 @@ export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPl
   var newroot = image.path;
 
   // Two nested user namespaces: the outer makes us root so squashfuse can
-  // mount; the inner gives the requested IDs. One code path for all images.
-  if (image.kind === "squash") {
+  // mount; the inner gives the requested IDs. One code path for all images,
+  // but the outer has a mount namespace of its own only for SquashFS (the
+  // image is mounted there): for a directory it would be copied from the
+  // host's and dropped at once, and the kernel frees a namespace's mounts
+  // only after an RCU grace period, which the launch waits for (doc/container.md §4.1).
+  var squash = image.kind === "squash";
+  if (squash) {
     newroot = host.squashMount;
     steps.push({ op: "mountpoint", path: newroot, create: o.mount === undefined });
   }
-  steps.push({ op: "userns", map: { uidOut: host.euid, uidIn: 0, gidOut: host.egid, gidIn: 0 } });
-  if (image.kind === "squash")
+  steps.push({ op: "userns", map: { uidOut: host.euid, uidIn: 0, gidOut: host.egid, gidIn: 0 }, mountns: squash });
+  if (squash)
     steps.push({ op: "squash-mount", image: image.path, mountpoint: newroot });
-  steps.push({ op: "userns", map: { uidOut: 0, uidIn: uid, gidOut: 0, gidIn: gid } });
+  steps.push({ op: "userns", map: { uidOut: 0, uidIn: uid, gidOut: 0, gidIn: gid }, mountns: true });
 
   steps.push({ op: "claim-root" });
   if (!o.writable)

@@ -7,7 +7,7 @@ import { Plan, Step } from "./plan";
 function describe(s: Step, render: (f: GeneratedFile) => string): string {
   switch (s.op) {
     case "userns":
-      return "user+mount namespace: uid " + s.map.uidOut + " -> " + s.map.uidIn
+      return (s.mountns ? "user+mount" : "user") + " namespace: uid " + s.map.uidOut + " -> " + s.map.uidIn
         + ", gid " + s.map.gidOut + " -> " + s.map.gidIn;
     case "mountpoint":
       return (s.create ? "make and check" : "check") + " mount point " + s.path;

@@ -19,8 +19,9 @@ export interface IdMap {
 export type BindFlag = "src-optional" | "dst-optional" | "dst-create";
 
 export type Step =
-  /** unshare(CLONE_NEWNS|CLONE_NEWUSER) and write the ID maps. */
-  | { op: "userns"; map: IdMap }
+  /** unshare(CLONE_NEWUSER), with CLONE_NEWNS if mountns, and write the
+      ID maps. */
+  | { op: "userns"; map: IdMap; mountns: boolean }
   /** The SquashFS mount point, made (the default) and checked while we
       still see the host's owners: a directory no other user can change. */
   | { op: "mountpoint"; path: string; create: boolean }

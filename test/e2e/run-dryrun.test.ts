@@ -63,7 +63,7 @@ describe("--dry-run", () => {
       const [uid, gid] = ids(as);
       assert.ok(out.startsWith(`image root: ${IMG}\n`), out);
       for (const want of [
-        `user+mount namespace: uid ${uid} -> 0, gid ${gid} -> 0`,
+        `user namespace: uid ${uid} -> 0, gid ${gid} -> 0`,
         `user+mount namespace: uid 0 -> ${uid}, gid 0 -> ${gid}`,
         "remount new root read-only",
         "bind /dev -> /dev",

@@ -107,8 +107,8 @@ describe("buildPlan defaults", () => {
 
   test("the whole step list, in ch_core.c's order", () => {
     const expected: Step[] = ([
-      { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 } },
-      { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
+      { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 }, mountns: false },
+      { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 }, mountns: true },
       { op: "claim-root" },
       { op: "remount-ro" },
     ] as Step[]).concat(DEFAULT_BIND_STEPS, fileSteps(1000, 1000), [TMP_BIND], TAIL);
@@ -294,9 +294,9 @@ describe("buildPlan SquashFS", () => {
     const p = buildPlan(options(), SQUASH_IMAGE, hostFacts());
     assert.deepEqual(p.steps.slice(0, 5), [
       { op: "mountpoint", path: "/var/tmp/alice.ch/mnt", create: true },
-      { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 } },
+      { op: "userns", map: { uidOut: 1000, uidIn: 0, gidOut: 1000, gidIn: 0 }, mountns: true },
       { op: "squash-mount", image: "/data/img.sqfs", mountpoint: "/var/tmp/alice.ch/mnt" },
-      { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 } },
+      { op: "userns", map: { uidOut: 0, uidIn: 1000, gidOut: 0, gidIn: 1000 }, mountns: true },
       { op: "claim-root" },
     ]);
     assert.equal(p.newroot, "/var/tmp/alice.ch/mnt");
