@@ -164,12 +164,12 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
   }
 }
 
-/** Bind a new file with the given content at dst. It never has a name on
-    the host, so nothing of it can be left there whatever happens to us: it
-    is made on a tmpfs mounted for the moment over the image's /dev (which
-    exists, and holds no bind destination), bound, and the tmpfs detached;
-    the bind keeps the file. */
-export function bindFile(st: State, dst: string, content: string, name: string): void {
+/** Bind new files with the given contents at their dst. They never have a
+    name on the host, so nothing of them can be left there whatever happens
+    to us: they are made on a tmpfs mounted for the moment over the image's
+    /dev (which exists, and holds no bind destination), bound, and the
+    tmpfs detached; the binds keep the files. */
+export function bindFiles(st: State, files: Array<{ dst: string; content: string; name: string }>): void {
   var sys = st.sys;
   var spot = existingInRoot(st, "/dev");
   if (spot === null)
@@ -181,16 +181,18 @@ export function bindFile(st: State, dst: string, content: string, name: string):
     fail("can't mount tmpfs at " + at, e);
   }
   try {
-    var file = path.join(at, name);
-    // 0600, as ch-run's mkstemp(3) makes it
-    var fd = sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384);
-    try {
-      writeAll(sys, fd, content);
-    } finally {
-      sys.close(fd);
+    for (var i = 0; i < files.length; i++) {
+      var file = path.join(at, files[i].name);
+      // 0600, as ch-run's mkstemp(3) makes it
+      var fd = sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384);
+      try {
+        writeAll(sys, fd, files[i].content);
+      } finally {
+        sys.close(fd);
+      }
+      faultPoint(sys); // where ch-run's named file would be left
+      bind(st, file, files[i].dst, [], []);
     }
-    faultPoint(sys); // where ch-run's named file would be left
-    bind(st, file, dst, [], []);
   } finally {
     sys.umount2(at, sys.constants.MNT_DETACH);
   }

@@ -7,12 +7,12 @@ import { Hook } from "../hooks/hooks";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
 import { renderFile } from "../plan/files";
-import { HookAction, Plan, Step } from "../plan/plan";
+import { FileBind, HookAction, Plan, Step } from "../plan/plan";
 import { readChunks, statOrNull, Sys } from "../sys/sys";
 import { unit } from "../unit/unit";
 import { runCommand } from "../exec/command";
 import { armFaults, faultPoint } from "../exec/fault";
-import { bind, bindFile, claimRoot, mkdirs, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
+import { bind, bindFiles, claimRoot, mkdirs, remountReadOnly, tmpfs, writeFake } from "../exec/mounts";
 import { enterUserNamespace } from "../exec/namespaces";
 import { pivot } from "../exec/pivot";
 import { State } from "../exec/state";
@@ -74,6 +74,14 @@ function runEnvironmentHooks(st: State, plan: Plan): void {
       runHook(st, list[i].action);
 }
 
+/** The files' contents, before their tmpfs is mounted (bindFiles). */
+function renderFiles(st: State, files: FileBind[]): Array<{ dst: string; content: string; name: string }> {
+  var out: Array<{ dst: string; content: string; name: string }> = [];
+  for (var i = 0; i < files.length; i++)
+    out.push({ dst: files[i].dst, content: renderFile(files[i].content, st.sys), name: files[i].tmpName });
+  return out;
+}
+
 /** Run one step of container set-up. */
 export function runStep(st: State, plan: Plan, s: Step): void {
   // the commonest first: Duktape tests the cases in turn
@@ -94,8 +102,8 @@ export function runStep(st: State, plan: Plan, s: Step): void {
       return remountReadOnly(st);
     case "write-fake":
       return writeFake(st, s.size);
-    case "file":
-      return bindFile(st, s.dst, renderFile(s.content, st.sys), s.tmpName);
+    case "files":
+      return bindFiles(st, renderFiles(st, s.files));
     case "tmpfs":
       return tmpfs(st, s.dst);
     case "mkdir":

@@ -89,10 +89,11 @@ export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPl
                  mountFlags: readOnly });
   }
   if (!o.noPasswd) {
-    steps.push({ op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: uid, gid: gid },
-                 tmpName: "ch-run_passwd" });
-    steps.push({ op: "file", dst: "/etc/group", content: { kind: "group", gid: gid },
-                 tmpName: "ch-run_group" });
+    // one tmpfs for both: detaching a mount waits for an RCU grace period
+    steps.push({ op: "files", files: [
+      { dst: "/etc/passwd", content: { kind: "passwd", uid: uid, gid: gid }, tmpName: "ch-run_passwd" },
+      { dst: "/etc/group", content: { kind: "group", gid: gid }, tmpName: "ch-run_group" },
+    ] });
   }
   if (o.privateTmp)
     steps.push({ op: "tmpfs", dst: "/tmp" });

@@ -23,9 +23,11 @@ function describe(s: Step, render: (f: GeneratedFile) => string): string {
       return "bind " + s.src + " -> " + s.dst + " (" + s.why
         + (s.flags.length ? "; " + s.flags.join(", ") : "")
         + (s.mountFlags.length ? "; " + s.mountFlags.join("|") : "") + ")";
-    case "file":
-      return "bind generated file -> " + s.dst + ":\n      "
-        + render(s.content).replace(/\n$/, "").split("\n").join("\n      ");
+    case "files":
+      return s.files.map(function (f) {
+        return "bind generated file -> " + f.dst + ":\n      "
+          + render(f.content).replace(/\n$/, "").split("\n").join("\n      ");
+      }).join("\n     ");
     case "tmpfs":
       return "tmpfs -> " + s.dst;
     case "mkdir":

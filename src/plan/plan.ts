@@ -18,6 +18,13 @@ export interface IdMap {
 /** How bind() treats a missing source or destination (ch_core.c's BD_*). */
 export type BindFlag = "src-optional" | "dst-optional" | "dst-create";
 
+/** A file skiff makes for the container, and where it is bound. */
+export interface FileBind {
+  dst: string;
+  content: GeneratedFile;
+  tmpName: string;
+}
+
 export type Step =
   /** unshare(CLONE_NEWUSER), with CLONE_NEWNS if mountns, and write the
       ID maps. */
@@ -35,9 +42,9 @@ export type Step =
   /** tmpfs at /srv and overlayfs at /srv/merged; the new root moves there. */
   | { op: "write-fake"; size: string }
   | { op: "bind"; src: string; dst: string; flags: BindFlag[]; mountFlags: MountFlag[]; why: string }
-  /** Write the file as tmpName on a tmpfs of our own, bind it at dst, and
-      detach the tmpfs. */
-  | { op: "file"; dst: string; content: GeneratedFile; tmpName: string }
+  /** Write each file as its tmpName on one tmpfs of our own, bind it at its
+      dst, and detach the tmpfs. */
+  | { op: "files"; files: FileBind[] }
   | { op: "tmpfs"; dst: string }
   /** mkdir -p of guest dst (created in the -W layer). */
   | { op: "mkdir"; dst: string; why: string }

@@ -42,6 +42,7 @@ interface JsonStep {
   map?: { uidOut: number; uidIn: number; gidOut: number; gidIn: number };
   size?: string;
   content?: string;
+  files?: Array<{ dst: string }>;
 }
 
 function jsonPlan(r: RunResult): { newroot: string; steps: JsonStep[]; command: { argv: string[]; cwd?: string } } {
@@ -123,7 +124,8 @@ describe("--dry-run", () => {
       const binds = plan.steps.filter((s) => s.op === "bind").map((s) => `${s.src}:${s.dst}`);
       for (const b of ["/dev:/dev", "/proc:/proc", "/sys:/sys", "/etc/hosts:/etc/hosts", "/tmp:/tmp", `${src}:/mnt/0`])
         assert.ok(binds.includes(b), `${b} not in ${JSON.stringify(binds)}`);
-      assert.deepEqual(plan.steps.filter((s) => s.op === "file").map((s) => s.dst), ["/etc/passwd", "/etc/group"]);
+      assert.deepEqual(plan.steps.filter((s) => s.op === "files").flatMap((s) => (s.files || []).map((f) => f.dst)),
+                       ["/etc/passwd", "/etc/group"]);
       assert.equal(ops.indexOf("pivot"), ops.length - 2);
     });
 

@@ -143,7 +143,6 @@ describe("whole default run (execute)", () => {
       ["/etc/resolv.conf", NR + "/etc/resolv.conf", null, BIND_RO, null],
       [null, NR + "/dev", "tmpfs", ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"], null],
       [NR + "/dev/ch-run_passwd", NR + "/etc/passwd", null, BIND, null],
-      [null, NR + "/dev", "tmpfs", ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"], null],
       [NR + "/dev/ch-run_group", NR + "/etc/group", null, BIND, null],
       ["/tmp", NR + "/tmp", null, BIND, null],
       ["/var/tmp", "/", null, ["MS_MOVE"], null],
@@ -151,7 +150,8 @@ describe("whole default run (execute)", () => {
   });
 
   test("the passwd and group files have no name on the host", () => {
-    assert.deepEqual(f.callsOf("umount2").slice(0, 2), [[NR + "/dev", C.MNT_DETACH], [NR + "/dev", C.MNT_DETACH]]);
+    // one tmpfs for both, detached; then pivot's old root
+    assert.deepEqual(f.callsOf("umount2"), [[NR + "/dev", C.MNT_DETACH], ["/dev", C.MNT_DETACH]]);
     // after pivot the host /tmp is the container's /tmp
     assert.deepEqual(f.entries("/tmp"), ["host-file"]);
   });
@@ -605,8 +605,10 @@ describe("guest hooks", () => {
 });
 
 describe("passwd/group file binds", () => {
-  const FILE: Step = { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid: 1000, gid: 1000 },
-                       tmpName: "ch-run_passwd" };
+  const PASSWD = { dst: "/etc/passwd", content: { kind: "passwd", uid: 1000, gid: 1000 } as const,
+                  tmpName: "ch-run_passwd" };
+  const GROUP = { dst: "/etc/group", content: { kind: "group", gid: 1000 } as const, tmpName: "ch-run_group" };
+  const FILE: Step = { op: "files", files: [PASSWD] };
   const TMPFS = ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"];
 
   test("made on a tmpfs over the image's /dev, bound, the tmpfs detached: no name on the host", () => {
@@ -626,6 +628,21 @@ describe("passwd/group file binds", () => {
     const names = f.callNames();
     assert.ok(names.indexOf("write") < names.indexOf("close"));
     assert.ok(names.lastIndexOf("mount") < names.indexOf("umount2"));
+  });
+
+  test("two files: one tmpfs for both, detached once after both binds", () => {
+    const f = makeHost();
+    run(state(f), [{ op: "files", files: [PASSWD, GROUP] }]);
+    assert.deepEqual(mounts(f), [
+      [null, NR + "/dev", "tmpfs", TMPFS, null],
+      [NR + "/dev/ch-run_passwd", NR + "/etc/passwd", null, BIND, null],
+      [NR + "/dev/ch-run_group", NR + "/etc/group", null, BIND, null],
+    ]);
+    assert.deepEqual(f.callsOf("umount2"), [[NR + "/dev", C.MNT_DETACH]]);
+    assert.equal(f.readText(NR + "/etc/group"), "root:x:0:\nnogroup:x:65534:\nalice:x:1000:\n");
+    assert.deepEqual(f.entries(NR + "/dev"), []);
+    const names = f.callNames();
+    assert.ok(names.indexOf("getgrgid") < names.indexOf("mount"), "both contents are rendered before the tmpfs is mounted");
   });
 
   test("the tmpfs is detached even when the destination is missing", () => {

@@ -9,7 +9,7 @@ import { defaultOptions, Options } from "../../src/cli/options.js";
 import { Image } from "../../src/image/image.js";
 import { buildPlan, HostFacts } from "../../src/plan/build.js";
 import { NameLookups, renderFile } from "../../src/plan/files.js";
-import { Plan, Step } from "../../src/plan/plan.js";
+import { FileBind, Plan, Step } from "../../src/plan/plan.js";
 import { EnvDelta } from "../../src/env/container.js";
 import { getenvOf } from "../lib/environ.ts";
 
@@ -77,10 +77,15 @@ const DEFAULT_BIND_STEPS: Step[] = [
 } as Step));
 
 function fileSteps(uid: number, gid: number): Step[] {
-  return [
-    { op: "file", dst: "/etc/passwd", content: { kind: "passwd", uid, gid }, tmpName: "ch-run_passwd" },
-    { op: "file", dst: "/etc/group", content: { kind: "group", gid }, tmpName: "ch-run_group" },
-  ];
+  return [{ op: "files", files: [
+    { dst: "/etc/passwd", content: { kind: "passwd", uid, gid }, tmpName: "ch-run_passwd" },
+    { dst: "/etc/group", content: { kind: "group", gid }, tmpName: "ch-run_group" },
+  ] }];
+}
+
+/** The files of the plan's files steps. */
+function filesOf(p: Plan): FileBind[] {
+  return ([] as FileBind[]).concat(...stepsOf(p, "files").map((s) => s.files));
 }
 
 const TMP_BIND: Step = { op: "bind", src: "/tmp", dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" };
@@ -96,7 +101,7 @@ function stepsOf<K extends Step["op"]>(p: Plan, op: K): Array<Extract<Step, { op
 
 /** The content the plan's file step for dst writes, given the host's NSS. */
 function file(p: Plan, dst: string): string {
-  const f = stepsOf(p, "file").filter((s) => s.dst === dst);
+  const f = filesOf(p).filter((s) => s.dst === dst);
   assert.equal(f.length, 1, "file steps for " + dst);
   return renderFile(f[0].content, hostNames());
 }
@@ -135,10 +140,10 @@ describe("buildPlan defaults", () => {
 
   test("passwd/group: the host's NSS entries for the container IDs, asked for only when written", () => {
     const names = hostNames();
-    assert.equal(renderFile(stepsOf(plan, "file")[0].content, names),
+    assert.equal(renderFile(filesOf(plan)[0].content, names),
                  "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
                  + "alice:x:1000:1000:Alice Liddell,,,:/:/bin/sh\n");
-    assert.equal(renderFile(stepsOf(plan, "file")[1].content, names), "root:x:0:\nnogroup:x:65534:\nwonderland:x:1000:\n");
+    assert.equal(renderFile(filesOf(plan)[1].content, names), "root:x:0:\nnogroup:x:65534:\nwonderland:x:1000:\n");
     assert.deepEqual(names.asked, ["passwd 1000", "group 1000"]);
   });
 });
@@ -173,14 +178,14 @@ describe("buildPlan /etc/passwd and /etc/group", () => {
 
   test("$TMPDIR is the container /tmp; the passwd and group files are not made there", () => {
     const p = buildPlan(options(), DIR_IMAGE, hostFacts({ hostTmp: "/scratch/t" }));
-    assert.deepEqual(stepsOf(p, "file").map((s) => s.tmpName), ["ch-run_passwd", "ch-run_group"]);
+    assert.deepEqual(filesOf(p).map((s) => s.tmpName), ["ch-run_passwd", "ch-run_group"]);
     assert.deepEqual(stepsOf(p, "bind").filter((s) => s.dst === "/tmp"),
                      [{ op: "bind", src: "/scratch/t", dst: "/tmp", flags: [], mountFlags: [], why: "host /tmp" }]);
   });
 
   test("--no-passwd: no file steps", () => {
     const p = buildPlan(options((o) => { o.noPasswd = true; }), DIR_IMAGE, hostFacts());
-    assert.equal(stepsOf(p, "file").length, 0);
+    assert.equal(stepsOf(p, "files").length, 0);
     assert.deepEqual(p.steps.slice(4 + 15), ([TMP_BIND] as Step[]).concat(TAIL));
   });
 });
