@@ -8,7 +8,7 @@ import { attempt, describeFailure, fail, isErrno, isFailure, isSysError } from "
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { BindFlag } from "../plan/plan";
-import { isDir, MountFlag, mountFlags, statOrNull, Sys, writeAll } from "../sys/sys";
+import { isDir, modeOrNull, MountFlag, mountFlags, Sys, writeAll } from "../sys/sys";
 import { faultPoint } from "./fault";
 import { resolveInRoot } from "./resolve";
 import { State } from "./state";
@@ -124,8 +124,8 @@ export function overmountParent(st: State, p: string, scratch: string): void {
 /** ch_core.c's bind_mount(): bind host src at guest dst under the new root. */
 export function bind(st: State, src: string, dst: string, flags: BindFlag[], extra: MountFlag[]): void {
   var sys = st.sys;
-  var srcStat = statOrNull(sys, src, true);
-  if (srcStat === null) {
+  var srcMode = modeOrNull(sys, src, true);
+  if (srcMode === null) {
     if (flags.indexOf("src-optional") >= 0)
       return;
     fail("can't bind: source not found: " + src, undefined, { hint: "SRC is a host path that must exist" });
@@ -139,7 +139,7 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
       return;
     if (flags.indexOf("dst-create") < 0)
       fail("can't bind: destination not found: " + path.join(st.newroot, dst));
-    if (isDir(sys, (srcStat as NativeStat).mode)) {
+    if (isDir(sys, srcMode)) {
       target = mkdirs(st, dst);
     } else {
       // a file's mount point must be a file

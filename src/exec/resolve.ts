@@ -54,10 +54,10 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
     }
     // dirname() of cur + "/" + c gives cur back, so ".." stays within root
     var next = (cur === "/" ? "" : cur) + "/" + c;
-    var st = sys.lstat_if_exists(next);
-    if (st === null)
+    var mode = sys.lstat_mode_if_exists(next);
+    if (mode === null)
       return { existing: cur, missing: [c].concat(components(rest.slice(i))) };
-    if ((st.mode & ifmt) === iflnk) { // isLink(), without a call per component
+    if ((mode & ifmt) === iflnk) { // isLink(), without a call per component
       if (++links > MAX_LINKS)
         fail("too many levels of symbolic links: " + g);
       var target = sys.readlink(next);
@@ -67,7 +67,7 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
       i = 0;
       continue;
     }
-    if (i < rest.length && !isDir(sys, st.mode)) {
+    if (i < rest.length && !isDir(sys, mode)) {
       var left = components(rest.slice(i));
       if (left.length > 0)
         return { existing: next, missing: left, notDir: true };

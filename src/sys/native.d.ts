@@ -141,6 +141,10 @@ interface NativeSys {
   /** stat() and lstat(), but null where path does not exist (ENOENT). */
   stat_if_exists(path: string): NativeStat | null;
   lstat_if_exists(path: string): NativeStat | null;
+  /** Their st_mode alone (the file type is all most probes need; an
+      object costs Duktape far more to build than the call). */
+  stat_mode_if_exists(path: string): number | null;
+  lstat_mode_if_exists(path: string): number | null;
   fstat(fd: number): NativeStat;
   statvfs(path: string): { flag: number; bsize: number; blocks: number };
   listdir(path: string): string[];

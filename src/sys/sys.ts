@@ -46,6 +46,18 @@ export function statOrNull(sys: Sys, path: string, follow: boolean): NativeStat 
   }
 }
 
+/** statOrNull()'s st_mode alone, for a probe that needs only the file's
+    type (cheaper: see native.d.ts). */
+export function modeOrNull(sys: Sys, path: string, follow: boolean): number | null {
+  try {
+    return follow ? sys.stat_mode_if_exists(path) : sys.lstat_mode_if_exists(path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOTDIR")
+      return null;
+    throw e;
+  }
+}
+
 /** A file's contents in pieces as read, each passed to f: for input that
     may never end, or is too big to keep whole. */
 export function readChunks(sys: Sys, path: string, f: (chunk: string) => void): void {

@@ -1127,6 +1127,20 @@ export class FakeSys implements Sys {
     return this.rec("lstat_if_exists", [p], () => this.statOrNull(p, false, "lstat"));
   }
 
+  stat_mode_if_exists(p: string): number | null {
+    return this.rec("stat_mode_if_exists", [p], () => {
+      const st = this.statOrNull(p, true, "stat");
+      return st === null ? null : st.mode;
+    });
+  }
+
+  lstat_mode_if_exists(p: string): number | null {
+    return this.rec("lstat_mode_if_exists", [p], () => {
+      const st = this.statOrNull(p, false, "lstat");
+      return st === null ? null : st.mode;
+    });
+  }
+
   private statOrNull(p: string, follow: boolean, syscall: string): NativeStat | null {
     try {
       return this.statOf(this.loc(p, follow, syscall).inode);
