@@ -14,7 +14,7 @@ DUK_CFLAGS = -O2 -g -std=gnu11 -w
 B = build$(if $(DEBUG),/debug)
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
 NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constants.h native/constants.def \
-                 native/duk_math.c native/at.c native/archive.c native/dl.h native/dl.c native/curl.c native/digest.c
+                 native/duk_math.c native/at.c native/archive.c native/dl.h native/dl.c native/curl.c native/digest.h native/digest.c
 
 .PHONY: all debug demo test check install bench clean docs
 # A recipe that fails leaves no half-made target for the next make to trust.

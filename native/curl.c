@@ -2,8 +2,9 @@
    maps it. One call, http_get(url, request), makes one request as the
    program describes it (headers, TLS verification, CA file, redirects,
    time-outs) and writes the body into the file descriptor the program
-   opened, or returns it as a string when that is -1. src/registry/ decides
-   what to ask for and what a response means. */
+   opened (and a second, a pipe, if asked: the same bytes go to both,
+   hashed on the way if asked), or returns it as a string when that is -1.
+   src/registry/ decides what to ask for and what a response means. */
 #define _GNU_SOURCE
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "binding.h"
+#include "digest.h"
 #include "dl.h"
 
 static void *lib;
@@ -47,10 +49,16 @@ struct transfer {
    duk_context *ctx;
    const char *url;
    int fd;                  /* -1: body kept in buf */
+   int tee;                 /* -1, or a second fd the body goes to */
+   long fd_status;          /* only this status's body goes to fd (0: any) */
+   char *out;               /* bytes gathered for fd (and tee) ... */
+   size_t out_len, out_cap; /* ... written when out_cap are there */
+   void *md;                /* SHA-256 of what goes to fd, or NULL */
    char *buf;
    size_t len, cap, max;    /* buf's bytes; max: refuse a longer body */
    int write_errno;         /* write(2) failed with this */
    int too_long;
+   int hash_failed;
    duk_idx_t headers;       /* array of the last response's header lines */
    duk_uarridx_t nheaders;
    duk_idx_t progress;      /* function, or -1 */
@@ -65,39 +73,81 @@ static double now_seconds(void)
    return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
+/* data written whole to fd. */
+static int write_all(struct transfer *t, int fd, const char *data, size_t len)
 {
-   struct transfer *t = arg;
-   size_t len = size * n, done = 0;
-   if (t->fd < 0) {
-      if (t->len + len > t->max) {
-         t->too_long = 1;
-         return 0;
-      }
-      if (t->len + len > t->cap) {
-         size_t cap = 2 * (t->len + len);
-         char *b = realloc(t->buf, cap);
-         if (b == NULL) {
-            t->write_errno = ENOMEM;
-            return 0;
-         }
-         t->buf = b;
-         t->cap = cap;
-      }
-      memcpy(t->buf + t->len, data, len);
-      t->len += len;
-      return len;
-   }
-   while (done < len) {
-      ssize_t w = write(t->fd, data + done, len - done);
+   while (len > 0) {
+      ssize_t w = write(fd, data, len);
       if (w < 0 && errno == EINTR)
          continue;
       if (w < 0) {
          t->write_errno = errno;
          return 0;
       }
-      done += (size_t)w;
+      data += w;
+      len -= (size_t)w;
    }
+   return 1;
+}
+
+static int put(struct transfer *t, const char *data, size_t len)
+{
+   return write_all(t, t->fd, data, len) && (t->tee < 0 || write_all(t, t->tee, data, len));
+}
+
+static int flush(struct transfer *t)
+{
+   size_t len = t->out_len;
+   t->out_len = 0;
+   return put(t, t->out, len);
+}
+
+/* Does this response's body go to fd? The status is known once its
+   headers are in, before any of its body. */
+static int to_fd(struct transfer *t)
+{
+   long status = 0;
+   if (t->fd < 0)
+      return 0;
+   if (t->fd_status == 0)
+      return 1;
+   p_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+   return status == t->fd_status;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+   struct transfer *t = arg;
+   size_t len = size * n;
+   if (to_fd(t)) {
+      if (t->md != NULL && !sha256_update(t->md, data, len)) {
+         t->hash_failed = 1;
+         return 0;
+      }
+      if (t->out_len + len > t->out_cap && t->out_len > 0 && !flush(t))
+         return 0;
+      if (len >= t->out_cap)
+         return put(t, data, len) ? len : 0;
+      memcpy(t->out + t->out_len, data, len);
+      t->out_len += len;
+      return len;
+   }
+   if (t->len + len > t->max) {
+      t->too_long = 1;
+      return 0;
+   }
+   if (t->len + len > t->cap) {
+      size_t cap = 2 * (t->len + len);
+      char *b = realloc(t->buf, cap);
+      if (b == NULL) {
+         t->write_errno = ENOMEM;
+         return 0;
+      }
+      t->buf = b;
+      t->cap = cap;
+   }
+   memcpy(t->buf + t->len, data, len);
+   t->len += len;
    return len;
 }
 
@@ -139,6 +189,14 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
    }
    duk_pop(t->ctx);
    return 0;
+}
+
+static void release(struct transfer *t)
+{
+   free(t->buf);
+   free(t->out);
+   if (t->md != NULL)
+      sha256_free(t->md);
 }
 
 static const char *opt_string(duk_context *ctx, duk_idx_t obj, const char *key)
@@ -184,12 +242,24 @@ static duk_ret_t b_http_get(duk_context *ctx)
    p_easy_reset(handle);
 
    t.fd = (int)opt_number(ctx, 1, "fd", -1);
+   t.tee = (int)opt_number(ctx, 1, "teeFd", -1);
+   t.fd_status = (long)opt_number(ctx, 1, "fdStatus", 0);
    t.max = (size_t)opt_number(ctx, 1, "maxBody", 1 << 20);
    t.interval = opt_number(ctx, 1, "progressSeconds", 0.1);
    if (duk_get_prop_string(ctx, 1, "progress") && duk_is_function(ctx, -1))
       t.progress = duk_get_top_index(ctx);
    duk_push_array(ctx);
    t.headers = duk_get_top_index(ctx);
+
+   duk_get_prop_string(ctx, 1, "sha256");
+   if (t.fd >= 0 && duk_to_boolean(ctx, -1))
+      t.md = sha256_begin(ctx);
+   duk_pop(ctx);
+   t.out_cap = t.fd >= 0 ? (size_t)opt_number(ctx, 1, "writeSize", 0) : 0;
+   if (t.out_cap > 0 && (t.out = malloc(t.out_cap)) == NULL) {
+      release(&t);
+      return throw_errno(ctx, ENOMEM, "malloc", url, NULL);
+   }
 
    if (duk_get_prop_string(ctx, 1, "headers") && duk_is_array(ctx, -1)) {
       duk_size_t n = duk_get_length(ctx, -1);
@@ -199,6 +269,7 @@ static duk_ret_t b_http_get(duk_context *ctx)
          duk_pop(ctx);
          if (h == NULL) {
             p_slist_free_all(headers);
+            release(&t);
             return throw_errno(ctx, ENOMEM, "curl_slist_append", url, NULL);
          }
          headers = h;
@@ -244,14 +315,18 @@ static duk_ret_t b_http_get(duk_context *ctx)
    p_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
    p_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
    p_slist_free_all(headers);
+   if (rc == CURLE_OK && t.out_len > 0 && !flush(&t))
+      rc = CURLE_WRITE_ERROR;
    if (t.progress_threw) {
-      free(t.buf);
+      release(&t);
       return duk_throw(ctx);
    }
    if (rc != CURLE_OK) {
-      free(t.buf);
+      release(&t);
       if (t.write_errno)
          return throw_errno(ctx, t.write_errno, "write", url, NULL);
+      if (t.hash_failed)
+         return throw_error(ctx, 0, "EEVP", "EVP_DigestUpdate", url, NULL, "failed");
       if (t.too_long)
          return throw_error(ctx, EFBIG, "EFBIG", "curl_easy_perform", url, NULL, "response body too long");
       return throw_error(ctx, rc, "ECURL", "curl_easy_perform", url, NULL,
@@ -267,11 +342,16 @@ static duk_ret_t b_http_get(duk_context *ctx)
       push_bytes(ctx, effective, strlen(effective));
       duk_put_prop_literal(ctx, -2, "url");
    }
-   if (t.fd < 0) {
+   if (t.fd < 0 || t.len > 0) {
       push_bytes(ctx, t.buf ? t.buf : "", t.len);
       duk_put_prop_literal(ctx, -2, "body");
    }
    free(t.buf);
+   free(t.out);
+   if (t.md != NULL) {
+      sha256_push_hex(ctx, t.md); /* frees it, throws if that failed */
+      duk_put_prop_literal(ctx, -2, "sha256");
+   }
    return 1;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "binding.h"
+#include "digest.h"
 #include "dl.h"
 
 static void *lib;
@@ -58,6 +59,26 @@ static duk_ret_t finish(duk_context *ctx, EVP_MD_CTX *md)
       snprintf(hex + 2 * i, 3, "%02x", sum[i]);
    duk_push_lstring(ctx, hex, 2 * n);
    return 1;
+}
+
+void *sha256_begin(duk_context *ctx)
+{
+   return begin(ctx);
+}
+
+int sha256_update(void *md, const void *data, size_t len)
+{
+   return p_update(md, data, len);
+}
+
+duk_ret_t sha256_push_hex(duk_context *ctx, void *md)
+{
+   return finish(ctx, md);
+}
+
+void sha256_free(void *md)
+{
+   p_ctx_free(md);
 }
 
 /* sha256_fd(fd): the SHA-256 of what is left to read from fd, as hex. */

@@ -53,40 +53,37 @@ export function openCache(sys: Sys, storage: string): void {
   }
 }
 
-/** The SHA-256 of a file, as "sha256:HEX". */
-export function fileDigest(sys: Sys, file: string): string {
-  var fd = sys.open(file, sys.constants.O_RDONLY | sys.constants.O_NOFOLLOW);
-  try {
-    return "sha256:" + sys.sha256_fd(fd);
-  } finally {
-    sys.close(fd);
-  }
-}
-
 export type BlobProgress = (received: number, total: number) => void;
 
-/** The cache's file of blob d, downloading it unless the cache has it.
-    Returns [file, whether it was cached]. */
+/** Is blob d in the cache? */
+export function isCached(sys: Sys, storage: string, d: Descriptor): boolean {
+  var st = statOrNull(sys, blobFile(storage, d.digest), false);
+  return st !== null && st.size === d.size;
+}
+
+/** The cache's file of blob d, downloading it unless the cache has it
+    (the bytes also into teeFd, if given, as they come). Returns [file,
+    whether it was cached]. */
 export function fetchBlob(sys: Sys, client: Client, storage: string, d: Descriptor,
-                          progress?: BlobProgress): [string, boolean] {
+                          progress?: BlobProgress, teeFd?: number): [string, boolean] {
   var file = blobFile(storage, d.digest);
-  var st = statOrNull(sys, file, false);
-  if (st !== null && st.size === d.size)
+  if (teeFd === undefined && isCached(sys, storage, d))
     return [file, true];
   var temp = cacheDir(storage) + "/.partial." + sys.getpid() + "." + hexOf(d.digest);
   var c = sys.constants;
   if (statOrNull(sys, temp, false) !== null)
     sys.unlink(temp);
   var fd = attempt("can't create " + temp, function () {
-    return sys.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_APPEND | c.O_NOFOLLOW, 0o644);
+    return sys.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o644);
   });
   try {
+    var r: HttpResponse;
     try {
-      client.get("blobs", d.digest, [], fd, progress);
+      r = client.get("blobs", d.digest, [], { fd: fd, teeFd: teeFd, progress: progress });
     } finally {
       sys.close(fd);
     }
-    var got = fileDigest(sys, temp);
+    var got = "sha256:" + r.sha256;
     if (got !== d.digest)
       fail("blob " + d.digest + " failed verification: its content has digest " + got, undefined,
            { hint: "the registry or something between sent a corrupt blob; the download was removed: try again" });

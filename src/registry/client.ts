@@ -50,6 +50,14 @@ function registryError(body: string | undefined): string {
   }
 }
 
+/** Where a blob's body goes: a file (and the same bytes into a pipe, for
+    a reader unpacking it as it comes), with progress. */
+export interface BodySink {
+  fd: number;
+  teeFd?: number;
+  progress?: (received: number, total: number) => void;
+}
+
 export class Client {
   private scheme = "https";
   private authorization = "";
@@ -62,30 +70,26 @@ export class Client {
   }
 
   /** GET url (as from this.url(), rebuilt after a scheme change) with the
-      headers, the body into fd (opened with O_APPEND, so it can start over)
-      or returned. Fails on anything but 200, naming what. */
-  get(kind: "manifests" | "blobs", version: string, headers: string[], fd: number,
-      progress?: (received: number, total: number) => void): HttpResponse {
+      headers; the body of the 200 is returned, or goes to sink (only the
+      200's: an error's body never lands there). Fails on anything but 200,
+      naming what. */
+  get(kind: "manifests" | "blobs", version: string, headers: string[], sink?: BodySink): HttpResponse {
     for (;;) {
-      var r = this.send(this.url(kind, version), headers, fd, progress);
+      var r = this.send(this.url(kind, version), headers, sink);
       if (r.status === 401 && !this.triedAuth) {
         this.triedAuth = true;
         this.authenticate(header(r.headers, "WWW-Authenticate"));
-        if (fd >= 0)
-          this.sys.ftruncate(fd, 0);
         continue;
       }
       if (r.status === 200)
         return r;
-      return this.refuse(r, kind, version, fd);
+      return this.refuse(r, kind, version);
     }
   }
 
-  private request(headers: string[], fd: number,
-                  progress?: (received: number, total: number) => void): HttpRequest {
+  private request(headers: string[], sink?: BodySink): HttpRequest {
     var req: HttpRequest = {
       headers: this.authorization !== "" ? headers.concat(["Authorization: " + this.authorization]) : headers,
-      fd: fd,
       verify: this.opts.tlsVerify ? 1 : 0,
       maxRedirects: 10, // registries send blobs from elsewhere (a CDN, S3)
       protocols: "http,https",
@@ -94,21 +98,28 @@ export class Client {
       // A stalled registry is an error after a minute, not a hang.
       lowSpeedBytes: 1,
       lowSpeedSeconds: 60,
-      bufferSize: 1 << 20, // few, large writes into the blob file
-      maxBody: 4 << 20, // manifests and tokens; the spec's limit for manifests is 4 MiB
+      maxBody: 4 << 20, // manifests, tokens, errors; the spec's limit for manifests is 4 MiB
     };
     if (this.opts.caFile !== undefined)
       req.caFile = this.opts.caFile;
-    if (progress)
-      req.progress = progress;
+    if (sink !== undefined) {
+      req.fd = sink.fd;
+      req.fdStatus = 200;
+      req.bufferSize = 1 << 19; // libcurl's largest: few reads of a plain-HTTP body
+      req.writeSize = 1 << 20; // few, large writes into the blob file (and the pipe)
+      req.sha256 = true; // checked without reading the blob back
+      if (sink.teeFd !== undefined)
+        req.teeFd = sink.teeFd;
+      if (sink.progress)
+        req.progress = sink.progress;
+    }
     return req;
   }
 
-  private send(url: string, headers: string[], fd: number,
-               progress?: (received: number, total: number) => void): HttpResponse {
+  private send(url: string, headers: string[], sink?: BodySink): HttpResponse {
     try {
       log.debug("GET " + url);
-      return this.sys.http_get(url, this.request(headers, fd, progress));
+      return this.sys.http_get(url, this.request(headers, sink));
     } catch (e) {
       if (!isSysError(e))
         throw e;
@@ -117,9 +128,7 @@ export class Client {
       if (e.errno === CURLE_SSL_CONNECT_ERROR && !this.opts.tlsVerify && this.scheme === "https") {
         log.verbose(this.ref.host + ": no TLS there; trying plain HTTP");
         this.scheme = "http";
-        if (fd >= 0)
-          this.sys.ftruncate(fd, 0);
-        return this.send(url.replace(/^https:/, "http:"), headers, fd, progress);
+        return this.send(url.replace(/^https:/, "http:"), headers, sink);
       }
       var hint = e.errno === CURLE_PEER_FAILED_VERIFICATION || e.errno === CURLE_SSL_CACERT_BADFILE
         ? "give the registry's CA certificate with --ca-file, or (trusting the network) --tls-verify=false"
@@ -154,7 +163,7 @@ export class Client {
     var headers = creds !== null ? ["Authorization: Basic " + creds.basic] : [];
     var saved = this.authorization;
     this.authorization = "";
-    var t = this.send(url, headers, -1);
+    var t = this.send(url, headers);
     this.authorization = saved;
     if (t.status !== 200)
       return fail("can't get a token for " + this.ref.repository + " from " + c.params.realm + ": HTTP "
@@ -175,8 +184,8 @@ export class Client {
     this.authorization = "Bearer " + token;
   }
 
-  private refuse(r: HttpResponse, kind: string, version: string, fd: number): never {
-    var why = "HTTP " + r.status + (fd < 0 && registryError(r.body) ? ": " + registryError(r.body) : "");
+  private refuse(r: HttpResponse, kind: string, version: string): never {
+    var why = "HTTP " + r.status + (registryError(r.body) ? ": " + registryError(r.body) : "");
     var what = (kind === "manifests" ? "image " : "blob ") + this.ref.registry + "/" + this.ref.repository
       + (kind === "manifests" ? (version.indexOf(":") >= 0 ? "@" : ":") : "@") + version;
     if (r.status === 404)

@@ -33,7 +33,7 @@ function shortDigest(d: string): string {
 
 /** GET a manifest, checking its digest when we asked by digest. */
 function getManifest(sys: Sys, client: Client, version: string): { body: string; type: string; digest: string } {
-  var r = client.get("manifests", version, ["Accept: " + ACCEPT.join(", ")], -1);
+  var r = client.get("manifests", version, ["Accept: " + ACCEPT.join(", ")]);
   var body = r.body || "";
   var digest = "sha256:" + sys.sha256_bytes(body);
   if (version.indexOf("sha256:") === 0 && digest !== version)

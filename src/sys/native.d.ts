@@ -75,6 +75,16 @@ interface HttpRequest {
       bytes (default 1 MiB; longer is an EFBIG error). */
   fd?: number;
   maxBody?: number;
+  /** Only a response of this status has its body go to fd; another's is
+      returned as `body` (default 0: every response's goes to fd). */
+  fdStatus?: number;
+  /** A second fd (a pipe) the same bytes go to, after fd. */
+  teeFd?: number;
+  /** Bytes gathered before each write to fd (default 0: each piece as
+      libcurl hands it over). */
+  writeSize?: number;
+  /** Return the SHA-256 of what went to fd as `sha256`. */
+  sha256?: boolean;
   /** 0: don't check the server's certificate (default 1: check). */
   verify?: number;
   /** PEM file of CA certificates to check it against. */
@@ -103,6 +113,8 @@ interface HttpResponse {
   /** Where the last request went, after redirects. */
   url: string;
   body?: string;
+  /** As lowercase hex, when the request asked for it. */
+  sha256?: string;
 }
 
 /** The system calls and numbers skiff acts through: the real binding, or

@@ -1598,11 +1598,15 @@ export class FakeSys implements Sys {
   http_get(url: string, request: HttpRequest): HttpResponse {
     return this.rec("http_get", [url, request], () => {
       const r = this.http(url, request);
-      if (request.fd === undefined || request.fd < 0)
+      if (request.fd === undefined || request.fd < 0 || (request.fdStatus && request.fdStatus !== r.status))
         return { status: r.status, headers: r.headers, url: url, body: r.body };
-      for (let data = r.body; data !== "";)
-        data = data.slice(this.write(request.fd, data));
-      return { status: r.status, headers: r.headers, url: url };
+      for (const fd of request.teeFd === undefined ? [request.fd] : [request.fd, request.teeFd])
+        for (let data = r.body; data !== "";)
+          data = data.slice(this.write(fd, data));
+      const res: HttpResponse = { status: r.status, headers: r.headers, url: url };
+      if (request.sha256)
+        res.sha256 = createHash("sha256").update(r.body, "utf8").digest("hex");
+      return res;
     });
   }
 
