@@ -1,16 +1,19 @@
 // `skiff pull REF [NAME]` (doc/pull.md): an image from an OCI registry into
 // the storage directory. Blobs come through the download cache (each one's
-// digest checked); the layers are applied in a temporary directory in
-// storage, which is renamed into place only when complete.
+// digest checked); the layers are applied, as a child process downloads
+// them, in a temporary directory in storage, which is renamed into place
+// only when complete and every digest checked.
 
 import { writeChFiles } from "../archive/chfiles";
-import { applyLayer } from "../archive/layer";
+import { applyLayer, applyLayerFd } from "../archive/layer";
 import { hostPlatform, Platform } from "../archive/platform";
 import { logReport, newReport } from "../archive/report";
 import { CommandIO } from "../cli/commands";
 import { EX_USAGE, fail } from "../log/fail";
 import * as log from "../log/log";
 import { credentialFiles, findCredentials } from "../registry/auth";
+import { blobFile } from "../registry/cache";
+import { Downloads } from "../registry/download";
 import { fetchImage } from "../registry/fetch";
 import { parsePlatform } from "../registry/manifest";
 import { parseReference } from "../registry/reference";
@@ -58,17 +61,28 @@ export function pull(sys: Sys, args: string[], io: CommandIO): number {
   }, progress);
   var report = newReport();
   var dir = newImageDir(sys, a.storage, name);
+  var downloads: Downloads | null = null;
   try {
+    downloads = new Downloads(sys, fetched.client, a.storage, fetched.layers, fetched.labels);
     for (var i = 0; i < fetched.layers.length; i++) {
-      applyLayer(sys, fetched.layers[i], dir, report,
-                 progress.start("unpacking layer " + (i + 1) + "/" + fetched.layers.length));
+      var fd = downloads.pipe(i);
+      var label = fetched.labels[i];
+      if (fd >= 0)
+        applyLayerFd(sys, fd, label, dir, report, progress.start("pulling " + label));
+      else
+        applyLayer(sys, blobFile(a.storage, fetched.layers[i].digest), dir, report, progress.start("unpacking " + label));
+      downloads.done(i);
       progress.done();
     }
+    downloads.finish(); // every digest checked
     writeChFiles(sys, dir, fetched.configText);
     if (squash)
       toSquash(sys, dir, squashFile(name), DEFAULT_COMPRESSION, [], io.env);
     else
       installImage(sys, dir, a.storage, name);
+  } catch (e) {
+    var cause = downloads !== null ? downloads.stop() : null;
+    throw cause !== null ? cause : e;
   } finally {
     if (statOrNull(sys, dir, false) !== null) // not installed: failed, or squashed
       discard(sys, dir);

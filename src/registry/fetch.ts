@@ -1,6 +1,6 @@
-// Getting an image from a registry into the download cache: its manifest
-// (through an index, for one platform), its config and its layers, each
-// blob checked against its digest.
+// Getting an image from a registry: its manifest (through an index, for
+// one platform) and its config, into the download cache, checked against
+// its digest; its layers come through download.ts.
 
 import { fail } from "../log/fail";
 import * as log from "../log/log";
@@ -21,10 +21,14 @@ export interface FetchProgress {
 export interface Fetched {
   /** The image config (OCI image spec's config JSON) as it came. */
   configText: string;
-  /** The layers' files in the download cache, lowest first. */
-  layers: string[];
+  /** The layers, lowest first, not yet downloaded (download.ts). */
+  layers: Descriptor[];
+  /** How each layer is named in messages. */
+  labels: string[];
   /** The image manifest's digest. */
   digest: string;
+  /** The registry's client, authenticated, for the layers. */
+  client: Client;
 }
 
 function shortDigest(d: string): string {
@@ -45,6 +49,8 @@ function getManifest(sys: Sys, client: Client, version: string): { body: string;
   return { body: body, type: header(r.headers, "Content-Type"), digest: digest };
 }
 
+/** The image's manifest (through an index, for platform) and its config,
+    which goes through the download cache. */
 export function fetchImage(sys: Sys, ref: Reference, platform: Platform, storage: string,
                            options: ClientOptions, progress: FetchProgress): Fetched {
   var client = new Client(sys, ref, options);
@@ -60,14 +66,11 @@ export function fetchImage(sys: Sys, ref: Reference, platform: Platform, storage
       fail("manifest " + chosen.digest + " of " + name + " is an index in an index, which skiff can't follow");
   }
   openCache(sys, storage);
-  var blobs: Descriptor[] = [manifest.config].concat(manifest.layers);
-  var files: string[] = [];
-  for (var i = 0; i < blobs.length; i++) {
-    var label = (i === 0 ? "config " : "layer " + i + "/" + manifest.layers.length + " ") + shortDigest(blobs[i].digest);
-    var got = fetchBlob(sys, client, storage, blobs[i], progress.start("downloading " + label));
-    progress.done();
-    log.verbose(label + (got[1] ? ": in the download cache" : ": downloaded"));
-    files.push(got[0]);
-  }
-  return { configText: readFile(sys, files[0]), layers: files.slice(1), digest: m.digest };
+  var label = "config " + shortDigest(manifest.config.digest);
+  var got = fetchBlob(sys, client, storage, manifest.config, progress.start("downloading " + label));
+  progress.done();
+  log.verbose(label + (got[1] ? ": in the download cache" : ": downloaded"));
+  var layers = manifest.layers;
+  var labels = layers.map(function (l, i) { return "layer " + (i + 1) + "/" + layers.length + " " + shortDigest(l.digest); });
+  return { configText: readFile(sys, got[0]), layers: layers, labels: labels, digest: m.digest, client: client };
 }

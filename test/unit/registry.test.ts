@@ -15,6 +15,7 @@ import { fetchImage } from "../../src/registry/fetch.ts";
 import { parseManifest, parsePlatform, selectPlatform } from "../../src/registry/manifest.ts";
 
 import { parseReference } from "../../src/registry/reference.ts";
+import { readFile } from "../../src/sys/sys.ts";
 import { FakeSys } from "../lib/fakesys.ts";
 import { failureOf } from "../lib/failure.ts";
 
@@ -151,14 +152,18 @@ test("client: a 401 gets an anonymous token for the repository's pull scope, the
   const got = fetchImage(sys, parseReference("reg.example/team/app:1"), AMD64, "/s", OPTS,
                          SILENT);
   assert.equal(got.configText, config);
-  assert.deepEqual(got.layers, [blobFile("/s", sha(layer))]);
+  assert.deepEqual(got.layers.map((l) => l.digest), [sha(layer)]);
+  assert.deepEqual(got.labels, ["layer 1/1 " + sha(layer).slice(7, 19)]);
   assert.equal(got.digest, sha(manifest));
+  assert.equal(readFile(sys, blobFile("/s", sha(config))), config, "the config, in the download cache");
+  assert.deepEqual(seen.filter((s) => s.includes("/blobs/")).map((s) => s.replace(/ .*/, "")),
+                   ["https://reg.example/v2/team/app/blobs/" + sha(config)], "the layers are download.ts's");
   assert.deepEqual(seen.slice(0, 3), [
     "https://reg.example/v2/team/app/manifests/1 ",
     "https://auth.example/token?service=reg&scope=repository%3Ateam%2Fapp%3Apull ",
     "https://reg.example/v2/team/app/manifests/1 Authorization: Bearer T0K",
   ]);
-  // A sibling pull finds both blobs in the cache: only the manifest is asked for.
+  // A sibling pull finds the config in the cache: only the manifest is asked for.
   seen.length = 0;
   fetchImage(sys, parseReference("reg.example/team/app:1"), AMD64, "/s", OPTS, SILENT);
   assert.deepEqual(seen.filter((s) => s.includes("/blobs/")), []);
