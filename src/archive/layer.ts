@@ -34,12 +34,13 @@ export interface Writer {
 
 /** Apply the layer in file onto rootDir; what is dropped goes to report.
     onProgress, if given, is called now and then with the bytes of file
-    read so far. */
+    read so far; check, if given, before each entry (what it throws stops
+    the work). */
 export function applyLayer(sys: Sys, file: string, rootDir: string, report: Report,
-                           onProgress?: (bytes: number) => void): void {
+                           onProgress?: (bytes: number) => void, check?: () => void): void {
   var fd = attempt("can't open layer: " + file, function () { return sys.open(file, sys.constants.O_RDONLY); });
   try {
-    applyLayerFd(sys, fd, file, rootDir, report, onProgress);
+    applyLayerFd(sys, fd, file, rootDir, report, onProgress, check);
   } finally {
     sys.close(fd);
   }
@@ -47,7 +48,7 @@ export function applyLayer(sys: Sys, file: string, rootDir: string, report: Repo
 
 /** applyLayer() of the archive open as fd, called label in messages. */
 export function applyLayerFd(sys: Sys, fd: number, label: string, rootDir: string, report: Report,
-                             onProgress?: (bytes: number) => void): void {
+                             onProgress?: (bytes: number) => void, check?: () => void): void {
   var reader = sys.archive_read_new();
   var rootFd = -1;
   try {
@@ -61,6 +62,8 @@ export function applyLayerFd(sys: Sys, fd: number, label: string, rootDir: strin
     sys.archive_read_support_format_tar(reader);
     attempt("can't read layer: " + label, function () { sys.archive_read_open_fd(reader, fd, BLOCK); });
     for (var n = 1; ; n++) {
+      if (check)
+        check();
       var e = attempt("can't read layer: " + label, function () { return sys.archive_read_next_header(reader); });
       if (e === null)
         break;

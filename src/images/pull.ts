@@ -17,6 +17,7 @@ import { Downloads } from "../registry/download";
 import { fetchImage } from "../registry/fetch";
 import { parsePlatform } from "../registry/manifest";
 import { parseReference } from "../registry/reference";
+import { blockStops, checkStops, isStop, unblockStops } from "../storage/interrupt";
 import { DEFAULT_COMPRESSION, toSquash } from "../storage/squash";
 import { discard, initStorage, installImage, newImageDir } from "../storage/storage";
 import { statOrNull, Sys } from "../sys/sys";
@@ -53,39 +54,48 @@ export function pull(sys: Sys, args: string[], io: CommandIO): number {
     files.unshift(authFile);
   initStorage(sys, a.storage);
   var progress = new Progress(sys, io);
-  var fetched = fetchImage(sys, ref, platform || hostPlatform(sys), a.storage, {
-    tlsVerify: tlsVerify,
-    caFile: caFile,
-    credentials: findCredentials(sys, files, ref),
-    userAgent: "skiff",
-  }, progress);
-  var report = newReport();
-  var dir = newImageDir(sys, a.storage, name);
-  var downloads: Downloads | null = null;
+  var check = function () { checkStops(sys, "pull"); };
+  blockStops(sys);
   try {
-    downloads = new Downloads(sys, fetched.client, a.storage, fetched.layers, fetched.labels);
-    for (var i = 0; i < fetched.layers.length; i++) {
-      var fd = downloads.pipe(i);
-      var label = fetched.labels[i];
-      if (fd >= 0)
-        applyLayerFd(sys, fd, label, dir, report, progress.start("pulling " + label));
+    var fetched = fetchImage(sys, ref, platform || hostPlatform(sys), a.storage, {
+      tlsVerify: tlsVerify,
+      caFile: caFile,
+      credentials: findCredentials(sys, files, ref),
+      userAgent: "skiff",
+      check: check,
+    }, progress);
+    var report = newReport();
+    var dir = newImageDir(sys, a.storage, name);
+    var downloads: Downloads | null = null;
+    try {
+      downloads = new Downloads(sys, fetched.client, a.storage, fetched.layers, fetched.labels);
+      for (var i = 0; i < fetched.layers.length; i++) {
+        var fd = downloads.pipe(i);
+        var label = fetched.labels[i];
+        if (fd >= 0)
+          applyLayerFd(sys, fd, label, dir, report, progress.start("pulling " + label), check);
+        else
+          applyLayer(sys, blobFile(a.storage, fetched.layers[i].digest), dir, report,
+                     progress.start("unpacking " + label), check);
+        downloads.done(i);
+        progress.done();
+      }
+      downloads.finish(); // every digest checked
+      writeChFiles(sys, dir, fetched.configText);
+      if (squash)
+        toSquash(sys, dir, squashFile(name), DEFAULT_COMPRESSION, [], io.env);
       else
-        applyLayer(sys, blobFile(a.storage, fetched.layers[i].digest), dir, report, progress.start("unpacking " + label));
-      downloads.done(i);
+        installImage(sys, dir, a.storage, name);
+    } catch (e) {
       progress.done();
+      var cause = downloads !== null ? downloads.stop(!isStop(e)) : null;
+      throw cause !== null ? cause : e;
+    } finally {
+      if (statOrNull(sys, dir, false) !== null) // not installed: failed, or squashed
+        discard(sys, dir);
     }
-    downloads.finish(); // every digest checked
-    writeChFiles(sys, dir, fetched.configText);
-    if (squash)
-      toSquash(sys, dir, squashFile(name), DEFAULT_COMPRESSION, [], io.env);
-    else
-      installImage(sys, dir, a.storage, name);
-  } catch (e) {
-    var cause = downloads !== null ? downloads.stop() : null;
-    throw cause !== null ? cause : e;
   } finally {
-    if (statOrNull(sys, dir, false) !== null) // not installed: failed, or squashed
-      discard(sys, dir);
+    unblockStops(sys);
   }
   log.verbose("pulled " + name + " (manifest " + fetched.digest + ")");
   logReport(report);

@@ -15,6 +15,8 @@ export interface ClientOptions {
   caFile?: string;
   credentials: Credentials | null;
   userAgent: string;
+  /** Called now and then during each request; what it throws ends it. */
+  check?: () => void;
 }
 
 /** libcurl's code for a TLS handshake that failed (CURLE_SSL_CONNECT_ERROR):
@@ -110,9 +112,16 @@ export class Client {
       req.sha256 = true; // checked without reading the blob back
       if (sink.teeFd !== undefined)
         req.teeFd = sink.teeFd;
-      if (sink.progress)
-        req.progress = sink.progress;
     }
+    var check = this.opts.check;
+    var progress = sink !== undefined ? sink.progress : undefined;
+    if (check || progress)
+      req.progress = function (received, total) {
+        if (check)
+          check();
+        if (progress)
+          progress(received, total);
+      };
     return req;
   }
 

@@ -92,14 +92,15 @@ export class Downloads {
   /** This process failed: stop the child and return its failure if it had
       one, which is then the cause (a layer cut short by a dropped
       connection fails to unpack). The layer being read is first read to
-      its end, so that one whose digest does not match is reported as that,
-      rather than as what its content made the unpacking do. */
-  stop(): Failure | null {
+      its end if drain (not when interrupted), so that one whose digest
+      does not match is reported as that, rather than as what its content
+      made the unpacking do. */
+  stop(drain: boolean): Failure | null {
     if (this.pid <= 0)
       return null;
     var sys = this.sys;
     try {
-      if (this.reading >= 0)
+      if (drain && this.reading >= 0)
         this.drain(this.reading);
     } catch (e) {
       if (!isSysError(e))

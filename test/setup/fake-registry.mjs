@@ -1,7 +1,8 @@
 // What a real registry would not do, for the pull tests: serves the OCI
 // layouts in LAYOUTS as repositories MODE/LAYOUT (tag or digest), where MODE
 // says what happens to layer blobs: ok (as they are), corrupt (one byte
-// changed), drop (the connection closed half-way through).
+// changed), drop (the connection closed half-way through), stall (half
+// sent, then nothing more).
 //
 // Usage: node fake-registry.mjs PORT LAYOUTS
 import * as fs from "node:fs";
@@ -15,7 +16,7 @@ function blob(layout, digest) {
 }
 
 http.createServer((req, res) => {
-  const m = /^\/v2\/(ok|corrupt|drop)\/([a-z0-9]+)\/(manifests|blobs)\/(.+)$/.exec(req.url);
+  const m = /^\/v2\/(ok|corrupt|drop|stall)\/([a-z0-9]+)\/(manifests|blobs)\/(.+)$/.exec(req.url);
   if (req.url === "/v2/") {
     res.writeHead(200).end("{}");
     return;
@@ -50,6 +51,10 @@ http.createServer((req, res) => {
   res.writeHead(200, { "Content-Length": data.length, "Content-Type": "application/octet-stream" });
   if (isLayer && mode === "drop") {
     res.write(data.subarray(0, data.length >> 1), () => res.socket.destroy());
+    return;
+  }
+  if (isLayer && mode === "stall") {
+    res.write(data.subarray(0, data.length >> 1));
     return;
   }
   res.end(data);

@@ -1,0 +1,43 @@
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP while pull writes into storage:
+// blocked, and taken where the work checks for them (before each entry of
+// a layer, and in libcurl's progress calls, several a second even when a
+// download stalls), as a failure: the way out then removes what was half
+// made (the image's temporary directory, a partial download) instead of
+// leaving it to the next command's sweep. A child process inherits the
+// mask and checks the same way.
+
+import { fail, Failure, isFailure } from "../log/fail";
+import { Sys } from "../sys/sys";
+
+function stops(sys: Sys): number[] {
+  var c = sys.constants;
+  return [c.SIGINT, c.SIGTERM, c.SIGHUP];
+}
+
+/** Block them until unblockStops(); one that comes meanwhile waits. */
+export function blockStops(sys: Sys): void {
+  sys.sigprocmask(sys.constants.SIG_BLOCK, stops(sys));
+}
+
+/** Unblock them, dropping those that came since the last check: the work
+    they would stop is over, or failing already (a child process that
+    took the same Ctrl-C reported it), and must not be cut short on the
+    way out. */
+export function unblockStops(sys: Sys): void {
+  while (sys.sigtimedwait(stops(sys), 0) !== null)
+    continue;
+  sys.sigprocmask(sys.constants.SIG_UNBLOCK, stops(sys));
+}
+
+/** Fail if one of them came: exit 128 + its number, as a shell's. */
+export function checkStops(sys: Sys, what: string): void {
+  var got = sys.sigtimedwait(stops(sys), 0);
+  if (got !== null)
+    fail(what + " stopped: skiff was interrupted (signal " + got.signo + ")", undefined,
+         { exitCode: 128 + got.signo });
+}
+
+/** Is e checkStops()'s failure? */
+export function isStop(e: unknown): e is Failure {
+  return isFailure(e) && e.exitCode > 128;
+}
