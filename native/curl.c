@@ -280,6 +280,8 @@ static duk_ret_t b_http_get(duk_context *ctx)
    p_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
    p_easy_setopt(handle, CURLOPT_ERRORBUFFER, errbuf);
    p_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+   if (opt_number(ctx, 1, "http11", 0) != 0)
+      p_easy_setopt(handle, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
    p_easy_setopt(handle, CURLOPT_BUFFERSIZE, (long)opt_number(ctx, 1, "bufferSize", 0));
    p_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
    p_easy_setopt(handle, CURLOPT_WRITEDATA, &t);

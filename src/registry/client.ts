@@ -110,6 +110,9 @@ export class Client {
       req.bufferSize = 1 << 19; // libcurl's largest: few reads of a plain-HTTP body
       req.writeSize = 1 << 20; // few, large writes into the blob file (and the pipe)
       req.sha256 = true; // checked without reading the blob back
+      // One long body: HTTP/2's framing (a TLS record more each 16 KiB
+      // frame, from Go's registries) costs the download ~15% more CPU.
+      req.http11 = 1;
       if (sink.teeFd !== undefined)
         req.teeFd = sink.teeFd;
     }

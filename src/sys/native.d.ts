@@ -85,6 +85,8 @@ interface HttpRequest {
   writeSize?: number;
   /** Return the SHA-256 of what went to fd as `sha256`. */
   sha256?: boolean;
+  /** 1: speak HTTP/1.1 (default 0: HTTP/2 where the server offers it). */
+  http11?: number;
   /** 0: don't check the server's certificate (default 1: check). */
   verify?: number;
   /** PEM file of CA certificates to check it against. */
