@@ -764,6 +764,16 @@ static duk_ret_t b_pipe(duk_context *ctx)
    return 1;
 }
 
+/* fcntl(fd, cmd, arg): its result, for the commands that take an int. */
+static duk_ret_t b_fcntl(duk_context *ctx)
+{
+   int r = fcntl(duk_require_int(ctx, 0), duk_require_int(ctx, 1), duk_require_int(ctx, 2));
+   if (r < 0)
+      FAIL("fcntl", NULL, NULL);
+   duk_push_int(ctx, r);
+   return 1;
+}
+
 static duk_ret_t b_ftruncate(duk_context *ctx)
 {
    if (ftruncate(duk_require_int(ctx, 0), (off_t)duk_require_number(ctx, 1)))
@@ -1363,6 +1373,7 @@ static const duk_function_list_entry functions[] = {
    { "pwrite", b_pwrite, 3 },
    { "dup2", b_dup2, 2 },
    { "pipe", b_pipe, DUK_VARARGS },
+   { "fcntl", b_fcntl, 3 },
    { "ftruncate", b_ftruncate, 2 },
    { "poll", b_poll, 3 },
    { "isatty", b_isatty, 1 },

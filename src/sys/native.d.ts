@@ -172,6 +172,8 @@ interface NativeSys {
   dup2(oldFd: number, newFd: number): void;
   /** flags: 0 or O_NONBLOCK (O_CLOEXEC is always added). */
   pipe(flags?: number): number[];
+  /** For the commands whose argument is an int (F_SETPIPE_SZ, ...). */
+  fcntl(fd: number, cmd: number, arg: number): number;
   ftruncate(fd: number, length: number): void;
   /** revents per fd (all 0 on timeout); timeoutMs < 0 waits forever. */
   poll(fds: number[], events: number[], timeoutMs: number): number[];

@@ -1354,6 +1354,13 @@ export class FakeSys implements Sys {
     });
   }
 
+  fcntl(fd: number, cmd: number, arg: number): number {
+    return this.rec("fcntl", [fd, cmd, arg], () => {
+      this.fd(fd, "fcntl");
+      return arg;
+    });
+  }
+
   ftruncate(fd: number, length: number): void {
     this.rec("ftruncate", [fd, length], () => {
       const f = this.fd(fd, "ftruncate");
