@@ -18,7 +18,8 @@
 //
 // The dump is big endian: a marker byte, the string table (skiff's change to
 // Duktape, native/duktape/strings.patch: a u32 count, then each string as its
-// u32 hash, u32 byte length and bytes), then the top function, which refers
+// u32 hash, u32 byte length (top bit: a ROM string, romflag.patch) and
+// bytes), then the top function, which refers
 // to a string by its u32 index in the table; a function's instructions are
 // in this machine's byte order (native/duktape/load.patch). The flag and
 // opcode numbers are Duktape 2.7.0's (duktape.c's DUK_HOBJECT_FLAG_* and
@@ -126,7 +127,7 @@ export function functionsOf(dump: Buffer, withDebugInfo: boolean): DumpFunction[
   var table: string[] = [];
   for (var count = u32(); count > 0; count--) {
     take(4); // hash
-    var len = u32();
+    var len = u32() & 0x7fffffff;
     table.push(dump.toString("utf8", take(len), p));
   }
   walk();

@@ -93,11 +93,14 @@ patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patc
 # templates.patch: inner functions load as the templates the compiler makes;
 # closures.patch: a closure's properties are made in one go, without
 # ES5's throwing "caller" and "arguments" on strict ones; load.patch: a
-# function's instructions copied as they are, its _Varmap made to size)
+# function's instructions copied as they are, its _Varmap made to size;
+# romflag.patch: the string table marks ROM strings, the others are looked
+# for in RAM only)
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/templates.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/closures.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/load.patch"
+patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/romflag.patch"
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"
