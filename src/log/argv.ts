@@ -3,24 +3,32 @@
 // characters, or shell metacharacters; ! " $ \ ` are also backslashed. An
 // empty argument stays empty, as in ch-run (two spaces in a row).
 
-/** A character that is not printable ASCII, or is one of the shell's
-    !"#$%&'()*;<=>?[\]^`{|}~ (the complement of the characters that need no
-    quotes). One negated class: for Duktape's regexp engine, an alternation
-    of two classes cost twice the instructions, an anchored match of the
-    safe characters 5% more, and a loop calling charCodeAt and indexOf per
-    character three times as many. */
-var NEEDS_QUOTES = /[^+,\-./0-9:@A-Z_a-z]/;
+/** Does s need quotes: has it a character that is not printable ASCII,
+    or white space, or one of the shell's !"#$%&'()*;<=>?[\]^`{|}~ (all but
+    +,-./0-9:@A-Z_a-z)? escape() (Annex B, Duktape's C) changes every
+    character but A-Z a-z 0-9 @*_+-./, so what it leaves unchanged once the
+    commas and colons are gone, without a *, needs none; it refuses bytes
+    that are not UTF-8 as the binding passes them, which need quotes too.
+    A regexp cost Duktape ~900 instructions a character, this a few dozen. */
+function needsQuotes(s: string): boolean {
+  var t = s.split(",").join("").split(":").join("");
+  try {
+    return escape(t) !== t || t.indexOf("*") >= 0;
+  } catch (e) {
+    return true;
+  }
+}
+
 var ESCAPE = /([!"$\\`])/g;
 
 export function argvToString(argv: string[]): string {
-  // Usually none needs quotes: one match for all of them (a match's set-up
-  // costs Duktape more than a short argument's characters).
-  if (!NEEDS_QUOTES.test(argv.join(",")))
+  // Usually none needs quotes: one test for all of them.
+  if (!needsQuotes(argv.join("")))
     return argv.join(" ");
   var out: string[] = [];
   for (var i = 0; i < argv.length; i++) {
     var a = argv[i];
-    out.push(NEEDS_QUOTES.test(a) ? "\"" + a.replace(ESCAPE, "\\$1") + "\"" : a);
+    out.push(needsQuotes(a) ? "\"" + a.replace(ESCAPE, "\\$1") + "\"" : a);
   }
   return out.join(" ");
 }

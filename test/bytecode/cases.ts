@@ -11,10 +11,19 @@ import { parseInt10 } from "../../src/cli/int";
 import { parseBind, parseOptions } from "../../src/cli/options";
 import { expandValue } from "../../src/env/expand";
 import { parseEnvAssignment, parseEnvRecords } from "../../src/env/parse";
+import { argvToString } from "../../src/log/argv";
 import { Exit, isFailure } from "../../src/log/fail";
 import * as path from "../../src/path/path";
 import { strtol10 } from "../../src/sys/strtol";
 import { unit } from "../../src/unit/unit";
+
+// Command lines as the syslog line quotes them (log/argv.ts, which leans
+// on Duktape's escape()): each character 0-255 alone and inside a word,
+// and raw bytes, non-ASCII and empty words.
+var QUOTED: string[][] = [["/usr/bin/skiff", "run", "-s", "/var/tmp/x,y:z", "img@sha", "--", "a_b+c.d"],
+  ["", "a b", "caf\u00e9", "raw\udc80", "\ud800", "x*y", "x,*:y"]];
+for (var q = 0; q < 256; q++)
+  QUOTED.push([String.fromCharCode(q), "a" + String.fromCharCode(q) + "b"]);
 
 /** f's result, or what it threw: a Failure's words, an Exit's code. */
 function outcome(f: () => unknown): unknown {
@@ -129,6 +138,7 @@ export function runCases(): string {
       return [strtol10(s), outcome(function () { return parseInt10(s, false, "--n"); })];
     }),
     binds: BINDS.map(function (b) { return outcome(function () { return parseBind(b); }); }),
+    quoted: QUOTED.map(function (a) { return argvToString(a); }),
   };
   return JSON.stringify(results, null, 1).replace(/[\u007f-\uffff]/g, function (c) {
     return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);

@@ -175,6 +175,14 @@ describe("argv_to_string", () => {
       assert.equal(argvToString([`a${c}b`]), `a${c}b`, c);
   });
 
+  test("every UTF-16 code unit but +,-./0-9:@A-Z_a-z quotes its word, raw bytes (U+DC80..) included", () => {
+    for (let u = 0; u < 0x10000; u++) {
+      const c = String.fromCharCode(u);
+      const safe = "+,-./:@_".includes(c) || /^[0-9A-Za-z]$/.test(c);
+      assert.equal(argvToString([`a${c}b`]).startsWith('"'), !safe, `U+${u.toString(16)}`);
+    }
+  });
+
   test("an empty argument stays empty (ch-run 0.31: two spaces)", () => {
     assert.equal(argvToString(["echo", "", "x"]), "echo  x");
   });
