@@ -93,7 +93,9 @@ function instrument(build, out) {
         // Arguments passed on as they are, not in an `arguments` object
         // (whose making would weigh on the caller), unless the function reads it.
         const passed = /\barguments\b/.test(node.body.getText(sf)) ? "arguments" : params;
-        const call = (impl) => `__t(${id},${impl},this${passed ? "," + passed : ""})`;
+        const call = (impl) => passed === "arguments"
+          ? `__t.apply(null,[${id},${impl},this].concat(Array.prototype.slice.call(arguments)))`
+          : `__t(${id},${impl},this${passed ? "," + passed : ""})`;
         const open = node.body.getStart(sf) + 1 - shift;
         const close = node.body.end - 1 - shift;
         if (ts.isFunctionDeclaration(node)) {
