@@ -556,41 +556,21 @@ static duk_ret_t b_lstat(duk_context *ctx)
    return push_stat(ctx, &st);
 }
 
-/* The same for a probe: null where the path does not exist (ENOENT),
-   which a launch meets for most of ch-run's optional binds; an error
-   object built to be caught cost ten times the call. */
-static duk_ret_t b_stat_if_exists(duk_context *ctx)
-{
-   const char *path = arg_bytes(ctx, 0);
-   struct stat st;
-   if (stat(path, &st) == 0)
-      return push_stat(ctx, &st);
-   if (errno != ENOENT)
-      FAIL("stat", path, NULL);
-   duk_push_null(ctx);
-   return 1;
-}
-
-static duk_ret_t b_lstat_if_exists(duk_context *ctx)
-{
-   const char *path = arg_bytes(ctx, 0);
-   struct stat st;
-   if (lstat(path, &st) == 0)
-      return push_stat(ctx, &st);
-   if (errno != ENOENT)
-      FAIL("lstat", path, NULL);
-   duk_push_null(ctx);
-   return 1;
-}
-
-/* The same probes for st_mode alone, a number: all a launch needs of most
-   paths it checks (the file type), without an object of ten properties to
-   build (push_stat costs ~4K instructions; a launch makes ~25 probes). */
-static duk_ret_t mode_if_exists(duk_context *ctx, int (*probe)(const char *, struct stat *), const char *call)
+/* A probe of path with stat or lstat: null where the path does not exist
+   (ENOENT), which a launch meets for most of ch-run's optional binds (an
+   error object built to be caught cost ten times the call); else the stat
+   object, or st_mode alone where that is all the program asks for (the
+   file type of most paths a launch checks, without an object of ten
+   properties: push_stat costs ~4K instructions, a launch makes ~25
+   probes). */
+static duk_ret_t probe_if_exists(duk_context *ctx, int (*probe)(const char *, struct stat *), const char *call,
+                                 int mode_only)
 {
    const char *path = arg_bytes(ctx, 0);
    struct stat st;
    if (probe(path, &st) == 0) {
+      if (!mode_only)
+         return push_stat(ctx, &st);
       duk_push_uint(ctx, st.st_mode);
       return 1;
    }
@@ -600,14 +580,24 @@ static duk_ret_t mode_if_exists(duk_context *ctx, int (*probe)(const char *, str
    return 1;
 }
 
+static duk_ret_t b_stat_if_exists(duk_context *ctx)
+{
+   return probe_if_exists(ctx, stat, "stat", 0);
+}
+
+static duk_ret_t b_lstat_if_exists(duk_context *ctx)
+{
+   return probe_if_exists(ctx, lstat, "lstat", 0);
+}
+
 static duk_ret_t b_stat_mode_if_exists(duk_context *ctx)
 {
-   return mode_if_exists(ctx, stat, "stat");
+   return probe_if_exists(ctx, stat, "stat", 1);
 }
 
 static duk_ret_t b_lstat_mode_if_exists(duk_context *ctx)
 {
-   return mode_if_exists(ctx, lstat, "lstat");
+   return probe_if_exists(ctx, lstat, "lstat", 1);
 }
 
 static duk_ret_t b_fstat(duk_context *ctx)
