@@ -4,12 +4,11 @@
 
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 
 import {
-  AS_BOTH, As, cleanupScratch, defaultEnv, describeResult, ok, run, RunOpts, scratchDir, skiff, SKIFF, status,
-  TEST_ROOT, TEST_USER, testUser, waitFor,
+  AS_BOTH, As, cleanupScratch, describeResult, ok, run, RunOpts, scratchDir, skiff, startJob, status, testUser,
+  waitFor,
 } from "../lib/harness.js";
 import {
   CA_FILE, ensureImages, MULTI_CONFIG, Server, startFakeRegistry, startRegistry, TOKEN_PASSWORD, TOKEN_USER,
@@ -209,21 +208,13 @@ describe("skiff pull", () => {
   for (const as of AS_BOTH) {
     test(`Ctrl-C mid-download: exit 130, no partial download, no image directory, no process left (${as})`, async () => {
       const storage = scratchDir(as, "storage");
-      const argv = [SKIFF, "pull", "-s", storage, "--tls-verify=false", `${fake.host}/stall/small:1`, "x"];
-      const full = as === "user"
-        ? ["/usr/bin/setpriv", `--reuid=${TEST_USER}`, `--regid=${TEST_USER}`, "--init-groups", "--", ...argv] : argv;
-      // Its own process group, which the terminal's Ctrl-C signals whole.
-      const child = spawn(full[0], full.slice(1), { cwd: TEST_ROOT, env: defaultEnv(as), detached: true,
-                                                    stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (d) => { stderr += d; });
-      // "close": its standard error read to the end, which the child held too.
-      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      const job = startJob(as, ["pull", "-s", storage, "--tls-verify=false", `${fake.host}/stall/small:1`, "x"]);
+      const child = job.child;
       const partial = () => cacheEntries(storage).some((n) => n.startsWith(".partial."));
-      assert.ok(waitFor(partial, 20_000), "the layer's download began: " + stderr);
+      assert.ok(waitFor(partial, 20_000), "the layer's download began: " + job.stderr());
       process.kill(-(child.pid as number), "SIGINT");
-      assert.equal(await exited, 130, stderr);
-      assert.match(stderr, /error: pull stopped: skiff was interrupted \(signal 2\)\n$/);
+      assert.equal(await job.exited, 130, job.stderr());
+      assert.match(job.stderr(), /error: pull stopped: skiff was interrupted \(signal 2\)\n$/);
       assert.ok(!partial(), "no partial download");
       assert.ok(!fs.existsSync(`${storage}/imgtmp`) || fs.readdirSync(`${storage}/imgtmp`).length === 0);
       assert.deepEqual(fs.readdirSync(`${storage}/img`), []);

@@ -4,7 +4,7 @@
 // Paths mirror test/setup/env.sh; keep the two in step.
 
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -119,6 +119,14 @@ export function defaultEnv(as: As = "root"): Record<string, string> {
            XDG_CACHE_HOME: cacheHome(as) };
 }
 
+/** ARGV run as AS: through setpriv for TEST_USER, by absolute path since a
+    test's environment may set a PATH that lacks it. */
+function asArgv(as: As, argv: string[]): string[] {
+  return as === "user"
+    ? ["/usr/bin/setpriv", `--reuid=${TEST_USER}`, `--regid=${TEST_USER}`, "--init-groups", "--", ...argv]
+    : argv;
+}
+
 /** Run ARGV synchronously as root or TEST_USER with a clean environment. */
 export function run(argv: string[], opts: RunOpts = {}): RunResult {
   const as = opts.as ?? "root";
@@ -127,11 +135,7 @@ export function run(argv: string[], opts: RunOpts = {}): RunResult {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  // setpriv by absolute path: opts.env may set a PATH that lacks it.
-  const full =
-    as === "user"
-      ? ["/usr/bin/setpriv", `--reuid=${TEST_USER}`, `--regid=${TEST_USER}`, "--init-groups", "--", ...argv]
-      : argv;
+  const full = asArgv(as, argv);
   const r = spawnSync(full[0], full.slice(1), {
     cwd: opts.cwd ?? TEST_ROOT,
     env,
@@ -150,6 +154,27 @@ export function run(argv: string[], opts: RunOpts = {}): RunResult {
     stdout: r.stdout ?? "",
     stderr: r.stderr ?? "",
   };
+}
+
+export interface Job {
+  child: ChildProcess;
+  /** Its standard error so far. */
+  stderr: () => string;
+  /** Its exit status once its standard error is read to the end. */
+  exited: Promise<number | null>;
+}
+
+/** Start skiff ARGS as AS, not waiting, in a process group of its own as a
+    shell starts a job: a terminal's Ctrl-C signals the group whole. */
+export function startJob(as: As, args: string[]): Job {
+  const full = asArgv(as, [SKIFF, ...args]);
+  const child = spawn(full[0], full.slice(1), { cwd: TEST_ROOT, env: defaultEnv(as), detached: true,
+                                                stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+  // "close", not "exit": the group's other processes may hold standard error too.
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
 }
 
 /** Run skiff (the test copy of build/skiff). */
