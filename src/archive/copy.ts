@@ -16,8 +16,9 @@ function copyData(sys: Sys, from: number, to: number): void {
     writeAll(sys, to, s);
 }
 
-/** Copy the tree at src onto the image at rootDir. */
-export function copyDirectory(sys: Sys, src: string, rootDir: string, report: Report): void {
+/** Copy the tree at src onto the image at rootDir; check, if given,
+    before each entry (what it throws stops the work). */
+export function copyDirectory(sys: Sys, src: string, rootDir: string, report: Report, check?: () => void): void {
   var c = sys.constants;
   var srcFd = attempt("can't open directory: " + src, function () {
     return sys.open(src, c.O_RDONLY | c.O_DIRECTORY);
@@ -38,6 +39,8 @@ export function copyDirectory(sys: Sys, src: string, rootDir: string, report: Re
       var names = attempt("can't read directory: " + src + "/" + prefix, function () { return sys.listdir(here); });
       names.sort();
       for (var i = 0; i < names.length; i++) {
+        if (check)
+          check();
         var name = names[i];
         var p = prefix + name;
         var st = sys.fstatat(dirFd, name, c.AT_SYMLINK_NOFOLLOW);

@@ -2,7 +2,8 @@
 // archive, an OCI image layout (directory or tar), a root file system
 // (tar, compressed or not, or a directory) into the storage directory, or
 // with --squash into a SquashFS file. The image is made in a temporary
-// directory in storage and renamed into place only when complete.
+// directory in storage and renamed into place only when complete; a
+// Ctrl-C, SIGTERM or SIGHUP stops the work and removes it (as pull's do).
 
 import { applyLayer, applyLayerFd } from "../archive/layer";
 import { copyDirectory } from "../archive/copy";
@@ -12,6 +13,7 @@ import { logReport, newReport, Report } from "../archive/report";
 import { CommandIO } from "../cli/commands";
 import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
+import { blockStops, checkStops, unblockStops } from "../storage/interrupt";
 import { DEFAULT_COMPRESSION, toSquash } from "../storage/squash";
 import { discard, installImage, newImageDir } from "../storage/storage";
 import { isDir, Sys } from "../sys/sys";
@@ -37,13 +39,14 @@ function openLayer(sys: Sys, dirFd: number, l: LayerFile, what: string): number 
 
 /** Apply layout's layers (in the directory open as dirFd) onto image. */
 function applyLayout(sys: Sys, layout: Layout, src: string, dirFd: number, image: string, report: Report,
-                     progress: Progress): void {
+                     progress: Progress, check: () => void): void {
   log.verbose(src + ": " + layout.kind + ", " + layout.layers.length + " layers");
   for (var i = 0; i < layout.layers.length; i++) {
     var what = src + ": " + layout.layers[i].path;
     var fd = openLayer(sys, dirFd, layout.layers[i], what);
     try {
-      applyLayerFd(sys, fd, what, image, report, progress.start("layer " + (i + 1) + "/" + layout.layers.length));
+      applyLayerFd(sys, fd, what, image, report, progress.start("layer " + (i + 1) + "/" + layout.layers.length),
+                   check);
     } finally {
       sys.close(fd);
     }
@@ -60,16 +63,16 @@ interface Unpacked {
 }
 
 /** Fill image (or, for an image archive, a directory of its own, added to
-    temps) from src. */
+    temps) from src, calling check before each entry. */
 function unpack(sys: Sys, src: string, image: string, storage: string, name: string, temps: string[],
-                progress: Progress): Unpacked {
+                progress: Progress, check: () => void): Unpacked {
   var c = sys.constants;
   var report = newReport();
   var st = attempt("can't import: " + src, function () { return sys.stat(src); });
   var layoutDir = src;
   if (!isDir(sys, st.mode)) {
     // A tar: a root file system, or an image archive to look into.
-    applyLayer(sys, src, image, report, progress.start(src));
+    applyLayer(sys, src, image, report, progress.start(src), check);
     progress.done();
     layoutDir = image;
   }
@@ -78,7 +81,7 @@ function unpack(sys: Sys, src: string, image: string, storage: string, name: str
     var layout = readLayout(sys, dirFd, src);
     if (layout === null) {
       if (layoutDir === src)
-        copyDirectory(sys, src, image, report);
+        copyDirectory(sys, src, image, report, check);
       return { image: image, config: null, report: report };
     }
     var into = image;
@@ -87,7 +90,7 @@ function unpack(sys: Sys, src: string, image: string, storage: string, name: str
       temps.push(into);
       report = newReport();
     }
-    applyLayout(sys, layout, src, dirFd, into, report, progress);
+    applyLayout(sys, layout, src, dirFd, into, report, progress, check);
     return { image: into, config: layout.config, report: report };
   } finally {
     sys.close(dirFd);
@@ -107,10 +110,12 @@ export function importImage(sys: Sys, args: string[], io: CommandIO): number {
   var progress = new Progress(sys, io);
   var temps: string[] = [];
   var got: Unpacked;
+  var check = function () { checkStops(sys, "import"); };
+  blockStops(sys);
   try {
     var image = newImageDir(sys, a.storage, name);
     temps.push(image);
-    got = unpack(sys, src, image, a.storage, name, temps, progress);
+    got = unpack(sys, src, image, a.storage, name, temps, progress, check);
     writeChFiles(sys, got.image, got.config);
     if (squash) {
       toSquash(sys, got.image, squashFile(name), DEFAULT_COMPRESSION, [], io.env);
@@ -118,10 +123,16 @@ export function importImage(sys: Sys, args: string[], io: CommandIO): number {
       installImage(sys, got.image, a.storage, name);
       temps.splice(temps.indexOf(got.image), 1);
     }
+  } catch (e) {
+    // A stop that came meanwhile is the cause: a Ctrl-C also ends the
+    // program writing into a pipe we read, cutting its archive short.
+    check();
+    throw e;
   } finally {
     progress.done();
     for (var i = 0; i < temps.length; i++)
       discard(sys, temps[i]);
+    unblockStops(sys);
   }
   logReport(got.report);
   return 0;
