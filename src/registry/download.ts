@@ -39,28 +39,35 @@ export class Downloads {
   constructor(private sys: Sys, client: Client, private storage: string, layers: Descriptor[], labels: string[]) {
     var wanted: { [digest: string]: true } = {};
     var writeEnds: number[] = [];
-    for (var i = 0; i < layers.length; i++) {
-      var get = !isCached(sys, storage, layers[i]) && !wanted.hasOwnProperty(layers[i].digest);
-      var p = get ? sys.pipe() : [-1, -1];
-      if (get) {
-        wanted[layers[i].digest] = true;
-        try {
-          sys.fcntl(p[0], sys.constants.F_SETPIPE_SZ, PIPE_SIZE);
-        } catch (e) {
-          if (!isSysError(e)) // EPERM: a lower pipe-max-size; the default does
-            throw e;
+    var report = [-1, -1];
+    try {
+      for (var i = 0; i < layers.length; i++) {
+        var get = !isCached(sys, storage, layers[i]) && !wanted.hasOwnProperty(layers[i].digest);
+        var p = get ? sys.pipe() : [-1, -1];
+        this.pipes.push(p[0]);
+        writeEnds.push(p[1]);
+        if (get) {
+          wanted[layers[i].digest] = true;
+          try {
+            sys.fcntl(p[0], sys.constants.F_SETPIPE_SZ, PIPE_SIZE);
+          } catch (e) {
+            if (!isSysError(e)) // EPERM: a lower pipe-max-size; the default does
+              throw e;
+          }
         }
+        else
+          log.verbose(labels[i] + ": in the download cache");
       }
-      else
-        log.verbose(labels[i] + ": in the download cache");
-      this.pipes.push(p[0]);
-      writeEnds.push(p[1]);
+      if (!Object.keys(wanted).length)
+        return;
+      report = sys.pipe();
+      var parent = sys.getpid();
+      this.pid = attempt("can't start downloading", function () { return sys.fork(); });
+    } catch (e) {
+      // No caller will stop() what failed to start: its pipes go now.
+      this.closeAll(this.pipes.concat(writeEnds, report));
+      throw e;
     }
-    if (!Object.keys(wanted).length)
-      return;
-    var report = sys.pipe();
-    var parent = sys.getpid();
-    this.pid = attempt("can't start downloading", function () { return sys.fork(); });
     if (this.pid === 0) {
       this.closeAll(this.pipes.concat([report[0]]));
       download(sys, parent, client, storage, layers, labels, writeEnds, report[1]);

@@ -739,6 +739,11 @@ export class FakeSys implements Sys {
     this.calls = [];
   }
 
+  /** The descriptors open now, lowest first. */
+  openFds(): number[] {
+    return Array.from(this.fds.keys()).sort((a, b) => a - b);
+  }
+
   //// Identity ///////////////////////////////////////////////////////////
 
   getpid(): number {

@@ -11,6 +11,7 @@ import { credentialFiles, findCredentials, parseChallenge } from "../../src/regi
 import { decodeBase64, encodeBase64 } from "../../src/registry/base64.ts";
 import { blobFile, fetchBlob, openCache } from "../../src/registry/cache.ts";
 import { Client } from "../../src/registry/client.ts";
+import { Downloads } from "../../src/registry/download.ts";
 import { fetchImage } from "../../src/registry/fetch.ts";
 import { parseManifest, parsePlatform, selectPlatform } from "../../src/registry/manifest.ts";
 
@@ -179,6 +180,23 @@ test("cache: a blob whose digest does not match is an error naming it, and nothi
   const f = failureOf(() => fetchBlob(sys, client, "/s", { mediaType: "l", digest: d, size: 17 }));
   assert.equal(f.message, "blob " + d + " failed verification: its content has digest " + sha("what came instead"));
   assert.deepEqual(sys.listdir("/s/dlcache"), []);
+});
+
+test("downloads: a pipe or the fork failing closes every pipe made so far", () => {
+  const layers = ["a", "b"].map((s) => ({ mediaType: "l", digest: sha(s), size: 1 }));
+  // Each layer's pipe, the report's pipe, the fork.
+  for (const [call, nth] of [["pipe", 1], ["pipe", 2], ["pipe", 3], ["fork", 1]] as const) {
+    const sys = new FakeSys();
+    sys.addDir("/s");
+    const client = new Client(sys, parseReference("reg.example/team/app:1"), OPTS);
+    const before = sys.openFds();
+    let n = 0;
+    sys.inject({ call, code: "EAGAIN", match: () => ++n === nth });
+    assert.throws(() => new Downloads(sys, client, "/s", layers, ["a", "b"]),
+                  (e: { strerror?: string }) => e.strerror === "Resource temporarily unavailable");
+    assert.equal(sys.callsOf("pipe").length, call === "pipe" ? nth : 3, "the failure came where meant");
+    assert.deepEqual(sys.openFds(), before, `${call} ${nth} failing`);
+  }
 });
 
 test("cache: partial downloads of processes that are gone are removed, live ones kept", () => {
