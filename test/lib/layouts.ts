@@ -1,7 +1,9 @@
-// Image archives for the import tests, made by the test: layer tars (any
-// entry, hostile ones too, through test/lib/tar.py), compressed with gzip
-// or zstd, put together as `docker save` writes them or as an OCI image
-// layout (directory or tar) with a multi-platform index.
+// Image archives the tests make: tars of any entry, hostile ones too,
+// and of host directories, all written by test/lib/tar.py (Python's
+// tarfile: the one tar writer of the tests, also for the pull tests' layers
+// in registry.ts), compressed with gzip or zstd, put together as `docker
+// save` writes them or as an OCI image layout (directory or tar) with a
+// multi-platform index.
 
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -25,7 +27,7 @@ export interface Entry {
   uid?: number;
   gid?: number;
   mtime?: number;
-  /** tree: the host directory added whole. */
+  /** tree: the host file or directory added whole (owned by root). */
   src?: string;
 }
 
@@ -51,10 +53,9 @@ export function layerTar(out: string, entries: Entry[], compression: Compression
   return out;
 }
 
-/** A tar of the directory dir's content, at out. */
+/** A tar of the directory dir's content (entries ./...), at out. */
 export function tarOf(dir: string, out: string): string {
-  must(["tar", "-C", dir, "-cf", out, "."]);
-  return out;
+  return layerTar(out, [{ name: ".", type: "tree", src: dir }]);
 }
 
 function sha256(p: string): string {

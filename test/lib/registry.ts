@@ -1,5 +1,5 @@
 // The registry fixture of the pull tests: OCI layouts built here (layers
-// made with GNU tar, gzip and zstd), pushed with Debian's skopeo into
+// made by layouts.ts's writer, gzip and zstd), pushed with Debian's skopeo into
 // Debian's docker-registry, which the tests then run on 127.0.0.1 over plain
 // HTTP, over HTTPS with a certificate made here (openssl), and behind bearer
 // tokens from test/setup/token-server.mjs; test/setup/fake-registry.mjs serves
@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TEST_ROOT, waitFor } from "./harness.js";
+import { Entry, layerTar } from "./layouts.js";
 
 export const REGISTRY_ROOT = `${TEST_ROOT}/registry`;
 const LAYOUTS = `${REGISTRY_ROOT}/layouts`;
@@ -25,7 +26,7 @@ const TLS = `${REGISTRY_ROOT}/tls`;
 export const CA_FILE = `${TLS}/cert.pem`;
 const KEY_FILE = `${TLS}/key.pem`;
 const STAMP = `${REGISTRY_ROOT}/.stamp`;
-const RECIPE_VERSION = "6";
+const RECIPE_VERSION = "7";
 /** The checkout: scripts/test.sh runs the tests from there. */
 const REPO = process.cwd();
 
@@ -34,12 +35,6 @@ export const TOKEN_USER = "skiff";
 export const TOKEN_PASSWORD = "s3cret:with colon";
 
 //// Layers and layouts ///////////////////////////////////////////////////
-
-export type Entry =
-  | { path: string; type: "file"; content: string | Bytes; mode?: number }
-  | { path: string; type: "dir"; mode?: number }
-  | { path: string; type: "symlink"; target: string }
-  | { path: string; type: "hardlink"; target: string };
 
 type Compression = "gzip" | "zstd" | "none";
 /** Bytes as node:fs and node:crypto take them (this @types/node's Buffer
@@ -54,32 +49,6 @@ function sh(argv: string[], opts: { cwd?: string; input?: Bytes } = {}): Bytes {
   const r = spawnSync(argv[0], argv.slice(1), { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30 });
   assert.equal(r.status, 0, `${argv.join(" ")}: ${r.stderr}`);
   return new Uint8Array(r.stdout) as Bytes;
-}
-
-/** A layer's tar (and diff ID), made by GNU tar from a staging directory. */
-export function layerTar(entries: Entry[], scratch: string): Bytes {
-  fs.rmSync(scratch, { recursive: true, force: true });
-  fs.mkdirSync(scratch, { recursive: true });
-  for (const e of entries) {
-    const p = path.join(scratch, e.path);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    if (e.type === "file") {
-      fs.writeFileSync(p, e.content);
-      fs.chmodSync(p, e.mode ?? 0o644);
-    } else if (e.type === "dir") {
-      fs.mkdirSync(p, { recursive: true });
-      fs.chmodSync(p, e.mode ?? 0o755);
-    } else if (e.type === "symlink") {
-      fs.symlinkSync(e.target, p);
-    } else {
-      fs.linkSync(path.join(scratch, e.target), p);
-    }
-  }
-  const tar = sh(["tar", "-C", scratch, "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
-                  "--mtime=@1700000000", "--format=pax", "--pax-option=delete=atime,delete=ctime", "-cf", "-",
-                  ...fs.readdirSync(scratch).sort()]);
-  fs.rmSync(scratch, { recursive: true, force: true });
-  return tar;
 }
 
 function compress(tar: Bytes, c: Compression): Bytes {
@@ -138,19 +107,36 @@ class Layout {
 
 /** The busybox the test images run (busybox-static), with a few applets. */
 function busyboxEntries(): Entry[] {
-  const bb = new Uint8Array(fs.readFileSync("/bin/busybox")) as Bytes;
-  const out: Entry[] = [{ path: "bin/busybox", type: "file", content: bb, mode: 0o755 }];
+  const out: Entry[] = [{ name: "bin/busybox", type: "tree", src: "/bin/busybox" }];
   for (const a of ["sh", "cat", "ls", "echo", "true"])
-    out.push({ path: `bin/${a}`, type: "symlink", target: "busybox" });
+    out.push({ name: `bin/${a}`, type: "symlink", link: "busybox" });
   for (const d of ["dev", "proc", "sys", "tmp", "etc", "home", "mnt"])
-    out.push({ path: d, type: "dir" });
-  out.push({ path: "etc/passwd", type: "file", content: "root:x:0:0:root:/root:/bin/sh\n" });
-  out.push({ path: "etc/group", type: "file", content: "root:x:0:\n" });
+    out.push({ name: d, type: "dir" });
+  out.push({ name: "etc/passwd", type: "file", data: "root:x:0:0:root:/root:/bin/sh\n" });
+  out.push({ name: "etc/group", type: "file", data: "root:x:0:\n" });
   return out;
 }
 
+/** A layer's tar of entries, each one's parent directories entries of
+    their own before it, as a tar of a directory has them. */
 function readTar(entries: Entry[]): Bytes {
-  return layerTar(entries, `${REGISTRY_ROOT}/stage`);
+  const seen = new Set<string>();
+  const all: Entry[] = [];
+  for (const e of entries) {
+    const parts = e.name.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      if (!seen.has(dir))
+        all.push({ name: dir, type: "dir" });
+      seen.add(dir);
+    }
+    seen.add(e.name);
+    all.push(e);
+  }
+  const file = layerTar(`${REGISTRY_ROOT}/layer.tar`, all);
+  const tar = new Uint8Array(fs.readFileSync(file)) as Bytes;
+  fs.rmSync(file);
+  return tar;
 }
 
 /** Layers exercising the image spec: whiteouts, an opaque directory, hard
@@ -158,27 +144,27 @@ function readTar(entries: Entry[]): Bytes {
 function multiLayers(): { tar: Bytes; compression: Compression }[] {
   const base = readTar([
     ...busyboxEntries(),
-    { path: "a/keep", type: "file", content: "keep\n" },
-    { path: "a/gone", type: "file", content: "gone\n" },
-    { path: "a/gonedir/x", type: "file", content: "x\n" },
-    { path: "d/old1", type: "file", content: "old1\n" },
-    { path: "d/sub/old2", type: "file", content: "old2\n" },
-    { path: "h/file", type: "file", content: "linked\n" },
-    { path: "h/link", type: "hardlink", target: "h/file" },
+    { name: "a/keep", type: "file", data: "keep\n" },
+    { name: "a/gone", type: "file", data: "gone\n" },
+    { name: "a/gonedir/x", type: "file", data: "x\n" },
+    { name: "d/old1", type: "file", data: "old1\n" },
+    { name: "d/sub/old2", type: "file", data: "old2\n" },
+    { name: "h/file", type: "file", data: "linked\n" },
+    { name: "h/link", type: "hardlink", link: "h/file" },
   ]);
   const second = readTar([
-    { path: "a/.wh.gone", type: "file", content: "" },
-    { path: "a/.wh.gonedir", type: "file", content: "" },
-    { path: "d/.wh..wh..opq", type: "file", content: "" },
-    { path: "d/new", type: "file", content: "new\n" },
-    { path: "x/script", type: "file", content: "#!/bin/sh\necho hi\n", mode: 0o750 },
-    { path: "x/ro", type: "file", content: "read only\n", mode: 0o444 },
-    { path: "x/to-keep", type: "symlink", target: "../a/keep" },
-    { path: "x/hl1", type: "file", content: "two names\n" },
-    { path: "x/hl2", type: "hardlink", target: "x/hl1" },
+    { name: "a/.wh.gone", type: "file", data: "" },
+    { name: "a/.wh.gonedir", type: "file", data: "" },
+    { name: "d/.wh..wh..opq", type: "file", data: "" },
+    { name: "d/new", type: "file", data: "new\n" },
+    { name: "x/script", type: "file", data: "#!/bin/sh\necho hi\n", mode: 0o750 },
+    { name: "x/ro", type: "file", data: "read only\n", mode: 0o444 },
+    { name: "x/to-keep", type: "symlink", link: "../a/keep" },
+    { name: "x/hl1", type: "file", data: "two names\n" },
+    { name: "x/hl2", type: "hardlink", link: "x/hl1" },
   ]);
-  const zstd = readTar([{ path: "z/zfile", type: "file", content: "from a zstd layer\n" }]);
-  const plain = readTar([{ path: "u/plain", type: "file", content: "from an uncompressed layer\n" }]);
+  const zstd = readTar([{ name: "z/zfile", type: "file", data: "from a zstd layer\n" }]);
+  const plain = readTar([{ name: "u/plain", type: "file", data: "from an uncompressed layer\n" }]);
   return [{ tar: base, compression: "gzip" }, { tar: second, compression: "gzip" },
           { tar: zstd, compression: "zstd" }, { tar: plain, compression: "none" }];
 }
@@ -210,13 +196,13 @@ function buildLayouts(): Map<string, Pushed> {
 
   // Shares its lower layers with multi: a second pull downloads one layer.
   l = new Layout(`${LAYOUTS}/sibling`);
-  l.tag(l.image(multi.slice(0, 2).concat([{ tar: readTar([{ path: "s/only", type: "file", content: "sib\n" }]),
+  l.tag(l.image(multi.slice(0, 2).concat([{ tar: readTar([{ name: "s/only", type: "file", data: "sib\n" }]),
                                             compression: "gzip" }]), { Env: ["PATH=/bin"] }), "1");
   out.set("skiff/sibling:1", { layout: l.dir, all: false });
 
   l = new Layout(`${LAYOUTS}/platforms`);
   const per = (arch: string) => l.image([multi[0],
-                                         { tar: readTar([{ path: "arch", type: "file", content: arch + "\n" }]),
+                                         { tar: readTar([{ name: "arch", type: "file", data: arch + "\n" }]),
                                            compression: "gzip" }], { Env: ["PATH=/bin"] }, arch);
   const amd = { ...per("amd64"), platform: { os: "linux", architecture: "amd64" } };
   const arm = { ...per("arm64"), platform: { os: "linux", architecture: "arm64", variant: "v8" } };
@@ -234,10 +220,10 @@ function buildLayouts(): Map<string, Pushed> {
   // For the fake registry: one small layer; and one whose gzip stream is
   // cut short (its digest is that of the cut bytes: only unpacking finds out).
   l = new Layout(`${LAYOUTS}/small`);
-  l.tag(l.image([{ tar: readTar([{ path: "s/file", type: "file", content: "x".repeat(300000) }]),
+  l.tag(l.image([{ tar: readTar([{ name: "s/file", type: "file", data: "x".repeat(300000) }]),
                    compression: "none" }], { Env: ["PATH=/bin"] }), "1");
   l = new Layout(`${LAYOUTS}/truncated`);
-  const whole = compress(readTar([{ path: "t/file", type: "file", content: "y".repeat(200000) + "z" }]), "gzip");
+  const whole = compress(readTar([{ name: "t/file", type: "file", data: "y".repeat(200000) + "z" }]), "gzip");
   const cut = whole.slice(0, Math.floor(whole.length / 2));
   const layer = l.blob(cut, LAYER_TYPE.gzip);
   const cfg = l.blob(JSON.stringify({ architecture: "amd64", os: "linux", config: {},

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Write a tar archive from a JSON list of entries on stdin, for the
-import tests (test/lib/layouts.ts): any entry a hostile archive may hold.
+tests (test/lib/layouts.ts): any entry a hostile archive may hold.
 
 Usage: tar.py OUT [pax|gnu|ustar]
 
 An entry: {"name", "type": file|dir|symlink|hardlink|chr|blk|fifo|tree,
 "data" (text), "mode", "link", "uid", "gid", "mtime", "src" (tree: a
-host directory added whole, named "name"/...)}."""
+host file or directory added whole, named "name"/..., owned by root)}."""
 import io
 import json
 import sys
