@@ -53,12 +53,12 @@ export interface HelpDoc {
 }
 
 // argp_help() flags.
-export var HELP_USAGE = 1;
-export var HELP_SHORT_USAGE = 2;
-export var HELP_SEE = 4;
-export var HELP_LONG = 8;
-export var HELP_PRE_DOC = 16;
-export var HELP_POST_DOC = 32;
+var HELP_USAGE = 1;
+var HELP_SHORT_USAGE = 2;
+var HELP_SEE = 4;
+var HELP_LONG = 8;
+var HELP_PRE_DOC = 16;
+var HELP_POST_DOC = 32;
 /** --help, and ch-run's help when no IMAGE is given. */
 export var HELP_STD_HELP = HELP_SHORT_USAGE | HELP_PRE_DOC | HELP_LONG | HELP_POST_DOC;
 

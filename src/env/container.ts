@@ -16,7 +16,7 @@ export type EnvDelta =
   | { kind: "unset"; glob: string };
 
 /** The image's environment file, read by a bare --set-env. */
-export var IMAGE_ENV_FILE = "/ch/environment";
+var IMAGE_ENV_FILE = "/ch/environment";
 
 /** ch-run's --set-env[=ARG] / --set-env0[=ARG] parsing (§2.3): no ARG → the
     image's /ch/environment, read later inside the container; ARG with `=` →

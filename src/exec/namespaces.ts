@@ -20,7 +20,7 @@ function writeProcFile(sys: Sys, file: string, content: string): void {
   }
 }
 
-export function logIds(sys: Sys, where: string): void {
+function logIds(sys: Sys, where: string): void {
   if (log.enabled(log.LL_TRACE))
     log.trace(where + ": uids=" + sys.getresuid().join(",") + ", gids=" + sys.getresgid().join(","));
 }

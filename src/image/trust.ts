@@ -12,7 +12,7 @@ import { isDir, isLink, Sys } from "../sys/sys";
 var S_ISVTX = 512; // 01000
 
 /** "mallory (uid 1510)", or "uid 1510" if it has no name. */
-export function ownerName(sys: Sys, uid: number): string {
+function ownerName(sys: Sys, uid: number): string {
   var pw = sys.getpwuid(uid);
   return pw === null ? "uid " + uid : pw.name + " (uid " + uid + ")";
 }
@@ -20,7 +20,7 @@ export function ownerName(sys: Sys, uid: number): string {
 /** Why directory st could be changed by a user but euid and root, or
     null if it can't. own: it must be euid's own, and not even sticky
     helps (we create or mount in it). */
-export function untrustedBecause(sys: Sys, st: NativeStat, euid: number, own: boolean): string | null {
+function untrustedBecause(sys: Sys, st: NativeStat, euid: number, own: boolean): string | null {
   if (isLink(sys, st.mode))
     return "a symbolic link";
   if (!isDir(sys, st.mode))

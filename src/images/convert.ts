@@ -33,7 +33,7 @@ function checkFormat(v: string, option: string): Format {
 
 /** The format a name says, as ch-convert guesses it: by suffix, then a
     path starting with / or . is a directory; else undefined. */
-export function formatByName(desc: string): Format | undefined {
+function formatByName(desc: string): Format | undefined {
   if (/\.(sqfs|squash|squashfs)$/.test(desc))
     return "squash";
   if (/\.(tar|t.z|tar\..|tar\...|tar\.zst|tbz2)$/.test(desc))

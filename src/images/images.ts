@@ -6,7 +6,7 @@ import { Sys } from "../sys/sys";
 import { parseArgs } from "./args";
 
 /** Bytes as du -h prints them: 1024-based, one decimal below 10. */
-export function humanSize(bytes: number): string {
+function humanSize(bytes: number): string {
   var units = ["B", "K", "M", "G", "T", "P"];
   var v = bytes, u = 0;
   while (v >= 1024 && u < units.length - 1) {
@@ -22,7 +22,7 @@ function two(n: number): string {
 }
 
 /** Local time as YYYY-MM-DD HH:MM. */
-export function localTime(seconds: number): string {
+function localTime(seconds: number): string {
   var d = new Date(seconds * 1000);
   return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":"
     + two(d.getMinutes());
@@ -44,7 +44,7 @@ export function columns(rows: string[][]): string {
   return out;
 }
 
-export function formatImages(images: StoredImage[], namesOnly: boolean): string {
+function formatImages(images: StoredImage[], namesOnly: boolean): string {
   if (namesOnly)
     return images.map(function (i) { return i.name + "\n"; }).join("");
   var rows = [["NAME", "SIZE", "FORMAT", "STORED"]];

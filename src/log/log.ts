@@ -69,7 +69,7 @@ function prefix(level: number): string {
 
 /** Format a line as ch-run would, without the newline, readable (see
     readable.ts). */
-export function formatLine(level: number, msg: string): string {
+function formatLine(level: number, msg: string): string {
   return readable(state.sink.prog + "[" + state.sink.pid() + "]: " + prefix(level) + msg);
 }
 

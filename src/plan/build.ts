@@ -31,7 +31,7 @@ export interface HostFacts {
 }
 
 /** ch_core.c's BINDS_DEFAULT: /dev, /proc, /sys required, the rest optional. */
-export var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
+var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
   { path: "/dev", optional: false },
   { path: "/proc", optional: false },
   { path: "/sys", optional: false },

@@ -17,7 +17,7 @@ export type NameLookups = Pick<Sys, "getpwuid" | "getgrgid">;
 
 /** /etc/passwd for the container: root, nobody and the container user,
     copied from the host's NSS entry or the dummy "charlie" (#649). */
-export function passwdContent(uid: number, gid: number, pw: NativePasswd | null): string {
+function passwdContent(uid: number, gid: number, pw: NativePasswd | null): string {
   var s = "";
   if (uid !== 0)
     s += "root:x:0:0:root:/root:/bin/sh\n";
@@ -26,7 +26,7 @@ export function passwdContent(uid: number, gid: number, pw: NativePasswd | null)
   return s + (pw ? pw.name : "charlie") + ":x:" + uid + ":" + gid + ":" + (pw ? pw.gecos : "Charlie") + ":/:/bin/sh\n";
 }
 
-export function groupContent(gid: number, gr: NativeGroup | null): string {
+function groupContent(gid: number, gr: NativeGroup | null): string {
   var s = "";
   if (gid !== 0)
     s += "root:x:0:\n";

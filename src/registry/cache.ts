@@ -12,7 +12,7 @@ import { Descriptor } from "./manifest";
 var DIGEST = /^sha256:([0-9a-f]{64})$/;
 var TEMP = /^\.partial\.([0-9]+)\./;
 
-export function cacheDir(storage: string): string {
+function cacheDir(storage: string): string {
   return storage + "/dlcache";
 }
 

@@ -215,7 +215,7 @@ export class Client {
 }
 
 /** The hint for an error that is not HTTP's: a missing library. */
-export function libraryHint(e: unknown): { hint: string } | undefined {
+function libraryHint(e: unknown): { hint: string } | undefined {
   if (!isSysError(e) || (e.syscall !== "dlopen" && e.syscall !== "dlsym"))
     return undefined;
   return { hint: "pulling needs " + (e.message.indexOf("libcurl") >= 0 ? "libcurl.so.4: install Debian's libcurl4"

@@ -5,10 +5,10 @@
 import { matches, Platform, platformString } from "../archive/platform";
 import { fail } from "../log/fail";
 
-export var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-export var DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
-export var OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-export var DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+var DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+var OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+var DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 /** What we can read, for the Accept header. */
 export var ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
 

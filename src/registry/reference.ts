@@ -17,7 +17,7 @@ export interface Reference {
   digest: string;
 }
 
-export var DEFAULT_REGISTRY = "docker.io";
+var DEFAULT_REGISTRY = "docker.io";
 var DOCKER_HUB_API = "registry-1.docker.io";
 
 // The distribution spec's grammar (reference/regexp.go there).

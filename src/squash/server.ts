@@ -11,9 +11,9 @@ import { Sys } from "../sys/sys";
 
 /** skiff's server: caches sized for a job, worker threads, and the kernel
     told it may cache everything (native/squashd/ops.c). */
-export var SQUASHD = "skiff-squashd";
+var SQUASHD = "skiff-squashd";
 /** The fallback: single-threaded, with libsquashfuse's 2012 caches. */
-export var SQUASHFUSE_LL = "squashfuse_ll";
+var SQUASHFUSE_LL = "squashfuse_ll";
 
 /** A server found: its name (also the mount's type, fuse.NAME) and path. */
 export interface Server {

@@ -22,7 +22,7 @@ import { awaitImage, supervise } from "./supervisor";
 
 type SquashStep = Extract<Step, { op: "squash-mount" }>;
 
-export function openFuseDevice(sys: Sys): number {
+function openFuseDevice(sys: Sys): number {
   try {
     return sys.open("/dev/fuse", sys.constants.O_RDWR);
   } catch (e) {
@@ -43,7 +43,7 @@ export function openFuseDevice(sys: Sys): number {
 /** Mount the FUSE connection on fd on the directory open as dir (mount
     point p), read-only, for our own (outer namespace) IDs, as libfuse
     would mount it for the server. */
-export function mountFuse(sys: Sys, fd: number, dir: number, p: string, server: Server): void {
+function mountFuse(sys: Sys, fd: number, dir: number, p: string, server: Server): void {
   var data = "fd=" + fd + ",rootmode=40000,user_id=" + sys.getresuid()[1] + ",group_id=" + sys.getresgid()[1];
   attempt("can't mount SquashFS at " + p, function () {
     mount(sys, server.name, fdPath(dir), "fuse." + server.name, ["MS_RDONLY", "MS_NOSUID", "MS_NODEV"], data);

@@ -21,7 +21,7 @@ import { ServerOutput } from "./server";
 import { describeStatus, exitCodeOf, parseChildren, signalOf } from "./status";
 
 /** How long squashfuse_ll may take to open the image and answer. */
-export var READY_TIMEOUT_MS = 30000;
+var READY_TIMEOUT_MS = 30000;
 /** How long the server may take to exit once the container is gone, and
     the container's last process to be reaped once the server saw it go. */
 var EXIT_TIMEOUT_MS = 2000;

@@ -14,7 +14,7 @@ import { Getenv, Sys } from "../sys/sys";
 var FALLBACK = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
 
 /** The program called name on $PATH or in FALLBACK; null if none. */
-export function findProgram(sys: Sys, name: string, env: Getenv): string | null {
+function findProgram(sys: Sys, name: string, env: Getenv): string | null {
   var dirs = (env("PATH") || "").split(":").concat(FALLBACK);
   for (var i = 0; i < dirs.length; i++) {
     if (dirs[i].charAt(0) !== "/")

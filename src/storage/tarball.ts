@@ -5,7 +5,7 @@ import { Getenv, Sys } from "../sys/sys";
 import { runProgram, writeBeside } from "./program";
 
 /** tar's compression option for an archive named file, by its suffix. */
-export function tarCompression(file: string): string[] {
+function tarCompression(file: string): string[] {
   if (/\.(tar\.gz|tgz)$/.test(file))
     return ["--gzip"];
   if (/\.(tar\.zst|tzst)$/.test(file))
