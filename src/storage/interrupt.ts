@@ -14,9 +14,19 @@ function stops(sys: Sys): number[] {
   return [c.SIGINT, c.SIGTERM, c.SIGHUP];
 }
 
+/** Between blockStops() and unblockStops(). */
+var held = false;
+
 /** Block them until unblockStops(); one that comes meanwhile waits. */
 export function blockStops(sys: Sys): void {
   sys.sigprocmask(sys.constants.SIG_BLOCK, stops(sys));
+  held = true;
+}
+
+/** Are they blocked by blockStops() (so a program run meanwhile leaves
+    them blocked: storage/program.ts)? */
+export function stopsHeld(): boolean {
+  return held;
 }
 
 /** Unblock them, dropping those that came since the last check: the work
@@ -27,6 +37,7 @@ export function unblockStops(sys: Sys): void {
   while (sys.sigtimedwait(stops(sys), 0) !== null)
     continue;
   sys.sigprocmask(sys.constants.SIG_UNBLOCK, stops(sys));
+  held = false;
 }
 
 /** Fail if one of them came: exit 128 + its number, as a shell's. */

@@ -9,6 +9,7 @@ import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { Getenv, Sys } from "../sys/sys";
+import { stopsHeld } from "./interrupt";
 
 /** Where Debian installs what we run, should $PATH lack it. */
 var FALLBACK = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
@@ -72,7 +73,9 @@ export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, s
       }
     }
   } finally {
-    sys.sigprocmask(c.SIG_UNBLOCK, waited);
+    // Not the stops of a caller holding them (pull, import): one that came
+    // now would end skiff before it removed what it made.
+    sys.sigprocmask(c.SIG_UNBLOCK, stopsHeld() ? [c.SIGCHLD] : waited);
   }
   if (stoppedBy !== 0)
     fail(argv[0] + " stopped: skiff was interrupted (signal " + stoppedBy + ")", undefined,

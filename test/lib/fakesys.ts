@@ -1424,9 +1424,14 @@ export class FakeSys implements Sys {
     });
   }
 
+  /** The wait status waitpid() reports for child forkResult; null: ECHILD. */
+  childStatus: number | null = null;
+
   waitpid(pid: number, options?: number): [number, number] {
     return this.rec("waitpid", options === undefined ? [pid] : [pid, options], () => {
-      throw sysError("ECHILD", "waitpid");
+      if (this.childStatus === null || (pid !== this.forkResult && pid !== -1))
+        throw sysError("ECHILD", "waitpid");
+      return [this.forkResult, this.childStatus];
     });
   }
 
@@ -1459,8 +1464,16 @@ export class FakeSys implements Sys {
     this.rec("sigprocmask", [how, signals], () => undefined);
   }
 
+  /** Signals that come, taken by sigtimedwait() in order (none: it times out). */
+  signalsToCome: number[] = [];
+
   sigtimedwait(signals: number[], timeoutMs: number): NativeSigInfo | null {
-    return this.rec("sigtimedwait", [signals, timeoutMs], () => null);
+    return this.rec("sigtimedwait", [signals, timeoutMs], () => {
+      const k = this.signalsToCome.findIndex((s) => signals.includes(s));
+      if (k < 0)
+        return null;
+      return { signo: this.signalsToCome.splice(k, 1)[0], pid: 0, code: 0, status: 0 };
+    });
   }
 
   //// Environment ////////////////////////////////////////////////////////
