@@ -3,7 +3,9 @@
 // (ch-image), a directory, a SquashFS file and a tar archive. Every
 // conversion goes through a directory; what an unprivileged user can't have
 // (device nodes, other owners, setuid bits) is dropped on the way, as
-// import drops it; the output appears under its name only once complete.
+// import drops it; the output appears under its name only once complete,
+// and a Ctrl-C, SIGTERM or SIGHUP stops the work and removes it (as pull's
+// and import's do).
 
 import { ensureMountPoints, STANDARD_DIRS, STANDARD_FILES } from "../archive/chfiles";
 import { copyDirectory } from "../archive/copy";
@@ -14,6 +16,7 @@ import { nameToPath } from "../image/image";
 import { fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
+import { blockStops, checkStops, unblockStops } from "../storage/interrupt";
 import { DEFAULT_COMPRESSION, fromSquash, squashListing, toSquash } from "../storage/squash";
 import { discard, installImage, newImageDir } from "../storage/storage";
 import { toTar } from "../storage/tarball";
@@ -94,10 +97,11 @@ function missingMountPoints(sys: Sys, root: string): string[] {
   return out;
 }
 
-/** Copy the tree at src onto the (empty) image directory dir. */
-function copyInto(sys: Sys, src: string, dir: string): void {
+/** Copy the tree at src onto the (empty) image directory dir, calling
+    check before each entry. */
+function copyInto(sys: Sys, src: string, dir: string, check: () => void): void {
   var report = newReport();
-  copyDirectory(sys, src, dir, report);
+  copyDirectory(sys, src, dir, report, check);
   logReport(report);
 }
 
@@ -111,10 +115,11 @@ function ensureMountPointsIn(sys: Sys, dir: string): void {
 }
 
 /** Unpack src (squash or tar) into dir, a new directory in storage. */
-function unpackInto(sys: Sys, from: Format, src: string, dir: string, storage: string, env: Getenv): void {
+function unpackInto(sys: Sys, from: Format, src: string, dir: string, storage: string, env: Getenv,
+                    check: () => void): void {
   if (from === "tar") {
     var report = newReport();
-    applyLayer(sys, src, dir, report);
+    applyLayer(sys, src, dir, report, undefined, check);
     return logReport(report);
   }
   // unsquashfs run by root keeps owners, and by anyone makes the devices
@@ -126,7 +131,7 @@ function unpackInto(sys: Sys, from: Format, src: string, dir: string, storage: s
     var listing = squashListing(sys, src, raw + ".list", env);
     fromSquash(sys, src, raw, listing.specials, env);
     var report = newReport();
-    copyDirectory(sys, raw, dir, report);
+    copyDirectory(sys, raw, dir, report, check);
     report.owners = listing.owned;
     report.devices = report.devices.concat(listing.specials);
     logReport(report);
@@ -137,7 +142,7 @@ function unpackInto(sys: Sys, from: Format, src: string, dir: string, storage: s
 
 /** Make directory image dst from root; staged, if not null, is a
     directory in storage holding it already (renamed if it can be). */
-function toDirectory(sys: Sys, root: string, staged: string | null, dst: string): void {
+function toDirectory(sys: Sys, root: string, staged: string | null, dst: string, check: () => void): void {
   if (staged !== null) {
     try {
       ensureMountPointsIn(sys, staged);
@@ -150,7 +155,7 @@ function toDirectory(sys: Sys, root: string, staged: string | null, dst: string)
   var tmp = dst + "." + sys.getpid() + ".part";
   try {
     sys.mkdir(tmp, 0o755);
-    copyInto(sys, root, tmp);
+    copyInto(sys, root, tmp, check);
     ensureMountPointsIn(sys, tmp);
     sys.rename(tmp, dst);
   } catch (e) {
@@ -174,31 +179,37 @@ export function convert(sys: Sys, args: string[], io: CommandIO): number {
   checkSource(sys, from, src, storage);
   checkDest(sys, to, dst);
   var staged: string | null = null;
+  var check = function () { checkStops(sys, "convert"); };
+  blockStops(sys);
   try {
     var root = from === "ch-image" ? nameToPath(src, storage) : src;
     if (from === "squash" || from === "tar") {
       staged = newImageDir(sys, storage, dst);
-      unpackInto(sys, from, src, staged, storage, io.env);
+      unpackInto(sys, from, src, staged, storage, io.env, check);
       root = staged;
     }
     if (to === "ch-image") {
       if (staged === null) {
         staged = newImageDir(sys, storage, dst);
-        copyInto(sys, root, staged);
+        copyInto(sys, root, staged, check);
       }
       ensureMountPointsIn(sys, staged);
       installImage(sys, staged, storage, dst);
       staged = null;
     } else if (to === "dir") {
-      toDirectory(sys, root, staged, dst);
+      toDirectory(sys, root, staged, dst, check);
     } else if (to === "squash") {
       toSquash(sys, root, dst, compression, missingMountPoints(sys, root), io.env);
     } else {
       toTar(sys, root, dst, io.env);
     }
+  } catch (e) {
+    check(); // a stop that came meanwhile is the cause, as in import.ts
+    throw e;
   } finally {
     if (staged !== null)
       discard(sys, staged);
+    unblockStops(sys);
   }
   return 0;
 }

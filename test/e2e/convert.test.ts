@@ -2,8 +2,9 @@
 // the test user: directory → storage → SquashFS → directory → tar → storage
 // keeps the tree; each output runs; ch-image lists what skiff stores; the
 // compression is chosen; what a user can't have is dropped from a SquashFS
-// file; bad input is refused with nothing made; a Ctrl-C or a failing
-// mksquashfs leaves no half output and nothing in storage.
+// file; bad input is refused with nothing made; a Ctrl-C (while
+// mksquashfs runs, or mid-way through a tar) or a failing mksquashfs leaves
+// no half output and nothing in storage.
 
 import { describe, test, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -11,9 +12,10 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 
 import {
-  AS_BOTH, As, IMG, SKIFF, cleanupScratch, defaultEnv, describeResult, run, scratchDir, skiff, status, testUser,
-  waitFor,
+  AS_BOTH, As, IMG, SKIFF, cleanupScratch, defaultEnv, describeResult, interruptedMidArchive, run, scratchDir, skiff,
+  status, testUser, waitFor,
 } from "../lib/harness.js";
+import { tarOf } from "../lib/layouts.js";
 
 after(cleanupScratch);
 
@@ -148,5 +150,21 @@ describe("skiff convert", () => {
       assert.throws(() => process.kill(fake, 0), /ESRCH/);
       assert.deepEqual(fs.readdirSync(dir).sort(), ["bin", "pid"]);
     });
+
+    for (const rest of [true, false]) {
+      test(`Ctrl-C mid-way through a tar, ${rest ? "the rest of it coming" : "its writer stopped too"}: exit 130, `
+           + `nothing left in storage, as ${as}`, async () => {
+        const { dir, storage } = place(as);
+        const archive = new Uint8Array(fs.readFileSync(tarOf(IMG, `${scratchDir("root", "tar")}/img.tar`)));
+        const r = await interruptedMidArchive(as, (fifo) => ["convert", "-s", storage, "-i", "tar", fifo, "x"],
+                                              archive, storage, rest);
+        assert.equal(r.status, 130, r.stderr);
+        assert.match(r.stderr, /^skiff\[\d+\]: error: convert stopped: skiff was interrupted \(signal 2\)\n$/m);
+        assert.equal(r.stderr.split("\n").filter((l) => l.includes("error")).length, 1, r.stderr);
+        assert.ok(!fs.existsSync(`${storage}/imgtmp`), "no temporary directory left");
+        assert.deepEqual(fs.readdirSync(`${storage}/img`), []);
+        assert.deepEqual(fs.readdirSync(dir), ["storage"]);
+      });
+    }
   }
 });

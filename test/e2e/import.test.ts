@@ -10,8 +10,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 
 import {
-  AS_BOTH, As, IMG, SKIFF, chrun, cleanupScratch, describeResult, ok, run, scratchDir, skiff, startJob, status,
-  testUser, waitFor,
+  AS_BOTH, As, IMG, SKIFF, chrun, cleanupScratch, describeResult, interruptedMidArchive, run, scratchDir, skiff,
+  status, testUser,
 } from "../lib/harness.js";
 import { ARCH, dockerSaveDir, Entry, layerTar, ociLayoutDir, tarOf } from "../lib/layouts.js";
 
@@ -265,28 +265,16 @@ describe("skiff import", () => {
       assert.ok(!fs.existsSync(`${storage}/imgtmp`), "no temporary directory left");
     });
 
-    for (const rest of ["the rest of the archive comes", "its writer stops too"]) {
-      test(`Ctrl-C mid-import, ${rest}: exit 130, no image, nothing left in imgtmp, as ${as}`, async () => {
-        const dir = scratchDir("root", "stop");
-        const archive = new Uint8Array(fs.readFileSync(tarOf(IMG, `${dir}/img.tar`)));
-        // Through a FIFO, fed half and held: the import is mid-way for as
-        // long as the test wants.
-        const fifo = `${dir}/fifo`;
-        ok(run(["mkfifo", "-m", "0644", fifo]));
+    for (const rest of [true, false]) {
+      test(`Ctrl-C mid-import, ${rest ? "the rest of the archive coming" : "its writer stopped too"}: exit 130, `
+           + `no image, nothing left in imgtmp, as ${as}`, async () => {
+        const archive = new Uint8Array(fs.readFileSync(tarOf(IMG, `${scratchDir("root", "stop")}/img.tar`)));
         const storage = storageOf(as);
-        const job = startJob(as, ["import", "-s", storage, fifo, "img"]);
-        const feed = fs.createWriteStream(fifo);
-        feed.on("error", () => {}); // EPIPE: skiff is gone
-        const half = Math.floor(archive.length / 2);
-        await new Promise((resolve) => feed.write(archive.subarray(0, half), resolve));
-        const tmp = `${storage}/imgtmp`;
-        assert.ok(waitFor(() => fs.existsSync(tmp) && fs.readdirSync(tmp).length > 0, 20_000), job.stderr());
-        process.kill(-(job.child.pid as number), "SIGINT");
-        feed.end(rest.startsWith("the rest") ? archive.subarray(half) : undefined);
-        assert.equal(await job.exited, 130, job.stderr());
-        assert.match(job.stderr(), /^skiff\[\d+\]: error: import stopped: skiff was interrupted \(signal 2\)\n$/m);
-        assert.equal(job.stderr().split("\n").filter((l) => l.includes("error")).length, 1, job.stderr());
-        assert.ok(!fs.existsSync(tmp), "no temporary directory left");
+        const r = await interruptedMidArchive(as, (fifo) => ["import", "-s", storage, fifo, "img"], archive, storage, rest);
+        assert.equal(r.status, 130, r.stderr);
+        assert.match(r.stderr, /^skiff\[\d+\]: error: import stopped: skiff was interrupted \(signal 2\)\n$/m);
+        assert.equal(r.stderr.split("\n").filter((l) => l.includes("error")).length, 1, r.stderr);
+        assert.ok(!fs.existsSync(`${storage}/imgtmp`), "no temporary directory left");
         assert.deepEqual(fs.readdirSync(`${storage}/img`), []);
       });
     }

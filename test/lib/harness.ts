@@ -177,6 +177,29 @@ export function startJob(as: As, args: string[]): Job {
   return { child, stderr: () => stderr, exited };
 }
 
+/** skiff ARGS(fifo) as AS, reading an archive through fifo (a FIFO made
+    here): fed half of archive and held there until skiff has its temporary
+    directory in storage, then Ctrl-C'd (its group SIGINT'd); then the rest
+    comes, or (rest false) the archive ends there, as when the same Ctrl-C
+    ends the program writing it. Its exit status and standard error. */
+export async function interruptedMidArchive(as: As, args: (fifo: string) => string[], archive: Uint8Array,
+                                            storage: string, rest: boolean): Promise<{ status: number | null; stderr: string }> {
+  const fifo = `${scratchDir("root", "fifo")}/fifo`;
+  const made = run(["mkfifo", "-m", "0644", fifo]);
+  assert.equal(made.status, 0, describeResult(made));
+  const job = startJob(as, args(fifo));
+  const feed = fs.createWriteStream(fifo);
+  feed.on("error", () => {}); // EPIPE: skiff is gone
+  const half = Math.floor(archive.length / 2);
+  await new Promise((resolve) => feed.write(archive.subarray(0, half), resolve));
+  const tmp = `${storage}/imgtmp`;
+  assert.ok(waitFor(() => fs.existsSync(tmp) && fs.readdirSync(tmp).length > 0, 20_000), job.stderr());
+  process.kill(-(job.child.pid as number), "SIGINT");
+  feed.end(rest ? archive.subarray(half) : undefined);
+  const status = await job.exited;
+  return { status, stderr: job.stderr() };
+}
+
 /** Run skiff (the test copy of build/skiff). */
 export function skiff(args: string[], opts: RunOpts = {}): RunResult {
   return run([SKIFF, ...args], opts);
