@@ -47,6 +47,9 @@ export const enum W {
   /** ... and the process whose namespaces peers join, set just before READY:
       the same one, or after a SquashFS fork the publisher's child. */
   CONTAINER_PID = 10,
+  /** Slots losers have asked for so far: each one's turn is the slot it
+      tries first (Slot's claim is still the compare-and-swap of its pid). */
+  TURNS = 11,
   /** Bumped whenever waiting peers should look again (the container is
       complete, a peer arrived, the group failed): their futex. */
   GENERATION = 12,
