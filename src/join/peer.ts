@@ -204,7 +204,9 @@ export class Peer implements PeerGroup {
     var env = environmentChanges(Environment.fromList(hostEnviron), st.env).join("\0");
     seg.set(W.ENV_BYTES, env === "" ? 0 : sys.pwrite(this.mapped.fd, env, fixedSize(seg.count())));
     var me = sys.getpid();
-    seg.setD(D.CONTAINER_START, startTime(sys, me) as number);
+    // Without a SquashFS fork we are the publisher, whose start is known.
+    var start = me === seg.load(W.WINNER_PID) ? seg.getD(D.WINNER_START) : startTime(sys, me) as number;
+    seg.setD(D.CONTAINER_START, start);
     seg.setD(D.USERNS, sys.stat("/proc/self/ns/user").ino);
     seg.setD(D.MNTNS, sys.stat("/proc/self/ns/mnt").ino);
     seg.set(W.CONTAINER_PID, me);
