@@ -13,7 +13,7 @@ DUK_CFLAGS = -O2 -g -std=gnu11 -w
 # bundles keep short lines): slower to start, for finding a bug.
 B = build$(if $(DEBUG),/debug)
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
-NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/constants.h native/constants.def \
+NATIVE_SOURCES = native/host.c native/binding.c native/binding.h \
                  native/duk_math.c native/at.c native/archive.c native/dl.h native/dl.c native/curl.c native/digest.h native/digest.c
 
 .PHONY: all debug demo test check install bench clean docs
@@ -65,8 +65,9 @@ $(if $(UNITS),,$(error no units found in src/unit/unit.ts's Units interface))
 UNIT_NAMES = $(foreach u,$(UNITS),$(firstword $(subst =, ,$(u))))
 UNIT_BYTECODE = $(UNIT_NAMES:%=$(B)/unit-%.bc)
 
-# native.constants' names and types for TypeScript, and this machine's values
-# for the tests, from the binding's one table (native/constants.def).
+# The numbers the program passes to the binding, as a const enum whose values
+# tsc writes into the program, and the same values for the tests: this
+# machine's, from one table (native/constants.def).
 build/constants-dump: native/constants_dump.c native/constants.h native/constants.def | build/.deps
 	$(CC) $(CFLAGS) $< -o $@
 

@@ -37,9 +37,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <linux/audit.h>
 #include "binding.h"
-#include "constants.h"
 
 
 extern char **environ;
@@ -1399,18 +1397,8 @@ static const duk_function_list_entry functions[] = {
    { NULL, NULL, 0 }
 };
 
-/* Each stringifies its own argument (one macro passing it to another would
-   expand it first). */
-#define CONSTANT(name) { #name, (double)(name) },
-#define OPTIONAL(name) { #name, (double)(name) },
-#define NAMED(name, value) { #name, (double)(value) },
-static const duk_number_list_entry constants[] = {
-#include "constants.def"
-   { NULL, 0.0 }
-};
-
-/* `native` and its constants are tables read by name: they inherit nothing,
-   so filling them searches no prototype chain. */
+/* `native` is a table read by name: it inherits nothing, so filling it
+   searches no prototype chain. */
 void binding_install(duk_context *ctx, int argc, char **argv)
 {
    duk_push_global_object(ctx);
@@ -1420,9 +1408,6 @@ void binding_install(duk_context *ctx, int argc, char **argv)
    duk_put_function_list(ctx, -1, archive_functions);
    duk_put_function_list(ctx, -1, curl_functions);
    duk_put_function_list(ctx, -1, digest_functions);
-   duk_push_bare_object(ctx);
-   duk_put_number_list(ctx, -1, constants);
-   duk_put_prop_string(ctx, -2, "constants");
    duk_push_array(ctx);
    for (int i = 0; i < argc; i++) {
       push_str(ctx, argv[i]);

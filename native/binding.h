@@ -4,7 +4,8 @@
 #include "duktape.h"
 
 /* Install the global object `native`: one function per libc call, plus
-   `argv` and `constants`. Declared for TypeScript in src/sys/native.d.ts. */
+   `argv`. Declared for TypeScript in src/sys/native.d.ts; the numbers the
+   calls take are the program's own (native/constants.def). */
 void binding_install(duk_context *ctx, int argc, char **argv);
 
 /* binding.c's conversions, shared by the bindings in other files

@@ -16,6 +16,7 @@ import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
 import { Plan } from "./plan/plan";
+import { C } from "./sys/constants";
 import { setHost } from "./sys/host";
 import { Getenv, linuxSys, readChunks, statOrNull, Sys } from "./sys/sys";
 import { unit } from "./unit/unit";
@@ -45,7 +46,7 @@ function err(text: string): void {
 function plugStandardFds(): void {
   try {
     for (;;) {
-      var fd = sys.open("/dev/null", sys.constants.O_RDWR);
+      var fd = sys.open("/dev/null", C.O_RDWR);
       if (fd > 2)
         return sys.close(fd);
     }
@@ -149,7 +150,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   }
   // From here to the exec, a reader of our standard error that goes away
   // must not kill us half-way through set-up.
-  var sigpipe: "default" | "ignore" = sys.signal(sys.constants.SIGPIPE, 1) ? "ignore" : "default";
+  var sigpipe: "default" | "ignore" = sys.signal(C.SIGPIPE, 1) ? "ignore" : "default";
   // The options stay as given; these are what they name on this host.
   var storage = realpathOr(o.storage);
   var image = resolveImage(sys, o.image as string, { storage: storage, unsafe: o.unsafe, writable: o.writable });
@@ -212,7 +213,7 @@ function main(): never {
   try {
     var ids: Ids = { u: sys.getresuid(), g: sys.getresgid() };
     checkPrivileges(ids);
-    sys.syslog(sys.constants.LOG_USER | sys.constants.LOG_INFO, invocationLine(ids.u[0], argv));
+    sys.syslog(C.LOG_USER | C.LOG_INFO, invocationLine(ids.u[0], argv));
     if (env("USER") === undefined)
       fail("$USER not set", undefined, { hint: "set USER to your user name" });
     var io = argpIO(argv[0], prog, env);

@@ -7,6 +7,7 @@
 // which kernels before 5.6 (RHEL 8's) lack.
 
 import { fail, isErrno } from "../log/fail";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 
 /** An archive path's components, with leading "/" and "." dropped as tar
@@ -28,16 +29,15 @@ export function components(p: string): string[] | null {
     null is returned for them. A component that is a symlink or not a
     directory fails, naming what (the entry, for the message). */
 export function openDir(sys: Sys, dirFd: number, comps: string[], create: boolean, what: string): number | null {
-  var c = sys.constants;
-  var fd = sys.openat(dirFd, ".", c.O_PATH | c.O_DIRECTORY);
+  var fd = sys.openat(dirFd, ".", C.O_PATH | C.O_DIRECTORY);
   for (var i = 0; i < comps.length; i++) {
     var next: number;
     try {
-      next = sys.openat(fd, comps[i], c.O_PATH | c.O_DIRECTORY | c.O_NOFOLLOW);
+      next = sys.openat(fd, comps[i], C.O_PATH | C.O_DIRECTORY | C.O_NOFOLLOW);
     } catch (e) {
       if (isErrno(e, "ENOENT") && create) {
         sys.mkdirat(fd, comps[i], 0o755);
-        next = sys.openat(fd, comps[i], c.O_PATH | c.O_DIRECTORY | c.O_NOFOLLOW);
+        next = sys.openat(fd, comps[i], C.O_PATH | C.O_DIRECTORY | C.O_NOFOLLOW);
       } else {
         sys.close(fd);
         if (isErrno(e, "ENOENT"))
@@ -57,7 +57,7 @@ export function openDir(sys: Sys, dirFd: number, comps: string[], create: boolea
 /** lstat of name in dirFd, or null if there is none. */
 export function statAt(sys: Sys, dirFd: number, name: string): NativeStat | null {
   try {
-    return sys.fstatat(dirFd, name, sys.constants.AT_SYMLINK_NOFOLLOW);
+    return sys.fstatat(dirFd, name, C.AT_SYMLINK_NOFOLLOW);
   } catch (e) {
     if (isErrno(e, "ENOENT"))
       return null;
@@ -73,34 +73,32 @@ function entries(sys: Sys, fd: number): string[] {
 /** Remove name from dirFd, a directory with everything below it. Every
     directory skiff writes has u+rwx, so each can be emptied. */
 export function removeAt(sys: Sys, dirFd: number, name: string, st: NativeStat): void {
-  var c = sys.constants;
-  if (!isDir(sys, st.mode)) {
+  if (!isDir(st.mode)) {
     sys.unlinkat(dirFd, name, 0);
     return;
   }
-  var fd = sys.openat(dirFd, name, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW);
+  var fd = sys.openat(dirFd, name, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
   try {
     var names = entries(sys, fd);
     for (var i = 0; i < names.length; i++)
-      removeAt(sys, fd, names[i], sys.fstatat(fd, names[i], c.AT_SYMLINK_NOFOLLOW));
+      removeAt(sys, fd, names[i], sys.fstatat(fd, names[i], C.AT_SYMLINK_NOFOLLOW));
   } finally {
     sys.close(fd);
   }
-  sys.unlinkat(dirFd, name, c.AT_REMOVEDIR);
+  sys.unlinkat(dirFd, name, C.AT_REMOVEDIR);
 }
 
 /** Remove what dirFd holds except the paths keep says to keep (prefix +
     name, for a directory also what is below it that keep keeps). */
 export function removeAllBut(sys: Sys, dirFd: number, prefix: string, keep: (path: string) => boolean): void {
-  var c = sys.constants;
   var names = entries(sys, dirFd);
   for (var i = 0; i < names.length; i++) {
-    var st = sys.fstatat(dirFd, names[i], c.AT_SYMLINK_NOFOLLOW);
+    var st = sys.fstatat(dirFd, names[i], C.AT_SYMLINK_NOFOLLOW);
     var p = prefix + names[i];
     if (!keep(p)) {
       removeAt(sys, dirFd, names[i], st);
-    } else if (isDir(sys, st.mode)) {
-      var fd = sys.openat(dirFd, names[i], c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW);
+    } else if (isDir(st.mode)) {
+      var fd = sys.openat(dirFd, names[i], C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
       try {
         removeAllBut(sys, fd, p + "/", keep);
       } finally {

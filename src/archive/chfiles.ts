@@ -7,6 +7,7 @@
 
 import { fail } from "../log/fail";
 import * as log from "../log/log";
+import { C } from "../sys/constants";
 import { isDir, Sys, writeAll } from "../sys/sys";
 import { openDir, removeAt, statAt } from "./beneath";
 import { hostPlatform } from "./platform";
@@ -99,11 +100,10 @@ export function environmentFile(m: Metadata): string {
 
 /** Replace name in dirFd by a new file holding data. */
 function writeFileAt(sys: Sys, dirFd: number, name: string, data: string): void {
-  var c = sys.constants;
   var st = statAt(sys, dirFd, name);
   if (st !== null)
     removeAt(sys, dirFd, name, st);
-  var fd = sys.openat(dirFd, name, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o666);
+  var fd = sys.openat(dirFd, name, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o666);
   try {
     writeAll(sys, fd, data);
   } finally {
@@ -114,22 +114,21 @@ function writeFileAt(sys: Sys, dirFd: number, name: string, data: string): void 
 /** Make p unless something (even a symlink, which ch-run resolves in the
     image) is there or on the way to it. */
 function ensure(sys: Sys, rootFd: number, p: string, dir: boolean): void {
-  var c = sys.constants;
   var comps = p.split("/");
-  var fd = sys.openat(rootFd, ".", c.O_PATH | c.O_DIRECTORY);
+  var fd = sys.openat(rootFd, ".", C.O_PATH | C.O_DIRECTORY);
   try {
     for (var i = 0; i < comps.length; i++) {
       var st = statAt(sys, fd, comps[i]);
       var last = i === comps.length - 1;
-      if (st !== null && (last || !isDir(sys, st.mode)))
+      if (st !== null && (last || !isDir(st.mode)))
         return;
       if (st === null && last && !dir) {
-        sys.close(sys.openat(fd, comps[i], c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o666));
+        sys.close(sys.openat(fd, comps[i], C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o666));
         return;
       }
       if (st === null)
         sys.mkdirat(fd, comps[i], 0o777);
-      var next = sys.openat(fd, comps[i], c.O_PATH | c.O_DIRECTORY | c.O_NOFOLLOW);
+      var next = sys.openat(fd, comps[i], C.O_PATH | C.O_DIRECTORY | C.O_NOFOLLOW);
       sys.close(fd);
       fd = next;
     }
@@ -150,7 +149,6 @@ export function ensureMountPoints(sys: Sys, rootFd: number): void {
 /** Write the /ch files for configText (the image config's JSON as it came;
     null if the image has none) into the image at rootDir. */
 export function writeChFiles(sys: Sys, rootDir: string, configText: string | null): void {
-  var c = sys.constants;
   var config: Config | null = null;
   if (configText !== null) {
     try {
@@ -162,7 +160,7 @@ export function writeChFiles(sys: Sys, rootDir: string, configText: string | nul
       fail("image config is not a JSON object");
   }
   var m = metadataOf(sys, config);
-  var rootFd = sys.open(rootDir, c.O_PATH | c.O_DIRECTORY);
+  var rootFd = sys.open(rootDir, C.O_PATH | C.O_DIRECTORY);
   try {
     ensureMountPoints(sys, rootFd);
     var chFd = openDir(sys, rootFd, ["ch"], true, "/ch") as number;

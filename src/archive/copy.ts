@@ -5,6 +5,7 @@
 // never followed; files linked more than once stay hard links.
 
 import { attempt } from "../log/fail";
+import { C } from "../sys/constants";
 import { Sys, writeAll } from "../sys/sys";
 import { openRoot, Writer, writeEntry } from "./layer";
 import { Report } from "./report";
@@ -19,9 +20,8 @@ function copyData(sys: Sys, from: number, to: number): void {
 /** Copy the tree at src onto the image at rootDir; check, if given,
     before each entry (what it throws stops the work). */
 export function copyDirectory(sys: Sys, src: string, rootDir: string, report: Report, check?: () => void): void {
-  var c = sys.constants;
   var srcFd = attempt("can't open directory: " + src, function () {
-    return sys.open(src, c.O_RDONLY | c.O_DIRECTORY);
+    return sys.open(src, C.O_RDONLY | C.O_DIRECTORY);
   });
   var rootFd = -1;
   try {
@@ -43,22 +43,22 @@ export function copyDirectory(sys: Sys, src: string, rootDir: string, report: Re
           check();
         var name = names[i];
         var p = prefix + name;
-        var st = sys.fstatat(dirFd, name, c.AT_SYMLINK_NOFOLLOW);
-        var type = st.mode & c.S_IFMT;
+        var st = sys.fstatat(dirFd, name, C.AT_SYMLINK_NOFOLLOW);
+        var type = st.mode & C.S_IFMT;
         var e: ArchiveEntry = { path: p, hardlink: null, symlink: null, type: type, perm: st.mode & 0o7777,
                                 size: st.size, uid: st.uid, gid: st.gid, mtime: st.mtime };
         var key = st.dev + ":" + st.ino;
-        if (type !== c.S_IFDIR && st.nlink > 1) {
+        if (type !== C.S_IFDIR && st.nlink > 1) {
           if (firstLink.hasOwnProperty(key))
             e.hardlink = firstLink[key];
           else
             firstLink[key] = p;
         }
-        if (type === c.S_IFLNK)
+        if (type === C.S_IFLNK)
           e.symlink = sys.readlink(here + "/" + name);
-        if (type === c.S_IFREG && e.hardlink === null) {
+        if (type === C.S_IFREG && e.hardlink === null) {
           current = attempt("can't open: " + src + "/" + p, function () {
-            return sys.openat(dirFd, name, c.O_RDONLY | c.O_NOFOLLOW);
+            return sys.openat(dirFd, name, C.O_RDONLY | C.O_NOFOLLOW);
           });
           try {
             writeEntry(w, e);
@@ -68,9 +68,9 @@ export function copyDirectory(sys: Sys, src: string, rootDir: string, report: Re
         } else {
           writeEntry(w, e);
         }
-        if (type === c.S_IFDIR) {
+        if (type === C.S_IFDIR) {
           var sub = attempt("can't open directory: " + src + "/" + p, function () {
-            return sys.openat(dirFd, name, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW);
+            return sys.openat(dirFd, name, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
           });
           try {
             walk(sub, p + "/");

@@ -8,6 +8,7 @@
 
 import { attempt, fail } from "../log/fail";
 import { readable } from "../log/readable";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 import { components, openDir, removeAllBut, removeAt, statAt } from "./beneath";
 import { Report } from "./report";
@@ -38,7 +39,7 @@ export interface Writer {
     the work). */
 export function applyLayer(sys: Sys, file: string, rootDir: string, report: Report,
                            onProgress?: (bytes: number) => void, check?: () => void): void {
-  var fd = attempt("can't open layer: " + file, function () { return sys.open(file, sys.constants.O_RDONLY); });
+  var fd = attempt("can't open layer: " + file, function () { return sys.open(file, C.O_RDONLY); });
   try {
     applyLayerFd(sys, fd, file, rootDir, report, onProgress, check);
   } finally {
@@ -82,14 +83,13 @@ export function applyLayerFd(sys: Sys, fd: number, label: string, rootDir: strin
 
 export function openRoot(sys: Sys, rootDir: string): number {
   return attempt("can't open image directory: " + rootDir, function () {
-    return sys.open(rootDir, sys.constants.O_PATH | sys.constants.O_DIRECTORY);
+    return sys.open(rootDir, C.O_PATH | C.O_DIRECTORY);
   });
 }
 
 /** Write entry e onto the image, or refuse it. */
 export function writeEntry(l: Writer, e: ArchiveEntry): void {
   var sys = l.sys;
-  var c = sys.constants;
   var raw = e.path === null ? "" : e.path;
   var what = "layer " + l.label + ": entry " + raw;
   var comps = components(raw);
@@ -107,7 +107,7 @@ export function writeEntry(l: Writer, e: ArchiveEntry): void {
   if (name.slice(0, WHITEOUT.length) === WHITEOUT)
     return whiteout(l, parent, name, what);
   var type = e.type;
-  if (e.hardlink === null && type !== c.S_IFREG && type !== c.S_IFDIR && type !== c.S_IFLNK) {
+  if (e.hardlink === null && type !== C.S_IFREG && type !== C.S_IFDIR && type !== C.S_IFLNK) {
     l.report.devices.push(path);
     l.skip();
     return;
@@ -115,9 +115,9 @@ export function writeEntry(l: Writer, e: ArchiveEntry): void {
   if (e.uid !== 0 || e.gid !== 0)
     l.report.owners.push(path);
   var perm = e.perm;
-  if (perm & (c.S_ISUID | c.S_ISGID)) {
+  if (perm & (C.S_ISUID | C.S_ISGID)) {
     l.report.setid.push(path);
-    perm &= ~(c.S_ISUID | c.S_ISGID);
+    perm &= ~(C.S_ISUID | C.S_ISGID);
   }
   var dirFd = openDir(sys, l.rootFd, parent, true, what) as number;
   try {
@@ -135,10 +135,9 @@ export function writeEntry(l: Writer, e: ArchiveEntry): void {
 function place(l: Writer, e: ArchiveEntry, dirFd: number, name: string, comps: string[], perm: number,
                what: string): void {
   var sys = l.sys;
-  var c = sys.constants;
   var existing = statAt(sys, dirFd, name);
-  if (e.hardlink === null && e.type === c.S_IFDIR) {
-    if (existing !== null && !isDir(sys, existing.mode)) {
+  if (e.hardlink === null && e.type === C.S_IFDIR) {
+    if (existing !== null && !isDir(existing.mode)) {
       removeAt(sys, dirFd, name, existing);
       existing = null;
     }
@@ -154,7 +153,7 @@ function place(l: Writer, e: ArchiveEntry, dirFd: number, name: string, comps: s
   }
   if (existing !== null)
     removeAt(sys, dirFd, name, existing);
-  if (e.type === c.S_IFLNK) {
+  if (e.type === C.S_IFLNK) {
     var target = e.symlink === null ? "" : e.symlink;
     if (target === "")
       fail(what + ": refused: a symlink with an empty target");
@@ -165,7 +164,7 @@ function place(l: Writer, e: ArchiveEntry, dirFd: number, name: string, comps: s
     return;
   }
   // O_EXCL|O_NOFOLLOW: a fresh file, never one a link points to.
-  var fd = sys.openat(dirFd, name, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
+  var fd = sys.openat(dirFd, name, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
   try {
     l.data(fd);
     sys.fchmod(fd, perm | 0o600); // u+rw, as ch-image: the user can read and replace it
@@ -173,7 +172,7 @@ function place(l: Writer, e: ArchiveEntry, dirFd: number, name: string, comps: s
     sys.close(fd);
   }
   // Kept so that, e.g., Python's .pyc files still match their sources.
-  sys.utimensat(dirFd, name, e.mtime, e.mtime, c.AT_SYMLINK_NOFOLLOW);
+  sys.utimensat(dirFd, name, e.mtime, e.mtime, C.AT_SYMLINK_NOFOLLOW);
 }
 
 /** A hard link to target, a path in the image (this layer's or a lower

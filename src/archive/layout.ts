@@ -6,6 +6,7 @@
 
 import { fail } from "../log/fail";
 import * as log from "../log/log";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 import { components, openDir, statAt } from "./beneath";
 import { hostPlatform, matches, Platform, platformString } from "./platform";
@@ -46,7 +47,7 @@ export function openIn(sys: Sys, dirFd: number, rel: string, what: string): numb
   try {
     if (statAt(sys, parent, comps[comps.length - 1]) === null)
       return null;
-    return sys.openat(parent, comps[comps.length - 1], sys.constants.O_RDONLY | sys.constants.O_NOFOLLOW);
+    return sys.openat(parent, comps[comps.length - 1], C.O_RDONLY | C.O_NOFOLLOW);
   } finally {
     sys.close(parent);
   }

@@ -10,6 +10,7 @@
 import { isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { Getenv, isDir, readChunks, statOrNull, Sys, writeAll } from "../sys/sys";
 
 export interface Cache {
@@ -54,12 +55,12 @@ export function trustedFile(sys: Sys, c: Cache, name: string): string | null {
   var file = path.join(c.dir, name);
   try {
     var d = sys.lstat(c.dir);
-    if (!isDir(sys, d.mode) || !owned(c, d)) {
+    if (!isDir(d.mode) || !owned(c, d)) {
       log.verbose("CDI cache: not using " + c.dir + ": not your own directory, or others may write to it");
       return null;
     }
     var st = sys.lstat(file);
-    if ((st.mode & sys.constants.S_IFMT) !== sys.constants.S_IFREG || !owned(c, st)) {
+    if ((st.mode & C.S_IFMT) !== C.S_IFREG || !owned(c, st)) {
       log.verbose("CDI cache: not using " + file + ": not your own file, or others may write to it");
       return null;
     }
@@ -95,7 +96,7 @@ export function readEntry(sys: Sys, c: Cache, name: string, key: string): unknow
 /** mkdir -p of the cache directory, each new directory the user's only. */
 function makeDir(sys: Sys, dir: string): void {
   try {
-    if (isDir(sys, sys.stat(dir).mode))
+    if (isDir(sys.stat(dir).mode))
       return;
   } catch (e) {
     if (!isErrno(e, "ENOENT"))
@@ -117,8 +118,8 @@ export function writeFile(sys: Sys, dir: string, name: string, data: string): vo
   var tmp = file + "." + sys.getpid() + ".tmp";
   try {
     makeDir(sys, dir);
-    var fd = sys.open(tmp, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY
-                      | sys.constants.O_NOFOLLOW, 384); // 0600
+    var fd = sys.open(tmp, C.O_CREAT | C.O_EXCL | C.O_WRONLY
+                      | C.O_NOFOLLOW, 384); // 0600
     try {
       writeAll(sys, fd, data);
     } finally {

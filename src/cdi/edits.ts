@@ -9,6 +9,7 @@ import * as log from "../log/log";
 import * as path from "../path/path";
 import type { Image } from "../image/image";
 import type { CdiPlan } from "../plan/plan";
+import { C } from "../sys/constants";
 import { MountFlag, statOrNull, Sys } from "../sys/sys";
 import { Cache } from "./cache";
 import { HookEffects, interpretHook } from "./hooks";
@@ -66,19 +67,11 @@ class Planner {
   private realDirs: { [dir: string]: string } = {};
   /** Flags of each set of mount options (mountFlagsOf()), and joined. */
   private flags: { [options: string]: { list: MountFlag[]; key: string } } = {};
-  /** sys.constants' file types, at hand for the per-mount code. */
-  private ifmt: number;
-  private iflnk: number;
-  private ifdir: number;
   /** What the mounts bind, and from which spec files: the ld cache's key. */
   private hostFiles: NativeStat[] = [];
   specs: string[] = [];
 
-  constructor(private sys: Sys, private ld: LdContext) {
-    this.ifmt = sys.constants.S_IFMT;
-    this.iflnk = sys.constants.S_IFLNK;
-    this.ifdir = sys.constants.S_IFDIR;
-  }
+  constructor(private sys: Sys, private ld: LdContext) {}
 
   /** The guest directory that host directory dir is bound at with flags
       (flagsKey: them joined), the merge-dir step added the first time. */
@@ -117,7 +110,7 @@ class Planner {
       return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
     // lstat first: of a file that is no symlink, that is its stat
     var st = statOrNull(this.sys, m.hostPath, false);
-    var link = st !== null && (st.mode & this.ifmt) === this.iflnk;
+    var link = st !== null && (st.mode & C.S_IFMT) === C.S_IFLNK;
     if (link)
       st = statOrNull(this.sys, m.hostPath, true);
     if (st === null)
@@ -128,7 +121,7 @@ class Planner {
     }
     this.dsts[dst] = where;
     this.hostFiles.push(st);
-    if ((st.mode & this.ifmt) === this.ifdir) {
+    if ((st.mode & C.S_IFMT) === C.S_IFDIR) {
       // one mount either way, and no siblings exposed
       this.plan.steps.push({ op: "bind", src: m.hostPath, dst: dst, flags: ["dst-create"], mountFlags: flags.list,
                              why: where });

@@ -12,6 +12,7 @@ import * as log from "../log/log";
 import * as path from "../path/path";
 import { Image } from "../image/image";
 import type { CdiLdCache, CdiLink } from "../plan/plan";
+import { C } from "../sys/constants";
 import { isLink, MountFlag, readFile, statOrNull, Sys } from "../sys/sys";
 import { makeLinks } from "../exec/merge";
 import { createInRoot, mkdirs, mount, mountFlagsOf } from "../exec/mounts";
@@ -99,7 +100,7 @@ function bindLdCache(st: State, src: string): void {
     target = path.join(mkdirs(st, "/etc"), "ld.so.cache");
     var file = target;
     createInRoot(st, file, "create /etc/ld.so.cache", function () {
-      sys.close(sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 420)); // 0644
+      sys.close(sys.open(file, C.O_CREAT | C.O_EXCL | C.O_WRONLY, 420)); // 0644
     });
   }
   attempt("can't bind " + src + " at /etc/ld.so.cache", function () {
@@ -162,7 +163,7 @@ function save(st: State, s: NonNullable<CdiLdCache["save"]>, file: string, folde
     for (var j = 0; j < after[i].length; j++) {
       var guest = path.join(folders[i], after[i][j]);
       var host = path.join(resolveInRoot(sys, st.newroot, folders[i]).existing, after[i][j]);
-      if (before[i].indexOf(after[i][j]) < 0 && isLink(sys, sys.lstat(host).mode))
+      if (before[i].indexOf(after[i][j]) < 0 && isLink(sys.lstat(host).mode))
         links.push({ target: sys.readlink(host), link: guest });
     }
   // the entry last: a reader takes the file only with it

@@ -115,7 +115,7 @@ export function scanDirs(r: SpecReader, dirs: string[]): { specs: LoadedSpec[]; 
       var file = path.join(dirs[p], names[i]);
       var parsed: { data?: unknown } = {};
       try {
-        if (isDir(sys, sys.stat(file).mode))
+        if (isDir(sys.stat(file).mode))
           continue;
         specs.push({ file: file, priority: p, spec: readSpec(r, file, parsed) });
         log.verbose("CDI: found spec " + file + " (" + specs[specs.length - 1].spec.kind + ")");

@@ -5,6 +5,7 @@
 
 import { EXIT_FAILURE, EXIT_MISC_ERR, fail, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
+import { C } from "../sys/constants";
 import { readFile, Sys } from "../sys/sys";
 
 /** Kernel release "6.18.44-foo" at least major.minor? */
@@ -53,7 +54,7 @@ export function featureStatus(name: string, facts: FeatureFacts): number | undef
 function squashUsable(sys: Sys, findServer: () => void): boolean {
   try {
     findServer();
-    sys.access("/dev/fuse", sys.constants.R_OK | sys.constants.W_OK);
+    sys.access("/dev/fuse", C.R_OK | C.W_OK);
     return true;
   } catch (e) {
     if (isFailure(e) || isSysError(e))
@@ -62,10 +63,10 @@ function squashUsable(sys: Sys, findServer: () => void): boolean {
   }
 }
 
-/** Does the kernel have seccomp (its status file says so) and does
-    src/exec/seccomp.ts know this architecture's syscall numbers? */
+/** Does the kernel have seccomp (its status file says so)? The syscall
+    numbers src/exec/seccomp.ts needs are built in (native/constants.def). */
 function seccompUsable(sys: Sys): boolean {
-  return sys.constants.SYS_kexec_load !== undefined && /^Seccomp:/m.test(readFile(sys, "/proc/self/status"));
+  return /^Seccomp:/m.test(readFile(sys, "/proc/self/status"));
 }
 
 /** --feature=name's exit status on this machine, or undefined if name is

@@ -5,6 +5,7 @@ import { EXIT_CMD, fail, isSysError } from "../log/fail";
 import { argvToString } from "../log/argv";
 import * as log from "../log/log";
 import { Plan } from "../plan/plan";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 import { State } from "./state";
 
@@ -12,7 +13,7 @@ import { State } from "./state";
     ignored signal stays ignored across execve, so the command must get the
     one skiff inherited back. */
 export function setSigpipe(sys: Sys, d: "default" | "ignore"): void {
-  sys.signal(sys.constants.SIGPIPE, d === "ignore" ? 1 : 0);
+  sys.signal(C.SIGPIPE, d === "ignore" ? 1 : 0);
 }
 
 export function runCommand(st: State, command: Plan["command"]): never {
@@ -29,7 +30,7 @@ export function runCommand(st: State, command: Plan["command"]): never {
   if (log.enabled(log.LL_VERBOSE))
     log.verbose("executing: " + argvToString(argv));
   try {
-    sys.prctl(sys.constants.PR_SET_NO_NEW_PRIVS, 1);
+    sys.prctl(C.PR_SET_NO_NEW_PRIVS, 1);
   } catch (e) {
     fail("can't set no_new_privs", e);
   }
@@ -58,7 +59,7 @@ export function runCommand(st: State, command: Plan["command"]): never {
 
 function redirectToNull(st: State, fd: number): void {
   var sys = st.sys;
-  var n = sys.open("/dev/null", sys.constants.O_WRONLY);
+  var n = sys.open("/dev/null", C.O_WRONLY);
   sys.dup2(n, fd);
   sys.close(n);
 }

@@ -4,6 +4,7 @@
 // in the windows where a kill could leave something behind. Unset, it
 // costs a launch one getenv().
 
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
 var stopAt = 0;
@@ -16,5 +17,5 @@ export function armFaults(sys: Sys): void {
 
 export function faultPoint(sys: Sys): void {
   if (++passed === stopAt)
-    sys.kill(sys.getpid(), sys.constants.SIGSTOP);
+    sys.kill(sys.getpid(), C.SIGSTOP);
 }

@@ -7,6 +7,7 @@ import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import type { CdiLink, MergeLink, Step } from "../plan/plan";
+import { C } from "../sys/constants";
 import { MountFlag, statOrNull } from "../sys/sys";
 import { checkNotUnderBind, createInRoot, mkdirs, mount, mountFlagsOf, overmountParent } from "./mounts";
 import { resolveInRoot } from "./resolve";
@@ -150,7 +151,7 @@ export function bindDevice(st: State, s: StepOf<"device">): void {
       checkNotUnderBind(st, target);
     var file = target;
     createInRoot(st, file, "create device mount point", function () {
-      sys.close(sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384)); // 0600
+      sys.close(sys.open(file, C.O_CREAT | C.O_EXCL | C.O_WRONLY, 384)); // 0600
     });
   }
   attempt("can't bind " + s.src + " at " + target, function () {

@@ -8,6 +8,7 @@ import { attempt, describeFailure, fail, isErrno, isFailure, isSysError } from "
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { BindFlag } from "../plan/plan";
+import { C } from "../sys/constants";
 import { isDir, modeOrNull, MountFlag, mountFlags, Sys, writeAll } from "../sys/sys";
 import { faultPoint } from "./fault";
 import { resolveInRoot } from "./resolve";
@@ -20,7 +21,7 @@ export function mount(sys: Sys, src: string | null, dst: string, type: string | 
     log.debug("mount: " + (src === null ? "none" : src) + " -> " + dst
               + (type ? " type " + type : "") + (flags.length ? " flags " + flags.join("|") : "")
               + (data ? " data " + data : ""));
-  sys.mount(src, dst, type, mountFlags(sys, flags), data);
+  sys.mount(src, dst, type, mountFlags(flags), data);
 }
 
 var READ_ONLY_HINT = "the image is read-only: use -W (or -w) to create it, "
@@ -60,7 +61,7 @@ export function checkNotUnderBind(st: State, p: string): void {
 export function mkdirs(st: State, g: string): string {
   var r = resolveInRoot(st.sys, st.newroot, g);
   var cur = r.existing;
-  if (r.notDir || (r.missing.length === 0 && !isDir(st.sys, st.sys.stat(cur).mode)))
+  if (r.notDir || (r.missing.length === 0 && !isDir(st.sys.stat(cur).mode)))
     fail("can't mkdir: exists but not a directory: " + cur);
   for (var i = 0; i < r.missing.length; i++) {
     if (r.missing[i] === "..") {
@@ -139,7 +140,7 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
       return;
     if (flags.indexOf("dst-create") < 0)
       fail("can't bind: destination not found: " + path.join(st.newroot, dst));
-    if (isDir(sys, srcMode)) {
+    if (isDir(srcMode)) {
       target = mkdirs(st, dst);
     } else {
       // a file's mount point must be a file
@@ -148,7 +149,7 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
       checkNotUnderBind(st, target);
       var file = target;
       createInRoot(st, file, "create bind destination", function () {
-        sys.close(sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384)); // 0600
+        sys.close(sys.open(file, C.O_CREAT | C.O_EXCL | C.O_WRONLY, 384)); // 0600
       });
     }
   }
@@ -184,7 +185,7 @@ export function bindFiles(st: State, files: Array<{ dst: string; content: string
     for (var i = 0; i < files.length; i++) {
       var file = path.join(at, files[i].name);
       // 0600, as ch-run's mkstemp(3) makes it
-      var fd = sys.open(file, sys.constants.O_CREAT | sys.constants.O_EXCL | sys.constants.O_WRONLY, 384);
+      var fd = sys.open(file, C.O_CREAT | C.O_EXCL | C.O_WRONLY, 384);
       try {
         writeAll(sys, fd, files[i].content);
       } finally {
@@ -194,19 +195,16 @@ export function bindFiles(st: State, files: Array<{ dst: string; content: string
       bind(st, file, files[i].dst, [], []);
     }
   } finally {
-    sys.umount2(at, sys.constants.MNT_DETACH);
+    sys.umount2(at, C.MNT_DETACH);
   }
 }
 
-type StatvfsFlag = "ST_MANDLOCK" | "ST_NOATIME" | "ST_NODEV" | "ST_NODIRATIME" | "ST_NOEXEC" | "ST_NOSUID"
-  | "ST_RDONLY" | "ST_RELATIME" | "ST_SYNCHRONOUS";
-
 /** ST_* bits of statvfs(3) → MS_* flags for a remount that keeps them;
     a locked flag (nosuid, nodev, ...) must be kept or the remount fails. */
-var STATVFS_FLAGS: Array<[StatvfsFlag, MountFlag]> = [
-  ["ST_MANDLOCK", "MS_MANDLOCK"], ["ST_NOATIME", "MS_NOATIME"], ["ST_NODEV", "MS_NODEV"],
-  ["ST_NODIRATIME", "MS_NODIRATIME"], ["ST_NOEXEC", "MS_NOEXEC"], ["ST_NOSUID", "MS_NOSUID"],
-  ["ST_RDONLY", "MS_RDONLY"], ["ST_RELATIME", "MS_RELATIME"], ["ST_SYNCHRONOUS", "MS_SYNCHRONOUS"],
+var STATVFS_FLAGS: Array<[number, MountFlag]> = [
+  [C.ST_MANDLOCK, "MS_MANDLOCK"], [C.ST_NOATIME, "MS_NOATIME"], [C.ST_NODEV, "MS_NODEV"],
+  [C.ST_NODIRATIME, "MS_NODIRATIME"], [C.ST_NOEXEC, "MS_NOEXEC"], [C.ST_NOSUID, "MS_NOSUID"],
+  [C.ST_RDONLY, "MS_RDONLY"], [C.ST_RELATIME, "MS_RELATIME"], [C.ST_SYNCHRONOUS, "MS_SYNCHRONOUS"],
 ];
 
 var ST_VALID = 0x20;
@@ -215,7 +213,7 @@ export function mountFlagsOf(sys: Sys, p: string): MountFlag[] {
   var bits = sys.statvfs(p).flag & ~ST_VALID;
   var out: MountFlag[] = [];
   for (var i = 0; i < STATVFS_FLAGS.length; i++) {
-    var bit = sys.constants[STATVFS_FLAGS[i][0]];
+    var bit = STATVFS_FLAGS[i][0];
     if (bits & bit) {
       out.push(STATVFS_FLAGS[i][1]);
       bits &= ~bit;
@@ -230,7 +228,7 @@ export function mountFlagsOf(sys: Sys, p: string): MountFlag[] {
 export function remountReadOnly(st: State): void {
   var sys = st.sys;
   try {
-    sys.access(st.newroot, sys.constants.W_OK);
+    sys.access(st.newroot, C.W_OK);
   } catch (e) {
     if (isErrno(e, "EROFS"))
       return;

@@ -4,12 +4,13 @@
 import { fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import { IdMap } from "../plan/plan";
+import { C } from "../sys/constants";
 import { Sys, writeAll } from "../sys/sys";
 
 function writeProcFile(sys: Sys, file: string, content: string): void {
   var p = "/proc/self/" + file;
   try {
-    var fd = sys.open(p, sys.constants.O_WRONLY);
+    var fd = sys.open(p, C.O_WRONLY);
     try {
       writeAll(sys, fd, content);
     } finally {
@@ -33,7 +34,7 @@ export function enterUserNamespace(sys: Sys, m: IdMap, mountns: boolean): void {
   if (log.enabled(log.LL_VERBOSE))
     log.verbose("setting up namespaces: " + m.uidOut + ":" + m.gidOut + " -> " + m.uidIn + ":" + m.gidIn);
   try {
-    sys.unshare((mountns ? sys.constants.CLONE_NEWNS : 0) | sys.constants.CLONE_NEWUSER);
+    sys.unshare((mountns ? C.CLONE_NEWNS : 0) | C.CLONE_NEWUSER);
   } catch (e) {
     fail("can't init user+mount namespaces", e,
          { hint: "unprivileged user namespaces must be enabled (sysctl user.max_user_namespaces)" });
@@ -77,7 +78,7 @@ export function joinNamespaces(sys: Sys, pid: number, verify?: (type: string, ns
 function openNamespace(sys: Sys, pid: number, type: string): number {
   var p = "/proc/" + pid + "/ns/" + type;
   try {
-    return sys.open(p, sys.constants.O_RDONLY);
+    return sys.open(p, C.O_RDONLY);
   } catch (e) {
     if (isErrno(e, "ENOENT"))
       return fail("join: no PID " + pid + ": " + p + " not found", undefined,

@@ -1,6 +1,7 @@
 import { fail } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { mount } from "./mounts";
 import { State } from "./state";
 
@@ -30,7 +31,7 @@ export function pivot(st: State): void {
     failed = "can't chroot(2) into new root";
     sys.chroot(".");
     failed = "can't umount old root";
-    sys.umount2("/dev", sys.constants.MNT_DETACH);
+    sys.umount2("/dev", C.MNT_DETACH);
   } catch (e) {
     fail(failed, e);
   }

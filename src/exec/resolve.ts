@@ -7,6 +7,7 @@
 
 import { fail } from "../log/fail";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 
 var MAX_LINKS = 40; // as the kernel's MAXSYMLINKS
@@ -38,7 +39,6 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
   var rest = g; // still to walk from position i: components between slashes
   var i = 0;
   var links = 0;
-  var ifmt = sys.constants.S_IFMT, iflnk = sys.constants.S_IFLNK;
   while (i < rest.length) {
     var end = rest.indexOf("/", i);
     if (end < 0)
@@ -57,7 +57,7 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
     var mode = sys.lstat_mode_if_exists(next);
     if (mode === null)
       return { existing: cur, missing: [c].concat(components(rest.slice(i))) };
-    if ((mode & ifmt) === iflnk) { // isLink(), without a call per component
+    if ((mode & C.S_IFMT) === C.S_IFLNK) { // isLink(), without a call per component
       if (++links > MAX_LINKS)
         fail("too many levels of symbolic links: " + g);
       var target = sys.readlink(next);
@@ -67,7 +67,7 @@ export function resolveInRoot(sys: Sys, root: string, g: string): Resolved {
       i = 0;
       continue;
     }
-    if (i < rest.length && !isDir(sys, mode)) {
+    if (i < rest.length && !isDir(mode)) {
       var left = components(rest.slice(i));
       if (left.length > 0)
         return { existing: next, missing: left, notDir: true };

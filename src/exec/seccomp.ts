@@ -7,15 +7,16 @@
 
 import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
-import type { Constants } from "../sys/constants";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
-/** Syscalls faked whatever their arguments; absent ones are skipped. */
-var FAKED: Array<keyof Constants> = ["SYS_capset", "SYS_chown", "SYS_chown32", "SYS_fchown", "SYS_fchown32",
-  "SYS_fchownat", "SYS_lchown", "SYS_lchown32", "SYS_kexec_load", "SYS_setfsgid", "SYS_setfsgid32",
-  "SYS_setfsuid", "SYS_setfsuid32", "SYS_setgid", "SYS_setgid32", "SYS_setgroups", "SYS_setgroups32",
-  "SYS_setregid", "SYS_setregid32", "SYS_setresgid", "SYS_setresgid32", "SYS_setresuid", "SYS_setresuid32",
-  "SYS_setreuid", "SYS_setreuid32", "SYS_setuid", "SYS_setuid32"];
+/** Syscalls faked whatever their arguments; those this architecture lacks
+    (-1) are skipped. */
+var FAKED = [C.SYS_capset, C.SYS_chown, C.SYS_chown32, C.SYS_fchown, C.SYS_fchown32, C.SYS_fchownat, C.SYS_lchown,
+  C.SYS_lchown32, C.SYS_kexec_load, C.SYS_setfsgid, C.SYS_setfsgid32, C.SYS_setfsuid, C.SYS_setfsuid32, C.SYS_setgid,
+  C.SYS_setgid32, C.SYS_setgroups, C.SYS_setgroups32, C.SYS_setregid, C.SYS_setregid32, C.SYS_setresgid,
+  C.SYS_setresgid32, C.SYS_setresuid, C.SYS_setresuid32, C.SYS_setreuid, C.SYS_setreuid32, C.SYS_setuid,
+  C.SYS_setuid32];
 
 // linux/filter.h and linux/seccomp.h
 var BPF_LD_W_ABS = 0x20, BPF_JEQ_K = 0x15, BPF_JA = 0x05, BPF_AND_K = 0x54, BPF_RET_K = 0x06;
@@ -30,15 +31,13 @@ function argOffset(i: number): number {
 
 type Insn = [number, number, number, number];
 
-/** The filter as [code, jt, jf, k] instructions for this architecture. */
-export function seccompProgram(constants: Constants): Insn[] {
+/** The filter as [code, jt, jf, k] instructions for architecture arch
+    (its seccomp_data.arch) with these syscall numbers (-1: it lacks it). */
+export function seccompProgram(arch: number, faked: number[], mknod: number, mknodat: number): Insn[] {
   var nrs: number[] = [];
-  for (var i = 0; i < FAKED.length; i++) {
-    var nr = constants[FAKED[i]];
-    if (nr !== undefined)
-      nrs.push(nr);
-  }
-  var mknod = constants.SYS_mknod, mknodat = constants.SYS_mknodat;
+  for (var i = 0; i < faked.length; i++)
+    if (faked[i] >= 0)
+      nrs.push(faked[i]);
   // Layout (BPF jumps only go forward): header(3), one jeq per faked
   // syscall, mknod and mknodat jeqs(2), ALLOW, MKNOD(2), MKNODAT(1),
   // CHECK(4: and, jeq, jeq, ret allow), FAKE.
@@ -49,26 +48,26 @@ export function seccompProgram(constants: Constants): Insn[] {
     return to - p.length - 1;
   }
   p.push([BPF_LD_W_ABS, 0, 0, OFF_ARCH]);
-  p.push([BPF_JEQ_K, 0, jumpTo(allow), constants.AUDIT_ARCH]);
+  p.push([BPF_JEQ_K, 0, jumpTo(allow), arch]);
   p.push([BPF_LD_W_ABS, 0, 0, OFF_NR]);
   for (var j = 0; j < nrs.length; j++)
     p.push([BPF_JEQ_K, jumpTo(fake), 0, nrs[j]]);
-  p.push([BPF_JEQ_K, jumpTo(mknodAt), 0, mknod === undefined ? NO_SYSCALL : mknod]);
-  p.push([BPF_JEQ_K, jumpTo(mknodatAt), 0, mknodat === undefined ? NO_SYSCALL : mknodat]);
+  p.push([BPF_JEQ_K, jumpTo(mknodAt), 0, mknod < 0 ? NO_SYSCALL : mknod]);
+  p.push([BPF_JEQ_K, jumpTo(mknodatAt), 0, mknodat < 0 ? NO_SYSCALL : mknodat]);
   p.push([BPF_RET_K, 0, 0, RET_ALLOW]);
   p.push([BPF_LD_W_ABS, 0, 0, argOffset(1)]); // mknod(path, mode, dev)
   p.push([BPF_JA, 0, 0, jumpTo(check)]);
   p.push([BPF_LD_W_ABS, 0, 0, argOffset(2)]); // mknodat(dirfd, path, mode, dev)
-  p.push([BPF_AND_K, 0, 0, constants.S_IFMT]);
-  p.push([BPF_JEQ_K, jumpTo(fake), 0, constants.S_IFCHR]);
-  p.push([BPF_JEQ_K, jumpTo(fake), 0, constants.S_IFBLK]);
+  p.push([BPF_AND_K, 0, 0, C.S_IFMT]);
+  p.push([BPF_JEQ_K, jumpTo(fake), 0, C.S_IFCHR]);
+  p.push([BPF_JEQ_K, jumpTo(fake), 0, C.S_IFBLK]);
   p.push([BPF_RET_K, 0, 0, RET_ALLOW]);
   p.push([BPF_RET_K, 0, 0, RET_ERRNO_0]);
   return p;
 }
 
 export function installSeccomp(sys: Sys): void {
-  var program = seccompProgram(sys.constants);
+  var program = seccompProgram(C.AUDIT_ARCH, FAKED, C.SYS_mknod, C.SYS_mknodat);
   log.verbose("seccomp: installing filter of " + program.length + " instructions");
   var flat: number[] = [];
   for (var i = 0; i < program.length; i++)
@@ -77,7 +76,7 @@ export function installSeccomp(sys: Sys): void {
   // kexec_load is faked: if it "succeeds", the filter is in place.
   var ok = false;
   try {
-    ok = sys.syscall(sys.constants.SYS_kexec_load, 0, 0, 0, 0) === 0;
+    ok = sys.syscall(C.SYS_kexec_load, 0, 0, 0, 0) === 0;
   } catch (e) {
     ok = false;
   }

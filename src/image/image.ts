@@ -4,6 +4,7 @@
 import { attempt, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 import { untrustedOnPath } from "./trust";
 
@@ -41,29 +42,27 @@ function hex(s: string): string {
 }
 
 /** What a non-directory, non-regular file is, for the hint. */
-function fileType(sys: Sys, mode: number): string {
-  var c = sys.constants;
-  var t = mode & c.S_IFMT;
-  return t === c.S_IFIFO ? "a FIFO" : t === c.S_IFCHR ? "a character device" : t === c.S_IFBLK ? "a block device"
-    : t === c.S_IFSOCK ? "a socket" : "not a regular file";
+function fileType(mode: number): string {
+  var t = mode & C.S_IFMT;
+  return t === C.S_IFIFO ? "a FIFO" : t === C.S_IFCHR ? "a character device" : t === C.S_IFBLK ? "a block device"
+    : t === C.S_IFSOCK ? "a socket" : "not a regular file";
 }
 
 var KINDS_HINT = "IMAGE must be a directory, a SquashFS file or an image name";
 
-function notAnImage(sys: Sys, ref: string, mode: number): never {
-  return fail("unknown image type: " + ref, undefined, { hint: "it is " + fileType(sys, mode) + "; " + KINDS_HINT });
+function notAnImage(ref: string, mode: number): never {
+  return fail("unknown image type: " + ref, undefined, { hint: "it is " + fileType(mode) + "; " + KINDS_HINT });
 }
 
 /** The first 4 bytes of regular file ref. Opened non-blocking and checked
     again through the descriptor: a FIFO put in its place after the stat
     must not block the open (or the read) for ever. */
 function readMagic(sys: Sys, ref: string): string {
-  var c = sys.constants;
-  var fd = attempt("can't open: " + ref, function () { return sys.open(ref, c.O_RDONLY | c.O_NONBLOCK | c.O_NOCTTY); });
+  var fd = attempt("can't open: " + ref, function () { return sys.open(ref, C.O_RDONLY | C.O_NONBLOCK | C.O_NOCTTY); });
   try {
     var mode = sys.fstat(fd).mode;
-    if ((mode & c.S_IFMT) !== c.S_IFREG)
-      notAnImage(sys, ref, mode);
+    if ((mode & C.S_IFMT) !== C.S_IFREG)
+      notAnImage(ref, mode);
     return attempt("can't read: " + ref, function () { return sys.read(fd, 4); });
   } finally {
     sys.close(fd);
@@ -97,10 +96,10 @@ export function imageKind(sys: Sys, ref: string, storage: string): ImageKind {
       throw e;
     }
   }, { hint: "not a path, nor an image name in " + images + " (storage: -s/--storage, $CH_IMAGE_STORAGE)" });
-  if (isDir(sys, st.mode))
+  if (isDir(st.mode))
     return "directory";
-  if ((st.mode & sys.constants.S_IFMT) !== sys.constants.S_IFREG)
-    notAnImage(sys, ref, st.mode);
+  if ((st.mode & C.S_IFMT) !== C.S_IFREG)
+    notAnImage(ref, st.mode);
   var magic = readMagic(sys, ref);
   log.verbose("image file magic expected: 6873 7173; actual: " + hex(magic));
   if (magic === SQUASH_MAGIC)

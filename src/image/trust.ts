@@ -21,9 +21,9 @@ function ownerName(sys: Sys, uid: number): string {
     null if it can't. own: it must be euid's own, and not even sticky
     helps (we create or mount in it). */
 function untrustedBecause(sys: Sys, st: NativeStat, euid: number, own: boolean): string | null {
-  if (isLink(sys, st.mode))
+  if (isLink(st.mode))
     return "a symbolic link";
-  if (!isDir(sys, st.mode))
+  if (!isDir(st.mode))
     return "not a directory";
   if (st.uid !== euid && (own || st.uid !== 0))
     return "owned by " + ownerName(sys, st.uid) + (euid === 0 ? "" : ", not by you");

@@ -55,7 +55,7 @@ function sourceFormat(sys: Sys, src: string, storage: string): Format {
   if (statOrNull(sys, nameToPath(src, storage), false) !== null)
     return "ch-image";
   var st = statOrNull(sys, src, true);
-  return st !== null && isDir(sys, st.mode) ? "dir" : "ch-image";
+  return st !== null && isDir(st.mode) ? "dir" : "ch-image";
 }
 
 /** Fail unless SRC is there in format from. */
@@ -67,8 +67,8 @@ function checkSource(sys: Sys, from: Format, src: string, storage: string): void
          { hint: "skiff images lists the images in " + storage + "; a directory is ./" + src });
   if (st === null)
     return fail("can't convert: not found: " + src);
-  if ((from === "dir" || from === "ch-image") !== isDir(sys, st.mode))
-    fail("can't convert: " + src + (isDir(sys, st.mode) ? " is a directory, not " : " is not a directory, so not ")
+  if ((from === "dir" || from === "ch-image") !== isDir(st.mode))
+    fail("can't convert: " + src + (isDir(st.mode) ? " is a directory, not " : " is not a directory, so not ")
          + (from === "dir" ? "a directory image" : from === "ch-image" ? "an image in storage" : from), undefined,
          { hint: "give its format with -i" });
 }
@@ -81,7 +81,7 @@ function checkDest(sys: Sys, to: Format, dst: string): void {
   if (to === "dir" && statOrNull(sys, dst, false) !== null)
     fail("can't convert: exists: " + dst, undefined, { hint: "remove it first, or choose a new directory" });
   var parent = statOrNull(sys, path.dirname(dst), true);
-  if (parent === null || !isDir(sys, parent.mode))
+  if (parent === null || !isDir(parent.mode))
     fail("can't convert: not a directory: " + path.dirname(dst), undefined, { hint: "make it first" });
 }
 

@@ -16,6 +16,7 @@ import * as log from "../log/log";
 import { blockStops, checkStops, unblockStops } from "../storage/interrupt";
 import { DEFAULT_COMPRESSION, toSquash } from "../storage/squash";
 import { discard, installImage, newImageDir } from "../storage/storage";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 import { parseArgs } from "./args";
 import { Progress } from "./progress";
@@ -66,17 +67,16 @@ interface Unpacked {
     temps) from src, calling check before each entry. */
 function unpack(sys: Sys, src: string, image: string, storage: string, name: string, temps: string[],
                 progress: Progress, check: () => void): Unpacked {
-  var c = sys.constants;
   var report = newReport();
   var st = attempt("can't import: " + src, function () { return sys.stat(src); });
   var layoutDir = src;
-  if (!isDir(sys, st.mode)) {
+  if (!isDir(st.mode)) {
     // A tar: a root file system, or an image archive to look into.
     applyLayer(sys, src, image, report, progress.start(src), check);
     progress.done();
     layoutDir = image;
   }
-  var dirFd = attempt("can't import: " + src, function () { return sys.open(layoutDir, c.O_PATH | c.O_DIRECTORY); });
+  var dirFd = attempt("can't import: " + src, function () { return sys.open(layoutDir, C.O_PATH | C.O_DIRECTORY); });
   try {
     var layout = readLayout(sys, dirFd, src);
     if (layout === null) {

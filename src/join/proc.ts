@@ -3,6 +3,7 @@
 // clock ticks since boot) names one process for the life of the system.
 
 import { isErrno } from "../log/fail";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
 /** Start time of pid, or null if it has exited (a zombie counts as
@@ -10,7 +11,7 @@ import { Sys } from "../sys/sys";
 export function startTime(sys: Sys, pid: number): number | null {
   var text: string;
   try {
-    var fd = sys.open("/proc/" + pid + "/stat", sys.constants.O_RDONLY);
+    var fd = sys.open("/proc/" + pid + "/stat", C.O_RDONLY);
     try {
       // One read: the kernel makes the whole line at once. Field 22 ends
       // within 500 bytes (a PID, a comm of at most 64 bytes, 19 numbers).

@@ -7,6 +7,7 @@
 import { fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import { JoinPlan } from "../plan/plan";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 import { startTime } from "./proc";
 import { D, fixedSize, GroupState, Layout, Segment, Slot, W } from "./segment";
@@ -39,7 +40,7 @@ export function unmap(sys: Sys, m: Mapped): void {
 export function openGroup(sys: Sys, n: Shm): Mapped | null {
   var fd: number;
   try {
-    fd = sys.open(n.file, sys.constants.O_RDWR | sys.constants.O_NOFOLLOW);
+    fd = sys.open(n.file, C.O_RDWR | C.O_NOFOLLOW);
   } catch (e) {
     if (isErrno(e, "ENOENT"))
       return null;
@@ -64,11 +65,10 @@ export function openGroup(sys: Sys, n: Shm): Mapped | null {
 /** Found the group: link a complete segment in under the name, with us as
     its winner in slot 0; null if a group is there already. */
 export function publishGroup(sys: Sys, plan: JoinPlan, n: Shm): Mapped | null {
-  var c = sys.constants;
   var size = fixedSize(plan.count);
   var fd: number;
   try {
-    fd = sys.open("/dev/shm", c.O_TMPFILE | c.O_RDWR, 384); // 0600
+    fd = sys.open("/dev/shm", C.O_TMPFILE | C.O_RDWR, 384); // 0600
   } catch (e) {
     return fail("join: can't create shared memory in /dev/shm", e,
                 { hint: "--join needs /dev/shm, a tmpfs (Linux 3.11 or later for O_TMPFILE)" });
@@ -88,7 +88,7 @@ export function publishGroup(sys: Sys, plan: JoinPlan, n: Shm): Mapped | null {
     seg.set(seg.slotPidWord(0), me);
     seg.set(seg.slotStatusWord(0), Slot.CLAIMED);
     seg.setSlotStart(0, start);
-    sys.linkat(c.AT_FDCWD, "/proc/self/fd/" + fd, c.AT_FDCWD, n.file, c.AT_SYMLINK_FOLLOW);
+    sys.linkat(C.AT_FDCWD, "/proc/self/fd/" + fd, C.AT_FDCWD, n.file, C.AT_SYMLINK_FOLLOW);
   } catch (e) {
     if (seg !== null)
       sys.munmap(seg.buffer);

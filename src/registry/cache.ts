@@ -5,6 +5,7 @@
 
 import { attempt, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
+import { C } from "../sys/constants";
 import { statOrNull, Sys } from "../sys/sys";
 import { Client } from "./client";
 import { Descriptor } from "./manifest";
@@ -70,11 +71,10 @@ export function fetchBlob(sys: Sys, client: Client, storage: string, d: Descript
   if (teeFd === undefined && isCached(sys, storage, d))
     return [file, true];
   var temp = cacheDir(storage) + "/.partial." + sys.getpid() + "." + hexOf(d.digest);
-  var c = sys.constants;
   if (statOrNull(sys, temp, false) !== null)
     sys.unlink(temp);
   var fd = attempt("can't create " + temp, function () {
-    return sys.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o644);
+    return sys.open(temp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
   });
   try {
     var r: HttpResponse;

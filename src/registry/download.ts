@@ -11,6 +11,7 @@
 
 import { attempt, EXIT_MISC_ERR, Failure, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
+import { C } from "../sys/constants";
 import { Sys, writeAll } from "../sys/sys";
 import { fetchBlob, isCached, openCache } from "./cache";
 import { Client } from "./client";
@@ -49,7 +50,7 @@ export class Downloads {
         if (get) {
           wanted[layers[i].digest] = true;
           try {
-            sys.fcntl(p[0], sys.constants.F_SETPIPE_SZ, PIPE_SIZE);
+            sys.fcntl(p[0], C.F_SETPIPE_SZ, PIPE_SIZE);
           } catch (e) {
             if (!isSysError(e)) // EPERM: a lower pipe-max-size; the default does
               throw e;
@@ -126,10 +127,10 @@ export class Downloads {
         throw e;
     }
     var f: Failure | null = null;
-    if (sys.poll([this.report], [sys.constants.POLLIN], 0)[0] !== 0)
+    if (sys.poll([this.report], [C.POLLIN], 0)[0] !== 0)
       f = this.readReport();
     else
-      sys.kill(this.pid, sys.constants.SIGKILL);
+      sys.kill(this.pid, C.SIGKILL);
     sys.waitpid(this.pid);
     this.pid = -1;
     this.closeAll(this.pipes);
@@ -165,7 +166,7 @@ export class Downloads {
 function download(sys: Sys, parent: number, client: Client, storage: string, layers: Descriptor[],
                   labels: string[], pipes: number[], report: number): never {
   // Nothing to download for once the parent is gone.
-  sys.prctl(sys.constants.PR_SET_PDEATHSIG, sys.constants.SIGKILL);
+  sys.prctl(C.PR_SET_PDEATHSIG, C.SIGKILL);
   if (sys.getppid() !== parent)
     sys.exit(EXIT_MISC_ERR);
   var code = 0;

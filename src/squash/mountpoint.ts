@@ -13,6 +13,7 @@ import { attempt, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { untrustedOnPath } from "../image/trust";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 
 export interface DirId {
@@ -48,7 +49,7 @@ export function prepareMountpoint(sys: Sys, p: string, create: boolean): DirId {
     makeDirs(sys, p);
   }
   var st = attempt("can't stat mount point: " + p, function () { return sys.stat(p); }, { hint: MOUNT_HINT });
-  if (!isDir(sys, st.mode))
+  if (!isDir(st.mode))
     fail("not a directory: " + p, undefined, { hint: MOUNT_HINT });
   var bad = untrustedOnPath(sys, p, sys.getresuid()[1], create ? 2 : 1);
   if (bad !== null)
@@ -64,9 +65,8 @@ export function prepareMountpoint(sys: Sys, p: string, create: boolean): DirId {
 /** The checked mount point, opened in our own mount namespace (a
     descriptor from the host's can't be mounted on there). */
 export function openMountpoint(sys: Sys, p: string, checked: DirId): number {
-  var c = sys.constants;
   var fd = attempt("can't open mount point: " + p, function () {
-    return sys.open(p, c.O_PATH | c.O_DIRECTORY | c.O_NOFOLLOW);
+    return sys.open(p, C.O_PATH | C.O_DIRECTORY | C.O_NOFOLLOW);
   });
   var st = sys.fstat(fd);
   if (st.dev !== checked.dev || st.ino !== checked.ino) {

@@ -7,6 +7,7 @@ import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import { argvToString } from "../log/argv";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
 /** skiff's server: caches sized for a job, worker threads, and the kernel
@@ -28,8 +29,8 @@ var INSTALL_HINT = "install squashfuse (Debian, Ubuntu: apt-get install squashfu
     ...) count as no, as execvp(3) skips such entries. */
 function isExecutable(sys: Sys, exe: string): boolean {
   try {
-    sys.access(exe, sys.constants.X_OK);
-    return (sys.stat(exe).mode & sys.constants.S_IFMT) === sys.constants.S_IFREG;
+    sys.access(exe, C.X_OK);
+    return (sys.stat(exe).mode & C.S_IFMT) === C.S_IFREG;
   } catch (e) {
     if (!isSysError(e))
       throw e;
@@ -213,7 +214,7 @@ export function spawnServer(sys: Sys, server: Server, image: string, fuseFd: num
   var pid = attempt("can't execute " + server.exe, function () {
     return sys.posix_spawn(server.exe, argv, serverEnviron(sys.environ()), [
       ["dup2", fuseFd, fd], ["dup2", outFd, 1], ["dup2", outFd, 2],
-      ["open", 0, "/dev/null", sys.constants.O_RDONLY, 0],
+      ["open", 0, "/dev/null", C.O_RDONLY, 0],
     ], { setpgroup: 0, setsigmask: [], setsigdef: allSignals() });
   }, { hint: INSTALL_HINT });
   if (log.enabled(log.LL_DEBUG))

@@ -15,6 +15,7 @@ import * as log from "../log/log";
 import { mount } from "../exec/mounts";
 import { State } from "../exec/state";
 import { Step } from "../plan/plan";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 import { DirId, fdPath, openMountpoint } from "./mountpoint";
 import { findServer, Server, ServerOutput, spawnServer } from "./server";
@@ -24,7 +25,7 @@ type SquashStep = Extract<Step, { op: "squash-mount" }>;
 
 function openFuseDevice(sys: Sys): number {
   try {
-    return sys.open("/dev/fuse", sys.constants.O_RDWR);
+    return sys.open("/dev/fuse", C.O_RDWR);
   } catch (e) {
     if (isErrno(e, "ENOENT", "ENODEV", "ENXIO"))
       return fail("can't open /dev/fuse", e, {
@@ -52,7 +53,7 @@ function mountFuse(sys: Sys, fd: number, dir: number, p: string, server: Server)
 
 /** The calling process's mount namespace, as an fd for setns(2). */
 function mountNamespace(sys: Sys): number {
-  return sys.open("/proc/self/ns/mnt", sys.constants.O_RDONLY);
+  return sys.open("/proc/self/ns/mnt", C.O_RDONLY);
 }
 
 /** The working directory, held open so that we can return to it after
@@ -61,7 +62,7 @@ function mountNamespace(sys: Sys): number {
     pivot. */
 function openCwd(sys: Sys): number | null {
   try {
-    return sys.open(".", sys.constants.O_PATH | sys.constants.O_DIRECTORY);
+    return sys.open(".", C.O_PATH | C.O_DIRECTORY);
   } catch (e) {
     if (!isSysError(e))
       throw e;
@@ -73,7 +74,7 @@ function openCwd(sys: Sys): number | null {
 /** setns(2) into the mount namespace on fd, keeping the working directory
     (setns moves it to the namespace's root). */
 function enterMountNamespace(sys: Sys, fd: number, cwd: number | null): void {
-  sys.setns(fd, sys.constants.CLONE_NEWNS);
+  sys.setns(fd, C.CLONE_NEWNS);
   if (cwd !== null)
     sys.fchdir(cwd);
 }
@@ -82,7 +83,6 @@ function enterMountNamespace(sys: Sys, fd: number, cwd: number | null): void {
     child, which goes on to build the container there. */
 export function mountSquash(st: State, s: SquashStep): void {
   var sys = st.sys;
-  var c = sys.constants;
   var checked = st.mountpoint as DirId; // the "mountpoint" step came first
   // the host's environment, before any hook ran
   var server = findServer(sys, st.env.get("PATH"), st.env.get("SKIFF_SQUASH_SERVER"));
@@ -90,7 +90,7 @@ export function mountSquash(st: State, s: SquashStep): void {
   var fuse = openFuseDevice(sys);
   var cwd = openCwd(sys);
   var outer = mountNamespace(sys);
-  sys.unshare(c.CLONE_NEWNS);
+  sys.unshare(C.CLONE_NEWNS);
   var own = mountNamespace(sys);
   try {
     var dir = openMountpoint(sys, s.mountpoint, checked);
@@ -102,9 +102,9 @@ export function mountSquash(st: State, s: SquashStep): void {
   }
   // A set-user-ID fusermount3 must gain nothing should libfuse ever run
   // it; the container gets no_new_privs anyway.
-  sys.prctl(c.PR_SET_NO_NEW_PRIVS, 1);
+  sys.prctl(C.PR_SET_NO_NEW_PRIVS, 1);
   // Started first: its start-up is the longest part of the launch.
-  var out = sys.pipe(c.O_NONBLOCK);
+  var out = sys.pipe(C.O_NONBLOCK);
   var pid = spawnServer(sys, server, s.image, fuse, out[1], st.env.get("SKIFF_SQUASHD_STATS"));
   // The server's are now the only references to the connection (the
   // mount's is not one): when it exits, the connection is aborted, and its
@@ -115,18 +115,18 @@ export function mountSquash(st: State, s: SquashStep): void {
   // Blocked before the fork, so that no child's exit goes unseen: the
   // supervisor takes SIGCHLD with sigtimedwait(). Orphans of the container
   // come to us, so that we can stop them if the server dies.
-  sys.sigprocmask(c.SIG_BLOCK, [c.SIGCHLD]);
-  sys.prctl(c.PR_SET_CHILD_SUBREAPER, 1);
+  sys.sigprocmask(C.SIG_BLOCK, [C.SIGCHLD]);
+  sys.prctl(C.PR_SET_CHILD_SUBREAPER, 1);
   var parent = sys.getpid();
   var child = sys.fork();
   if (child === 0) {
     sys.close(events[0]);
     sys.close(out[0]);
     // The container can't outlive its supervisor.
-    sys.prctl(c.PR_SET_PDEATHSIG, c.SIGKILL);
+    sys.prctl(C.PR_SET_PDEATHSIG, C.SIGKILL);
     if (sys.getppid() !== parent)
       sys.exit(EXIT_MISC_ERR);
-    sys.sigprocmask(c.SIG_SETMASK, []);
+    sys.sigprocmask(C.SIG_SETMASK, []);
     enterMountNamespace(sys, own, cwd);
     sys.close(own);
     if (cwd !== null)

@@ -15,6 +15,7 @@
 
 import { Exit, EXIT_MISC_ERR, EXIT_SQUASH, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
+import { C } from "../sys/constants";
 import { host } from "../sys/host";
 import { readFile, Sys } from "../sys/sys";
 import { ServerOutput } from "./server";
@@ -120,8 +121,7 @@ class Supervisor {
 
   /** Reap what has exited; with block, wait for one first. */
   private reap(block: boolean): void {
-    var c = this.sys.constants;
-    for (var options = block ? 0 : c.WNOHANG; ; options = c.WNOHANG) {
+    for (var options = block ? 0 : C.WNOHANG; ; options = C.WNOHANG) {
       var r = waitOrNull(this.sys, -1, options);
       if (r === null || r[0] === 0)
         return;
@@ -147,7 +147,7 @@ class Supervisor {
       if (kids.length === 0)
         return;
       for (var i = 0; i < kids.length; i++)
-        killQuietly(this.sys, kids[i], this.sys.constants.SIGKILL);
+        killQuietly(this.sys, kids[i], C.SIGKILL);
       this.reap(true);
     }
   }
@@ -161,10 +161,10 @@ class Supervisor {
       var left = deadline - this.sys.monotonic();
       if (left <= 0) {
         log.debug(this.s.serverName + " still running after the container; killing it");
-        killQuietly(this.sys, this.s.server, this.sys.constants.SIGKILL);
+        killQuietly(this.sys, this.s.server, C.SIGKILL);
         left = -1;
       }
-      this.sys.sigtimedwait([this.sys.constants.SIGCHLD], left);
+      this.sys.sigtimedwait([C.SIGCHLD], left);
       this.reap(false);
     }
   }
@@ -179,7 +179,7 @@ class Supervisor {
       var left = deadline - this.sys.monotonic();
       if (this.childStatus !== null || left <= 0)
         return;
-      this.sys.sigtimedwait([this.sys.constants.SIGCHLD], left);
+      this.sys.sigtimedwait([C.SIGCHLD], left);
       this.reap(false);
     }
   }
@@ -210,14 +210,13 @@ class Supervisor {
       output at once. */
   private start(): void {
     var sys = this.sys;
-    var c = sys.constants;
     var t0 = sys.monotonic();
     var event = "timeout";
     for (;;) {
       var left = t0 + READY_TIMEOUT_MS - sys.monotonic();
       if (left <= 0)
         break;
-      var revents = sys.poll([this.s.ready, this.s.output.fd], [c.POLLIN, c.POLLIN], left);
+      var revents = sys.poll([this.s.ready, this.s.output.fd], [C.POLLIN, C.POLLIN], left);
       if (revents[0] !== 0) {
         event = sys.read(this.s.ready, 1) === "r" ? "ready" : "child exited";
         break;
@@ -231,7 +230,7 @@ class Supervisor {
     if (event === "server exited")
       this.failOpen();
     if (event === "timeout") {
-      killQuietly(sys, this.s.server, c.SIGKILL);
+      killQuietly(sys, this.s.server, C.SIGKILL);
       this.abort(this.s.serverName + " did not answer within " + READY_TIMEOUT_MS / 1000 + " s: " + this.s.image,
                  "is the file system holding the image responsive?", EXIT_MISC_ERR);
     }
@@ -243,16 +242,15 @@ class Supervisor {
 
   run(): never {
     var sys = this.sys;
-    var c = sys.constants;
     this.start();
     // Ctrl-C and hang-ups are the container's business (the terminal sends
     // them to it too); a request to terminate is passed on to it.
-    var forwarded = [c.SIGTERM, c.SIGUSR1, c.SIGUSR2];
-    sys.sigprocmask(c.SIG_BLOCK, forwarded);
-    sys.signal(c.SIGINT, 1);
-    sys.signal(c.SIGHUP, 1);
-    sys.signal(c.SIGPIPE, 1);
-    var waited = [c.SIGCHLD].concat(forwarded);
+    var forwarded = [C.SIGTERM, C.SIGUSR1, C.SIGUSR2];
+    sys.sigprocmask(C.SIG_BLOCK, forwarded);
+    sys.signal(C.SIGINT, 1);
+    sys.signal(C.SIGHUP, 1);
+    sys.signal(C.SIGPIPE, 1);
+    var waited = [C.SIGCHLD].concat(forwarded);
     for (var handled = 1; ; handled++) {
       if (handled % SIGNALS_PER_GC === 0)
         host().gc();
@@ -266,7 +264,7 @@ class Supervisor {
         break;
       }
       var info = sys.sigtimedwait(waited, -1) as NativeSigInfo;
-      if (info.signo !== c.SIGCHLD)
+      if (info.signo !== C.SIGCHLD)
         this.forward(info.signo);
     }
     log.verbose("container done");
@@ -282,7 +280,7 @@ class Supervisor {
     var targets = this.childStatus === null ? [this.s.child] : containerChildren(this.sys, this.s.server) || [];
     if (targets.length === 0) {
       log.verbose("no process of the container left; stopping " + this.s.serverName);
-      killQuietly(this.sys, this.s.server, this.sys.constants.SIGTERM);
+      killQuietly(this.sys, this.s.server, C.SIGTERM);
     }
     for (var i = 0; i < targets.length; i++)
       killQuietly(this.sys, targets[i], sig);

@@ -7,11 +7,11 @@
 // mask and checks the same way.
 
 import { fail, Failure, isFailure } from "../log/fail";
+import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
-function stops(sys: Sys): number[] {
-  var c = sys.constants;
-  return [c.SIGINT, c.SIGTERM, c.SIGHUP];
+function stops(): number[] {
+  return [C.SIGINT, C.SIGTERM, C.SIGHUP];
 }
 
 /** Between blockStops() and unblockStops(). */
@@ -19,7 +19,7 @@ var held = false;
 
 /** Block them until unblockStops(); one that comes meanwhile waits. */
 export function blockStops(sys: Sys): void {
-  sys.sigprocmask(sys.constants.SIG_BLOCK, stops(sys));
+  sys.sigprocmask(C.SIG_BLOCK, stops());
   held = true;
 }
 
@@ -34,15 +34,15 @@ export function stopsHeld(): boolean {
     took the same Ctrl-C reported it), and must not be cut short on the
     way out. */
 export function unblockStops(sys: Sys): void {
-  while (sys.sigtimedwait(stops(sys), 0) !== null)
+  while (sys.sigtimedwait(stops(), 0) !== null)
     continue;
-  sys.sigprocmask(sys.constants.SIG_UNBLOCK, stops(sys));
+  sys.sigprocmask(C.SIG_UNBLOCK, stops());
   held = false;
 }
 
 /** Fail if one of them came: exit 128 + its number, as a shell's. */
 export function checkStops(sys: Sys, what: string): void {
-  var got = sys.sigtimedwait(stops(sys), 0);
+  var got = sys.sigtimedwait(stops(), 0);
   if (got !== null)
     fail(what + " stopped: skiff was interrupted (signal " + got.signo + ")", undefined,
          { exitCode: 128 + got.signo });

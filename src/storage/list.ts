@@ -25,7 +25,7 @@ export function listImages(sys: Sys, storage: string): StoredImage[] {
   for (var i = 0; i < entries.length; i++) {
     var p = path.join(img, entries[i]);
     var st = sys.lstat(p);
-    var dir = isDir(sys, st.mode);
+    var dir = isDir(st.mode);
     var metadata = dir ? statOrNull(sys, path.join(p, "ch/metadata.json"), false) : null;
     out.push({
       name: entryToName(entries[i]),

@@ -8,6 +8,7 @@ import { argvToString } from "../log/argv";
 import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { Getenv, Sys } from "../sys/sys";
 import { stopsHeld } from "./interrupt";
 
@@ -22,7 +23,7 @@ function findProgram(sys: Sys, name: string, env: Getenv): string | null {
       continue;
     var exe = path.join(dirs[i], name);
     try {
-      sys.access(exe, sys.constants.X_OK);
+      sys.access(exe, C.X_OK);
       return exe;
     } catch (e) {
       // not here
@@ -41,33 +42,32 @@ function describe(status: number): string {
     it exits 0. pkg is the Debian package that has it, for the hint when it
     is missing. */
 export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, stdoutTo?: string): void {
-  var c = sys.constants;
   var exe = findProgram(sys, argv[0], env);
   if (exe === null)
     fail("can't find " + argv[0] + " on $PATH or in " + FALLBACK.join(", "), undefined,
          { hint: "install it (Debian: apt install " + pkg + ")" });
   var exePath = exe as string;
-  var stops = [c.SIGINT, c.SIGTERM, c.SIGHUP];
-  var waited = stops.concat([c.SIGCHLD]);
+  var stops = [C.SIGINT, C.SIGTERM, C.SIGHUP];
+  var waited = stops.concat([C.SIGCHLD]);
   log.verbose("running: " + argvToString(argv));
-  sys.sigprocmask(c.SIG_BLOCK, waited);
+  sys.sigprocmask(C.SIG_BLOCK, waited);
   var status = -1;
   var stoppedBy = 0;
   try {
     var pid = attempt("can't run " + exePath, function () {
       var actions: NativeSpawnAction[] = stdoutTo === undefined ? []
-        : [["open", 1, stdoutTo, c.O_WRONLY | c.O_CREAT | c.O_TRUNC, 0o600]];
+        : [["open", 1, stdoutTo, C.O_WRONLY | C.O_CREAT | C.O_TRUNC, 0o600]];
       return sys.posix_spawn(exePath, argv, sys.environ(), actions,
-                             { setsigmask: [], setsigdef: stops.concat([c.SIGPIPE]) });
+                             { setsigmask: [], setsigdef: stops.concat([C.SIGPIPE]) });
     });
     while (status < 0) {
       var got = sys.sigtimedwait(waited, -1) as NativeSigInfo;
-      if (got.signo !== c.SIGCHLD) {
+      if (got.signo !== C.SIGCHLD) {
         stoppedBy = got.signo;
-        sys.kill(pid, c.SIGTERM);
+        sys.kill(pid, C.SIGTERM);
         status = sys.waitpid(pid)[1];
       } else {
-        var r = sys.waitpid(pid, c.WNOHANG);
+        var r = sys.waitpid(pid, C.WNOHANG);
         if (r[0] === pid)
           status = r[1];
       }
@@ -75,7 +75,7 @@ export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, s
   } finally {
     // Not the stops of a caller holding them (pull, import): one that came
     // now would end skiff before it removed what it made.
-    sys.sigprocmask(c.SIG_UNBLOCK, stopsHeld() ? [c.SIGCHLD] : waited);
+    sys.sigprocmask(C.SIG_UNBLOCK, stopsHeld() ? [C.SIGCHLD] : waited);
   }
   if (stoppedBy !== 0)
     fail(argv[0] + " stopped: skiff was interrupted (signal " + stoppedBy + ")", undefined,

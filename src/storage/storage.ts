@@ -9,6 +9,7 @@ import { attempt, fail, isErrno } from "../log/fail";
 import * as log from "../log/log";
 import { nameToPath } from "../image/image";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { isDir, statOrNull, Sys, writeAll } from "../sys/sys";
 import { letOwnerWrite, removeTree, removeTreeIfAny } from "./tree";
 
@@ -37,10 +38,10 @@ export function entryToName(entry: string): string {
 export function initStorage(sys: Sys, storage: string): void {
   var img = imagesDir(storage);
   var st = statOrNull(sys, img, true);
-  if (st !== null && isDir(sys, st.mode))
+  if (st !== null && isDir(st.mode))
     return;
   var top = statOrNull(sys, storage, true);
-  if (top !== null && (!isDir(sys, top.mode) || sys.listdir(storage).length > 0))
+  if (top !== null && (!isDir(top.mode) || sys.listdir(storage).length > 0))
     fail("storage directory seems invalid: " + storage, undefined, {
       hint: "it is not empty and has no img/ directory; choose another with -s/--storage or $CH_IMAGE_STORAGE",
     });
@@ -51,8 +52,8 @@ export function initStorage(sys: Sys, storage: string): void {
     var dirs = CH_IMAGE_DIRS.concat(["img"]);
     for (var i = 0; i < dirs.length; i++)
       sys.mkdir(path.join(storage, dirs[i]), 0o777);
-    var fd = sys.open(path.join(storage, "version"), sys.constants.O_WRONLY | sys.constants.O_CREAT
-                      | sys.constants.O_EXCL, 0o666);
+    var fd = sys.open(path.join(storage, "version"), C.O_WRONLY | C.O_CREAT
+                      | C.O_EXCL, 0o666);
     try {
       writeAll(sys, fd, STORAGE_VERSION + "\n");
     } finally {

@@ -3,6 +3,7 @@
 
 import { isErrno } from "../log/fail";
 import * as path from "../path/path";
+import { C } from "../sys/constants";
 import { isDir, Sys } from "../sys/sys";
 
 /** Bytes allocated to the tree at p (as du counts: each inode once). */
@@ -16,7 +17,7 @@ export function treeSize(sys: Sys, p: string): number {
       return;
     seen[key] = true;
     total += st.blocks * 512;
-    if (isDir(sys, st.mode)) {
+    if (isDir(st.mode)) {
       var names = sys.listdir(q);
       for (var i = 0; i < names.length; i++)
         walk(path.join(q, names[i]));
@@ -30,13 +31,12 @@ export function treeSize(sys: Sys, p: string): number {
     A directory we may not read or write is given u+rwx first (images
     unpacked as they came have them: ch-image does the same). */
 function removeIn(sys: Sys, dirFd: number, name: string): void {
-  var c = sys.constants;
-  var st = sys.fstatat(dirFd, name, c.AT_SYMLINK_NOFOLLOW);
-  if (!isDir(sys, st.mode))
+  var st = sys.fstatat(dirFd, name, C.AT_SYMLINK_NOFOLLOW);
+  if (!isDir(st.mode))
     return sys.unlinkat(dirFd, name, 0);
   if ((st.mode & 0o700) !== 0o700)
     sys.fchmodat(dirFd, name, (st.mode & 0o7777) | 0o700, 0);
-  var fd = sys.openat(dirFd, name, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW);
+  var fd = sys.openat(dirFd, name, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
   try {
     var names = sys.listdir("/proc/self/fd/" + fd);
     for (var i = 0; i < names.length; i++)
@@ -44,22 +44,21 @@ function removeIn(sys: Sys, dirFd: number, name: string): void {
   } finally {
     sys.close(fd);
   }
-  sys.unlinkat(dirFd, name, c.AT_REMOVEDIR);
+  sys.unlinkat(dirFd, name, C.AT_REMOVEDIR);
 }
 
 /** Give the directory at p u+rwx if it lacks them: moving it to another
     directory needs write permission on it (its ".." changes). */
 export function letOwnerWrite(sys: Sys, p: string): void {
   var st = sys.lstat(p);
-  if (isDir(sys, st.mode) && (st.mode & 0o700) !== 0o700)
-    sys.fchmodat(sys.constants.AT_FDCWD, p, (st.mode & 0o7777) | 0o700, 0);
+  if (isDir(st.mode) && (st.mode & 0o700) !== 0o700)
+    sys.fchmodat(C.AT_FDCWD, p, (st.mode & 0o7777) | 0o700, 0);
 }
 
 /** Remove the tree at p, which must exist. */
 export function removeTree(sys: Sys, p: string): void {
   var parts = path.split(p);
-  var c = sys.constants;
-  var parent = sys.open(parts[0], c.O_RDONLY | c.O_DIRECTORY);
+  var parent = sys.open(parts[0], C.O_RDONLY | C.O_DIRECTORY);
   try {
     removeIn(sys, parent, parts[1]);
   } finally {

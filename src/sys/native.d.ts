@@ -119,11 +119,9 @@ interface HttpResponse {
   sha256?: string;
 }
 
-/** The system calls and numbers skiff acts through: the real binding, or
-    the tests' FakeSys (test/lib/fakesys.ts). */
+/** The system calls skiff acts through (their numbers: C, src/sys/constants.ts):
+    the real binding, or the tests' FakeSys (test/lib/fakesys.ts). */
 interface NativeSys {
-  constants: import("./constants").Constants;
-
   getpid(): number;
   getppid(): number;
   getresuid(): number[];

@@ -3,6 +3,8 @@
 // filesystem instead, so mount and namespace logic is tested without
 // privileges (as youki's syscall/ test double).
 
+import { C } from "./constants";
+
 export type Sys = NativeSys;
 
 /** The real system: the binding installed by native/host.c. */
@@ -15,24 +17,28 @@ export function linuxSys(): Sys {
 export type Getenv = (name: string) => string | undefined;
 
 /** Mount flags by name, so plans stay readable data. */
-export type MountFlag = "MS_RDONLY" | "MS_NOSUID" | "MS_NODEV" | "MS_NOEXEC" | "MS_SYNCHRONOUS"
-  | "MS_REMOUNT" | "MS_MANDLOCK" | "MS_NOATIME" | "MS_NODIRATIME" | "MS_BIND" | "MS_MOVE"
-  | "MS_REC" | "MS_PRIVATE" | "MS_SLAVE" | "MS_RELATIME";
+var MOUNT_FLAGS = {
+  MS_RDONLY: C.MS_RDONLY, MS_NOSUID: C.MS_NOSUID, MS_NODEV: C.MS_NODEV, MS_NOEXEC: C.MS_NOEXEC,
+  MS_SYNCHRONOUS: C.MS_SYNCHRONOUS, MS_REMOUNT: C.MS_REMOUNT, MS_MANDLOCK: C.MS_MANDLOCK, MS_NOATIME: C.MS_NOATIME,
+  MS_NODIRATIME: C.MS_NODIRATIME, MS_BIND: C.MS_BIND, MS_MOVE: C.MS_MOVE, MS_REC: C.MS_REC, MS_PRIVATE: C.MS_PRIVATE,
+  MS_SLAVE: C.MS_SLAVE, MS_RELATIME: C.MS_RELATIME,
+};
+export type MountFlag = keyof typeof MOUNT_FLAGS;
 
-export function mountFlags(sys: Sys, names: MountFlag[]): number {
+export function mountFlags(names: MountFlag[]): number {
   var v = 0;
   for (var i = 0; i < names.length; i++)
-    v += sys.constants[names[i]]; // distinct bits: + is |, without 32-bit truncation
+    v += MOUNT_FLAGS[names[i]]; // distinct bits: + is |, without 32-bit truncation
   return v;
 }
 
 /** Type bits of a stat mode. */
-export function isDir(sys: Sys, mode: number): boolean {
-  return (mode & sys.constants.S_IFMT) === sys.constants.S_IFDIR;
+export function isDir(mode: number): boolean {
+  return (mode & C.S_IFMT) === C.S_IFDIR;
 }
 
-export function isLink(sys: Sys, mode: number): boolean {
-  return (mode & sys.constants.S_IFMT) === sys.constants.S_IFLNK;
+export function isLink(mode: number): boolean {
+  return (mode & C.S_IFMT) === C.S_IFLNK;
 }
 
 /** stat() that returns null instead of throwing when the path is missing. */
@@ -61,7 +67,7 @@ export function modeOrNull(sys: Sys, path: string, follow: boolean): number | nu
 /** A file's contents in pieces as read, each passed to f: for input that
     may never end, or is too big to keep whole. */
 export function readChunks(sys: Sys, path: string, f: (chunk: string) => void): void {
-  var fd = sys.open(path, sys.constants.O_RDONLY);
+  var fd = sys.open(path, C.O_RDONLY);
   try {
     for (var s = sys.read(fd, 65536); s !== ""; s = sys.read(fd, 65536))
       f(s);

@@ -25,7 +25,6 @@ import { SysError } from "../../src/log/fail.ts";
 import { Host, setHost } from "../../src/sys/host.ts";
 import type { Sys } from "../../src/sys/sys.ts";
 import { MACHINE_CONSTANTS } from "./constants.ts";
-import type { Constants } from "../../src/sys/constants.ts";
 import { getenvOf } from "./environ.ts";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -282,7 +281,6 @@ setHost(FAKE_HOST);
 
 export class FakeSys implements Sys {
   argv: string[];
-  constants: Constants = Object.assign({}, MACHINE_CONSTANTS);
   /** Every call, in order. */
   calls: Array<{ call: string; args: unknown[] }> = [];
   /** What was written to fds 1 and 2. */

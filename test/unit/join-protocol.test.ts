@@ -228,10 +228,8 @@ function peerSys(job: Job): Sys {
     }
     return true;
   };
-  return new Proxy({ constants: C } as unknown as Sys, {
+  return new Proxy({} as unknown as Sys, {
     get(target, name: string) {
-      if (name === "constants")
-        return C;
       const f = calls_[name];
       if (f === undefined)
         throw new Error("PeerSys: no " + name);

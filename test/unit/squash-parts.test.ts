@@ -184,8 +184,6 @@ function stubSys(files: { [p: string]: Node }, locked: string[] = [], opened: st
     return n;
   }
   return {
-    constants: { O_RDONLY: 0, O_NONBLOCK: 0o4000, O_NOCTTY: 0o400, S_IFMT: 0o170000, S_IFDIR: S_IFDIR,
-                 S_IFREG: S_IFREG, S_IFIFO: S_IFIFO, S_IFLNK: 0o120000 },
     getresuid: () => [1000, 1000, 1000],
     getpwuid: () => null,
     lstat: (p: string) => ({ mode: look("lstat", p).mode, uid: 0 }),
