@@ -95,7 +95,7 @@ export function claimSlot(sys: Sys, seg: Segment): number {
   // Read first, to be written right after the claim (see loserAlive).
   var start = startTime(sys, me) as number;
   var losers = seg.count() - 1;
-  var turn = seg.add(W.TURNS, 1);
+  var turn = seg.add(W.TURNS, 1) >>> 0; // whatever the word holds, a slot
   for (var k = 0; k < losers; k++) {
     var i = 1 + (turn + k) % losers;
     if (seg.cas(seg.slotPidWord(i), 0, me)) {

@@ -51,17 +51,18 @@ test("claimSlot: each of 31 losers takes a slot of its own with one try; the 32n
   assert.equal(claim(f, seg, 1000 + COUNT).slot, -1);
 });
 
-test("claimSlot: a turn whose loser died before its claim leaves its slot to the next ones", () => {
-  const { f, seg } = group();
-  const dead = new Int32Array(seg.buffer);
-  // Two losers took their turns and died (no claim): their slots stay free.
-  dead[11] += 2; // W.TURNS
-  const slots = new Set<number>();
-  for (let k = 1; k < COUNT; k++) {
-    const r = claim(f, seg, 1000 + k);
-    assert.ok(r.slot >= 1 && r.slot < COUNT, `loser ${k}: slot ${r.slot}`);
-    slots.add(r.slot);
-  }
-  assert.equal(slots.size, COUNT - 1);
-  assert.equal(claim(f, seg, 1000 + COUNT).slot, -1);
-});
+for (const [turns, why] of [[2, "two losers took their turns and died before their claims"],
+                             [-5, "the turns word holds a negative number"]] as Array<[number, string]>) {
+  test(`claimSlot: a place for every loser when ${why}`, () => {
+    const { f, seg } = group();
+    new Int32Array(seg.buffer)[11] = turns; // W.TURNS
+    const slots = new Set<number>();
+    for (let k = 1; k < COUNT; k++) {
+      const r = claim(f, seg, 1000 + k);
+      assert.ok(r.slot >= 1 && r.slot < COUNT, `loser ${k}: slot ${r.slot}`);
+      slots.add(r.slot);
+    }
+    assert.equal(slots.size, COUNT - 1);
+    assert.equal(claim(f, seg, 1000 + COUNT).slot, -1);
+  });
+}
