@@ -38,7 +38,7 @@ DUKTAPE_OPTIONS = native/duktape/config.yaml $(if $(DEBUG),native/duktape/debug.
 $(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh native/duktape/python3.patch native/duktape/varmap.patch \
                                     native/duktape/strings.patch native/duktape/templates.patch \
                                     native/duktape/closures.patch native/duktape/load.patch \
-                                    native/duktape/romflag.patch | build/.deps
+                                    native/duktape/romflag.patch native/duktape/romtable.patch | build/.deps
 	bash scripts/duktape-source.sh $(DUKTAPE_SRC)
 
 $(B)/duktape/duktape.c: $(DUKTAPE_SRC)/tools/configure.py $(DUKTAPE_OPTIONS) native/duktape/math.h Makefile

@@ -95,12 +95,14 @@ patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patc
 # ES5's throwing "caller" and "arguments" on strict ones; load.patch: a
 # function's instructions copied as they are, its _Varmap made to size;
 # romflag.patch: the string table marks ROM strings, the others are looked
-# for in RAM only)
+# for in RAM only; romtable.patch: ROM strings found through a sorted table,
+# not chained by pointers, so they are read-only data needing no relocation)
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/templates.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/closures.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/load.patch"
 patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/romflag.patch"
+patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/romtable.patch"
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"
