@@ -1212,9 +1212,10 @@ export class FakeSys implements Sys {
           throw sysError("EACCES", "open", p);
         if ((acc === C.O_RDONLY || acc === C.O_RDWR) && !(flags & C.O_PATH) && !this.allows(inode, 4))
           throw sysError("EACCES", "open", p);
-        if (writing && (flags & C.O_TRUNC))
+        if (writing && (flags & C.O_TRUNC)) {
           inode.content = "";
           inode.changed = this.changes++;
+        }
       }
       return this.allocFd({ kind: "file", inode: inode, pos: 0, flags: flags, path: p,
                            frames: r.found ? r.stack.slice() : undefined });
