@@ -38,6 +38,51 @@ export function identity(st: NativeStat): string {
   return st.dev + "." + st.ino + "." + st.size + "." + st.mtime + "." + st.ctime;
 }
 
+/** An entry's name part for s (paths): FNV-1a, in hex. Entries are named
+    for what they are made for (a spec file's path, an image's), not for
+    its version, so that the entry of a regenerated spec or a rebuilt
+    image replaces the old one rather than lying beside it for ever (two
+    names that share a hash share an entry: each replaces the other). */
+export function nameOf(s: string): string {
+  var h = 0;
+  for (var i = 0; i < s.length; i++)
+    h = (h * 31 + s.charCodeAt(i)) | 0; // Java's String.hashCode
+  return (h >>> 0).toString(16);
+}
+
+/** lstat of p, and, if it is a symlink, stat of it too, both added to
+    stats (null: missing); what p names (stat), or null. */
+export function probe(sys: Sys, p: string, stats: Array<NativeStat | null>): NativeStat | null {
+  var st = statOrNull(sys, p, false);
+  stats.push(st);
+  if (st !== null && (st.mode & C.S_IFMT) === C.S_IFLNK)
+    stats.push(st = statOrNull(sys, p, true));
+  return st;
+}
+
+/** One line for many files' versions: a file changed or replaced since
+    gets a newer ctime (which no one can set back), one added or removed
+    another count, one swapped for another (or two swapped) another sum of
+    inode numbers by place. */
+export function versionsOf(stats: Array<NativeStat | null>): string {
+  var n = 0, ctime = 0, mtime = 0, bytes = 0, inodes = 0;
+  for (var i = 0; i < stats.length; i++) {
+    var st = stats[i];
+    if (st === null)
+      continue;
+    n++;
+    // comparisons, not Math.max(): two calls fewer a file
+    if (st.ctime > ctime)
+      ctime = st.ctime;
+    if (st.mtime > mtime)
+      mtime = st.mtime;
+    bytes += st.size;
+    inodes = (inodes + (i + 1) * (st.ino % 0x7fffffff)) % 0x1fffffffffff;
+  }
+  return n + " of " + stats.length + " files, newest " + ctime + "/" + mtime + ", " + bytes + " bytes, inodes "
+    + inodes;
+}
+
 /** Which skiff makes an entry: a new build may read or check differently. */
 export function maker(sys: Sys): string {
   var exe = statOrNull(sys, "/proc/self/exe", true);
@@ -73,8 +118,9 @@ export function trustedFile(sys: Sys, c: Cache, name: string): string | null {
   }
 }
 
-/** The value of entry name (JSON) if it was made for key; else undefined. */
-export function readEntry(sys: Sys, c: Cache, name: string, key: string): unknown {
+/** The value of entry name (JSON) if it was made for key; else undefined.
+    key may be worked out from the value (what it was made from). */
+export function readEntry(sys: Sys, c: Cache, name: string, key: string | ((value: unknown) => string)): unknown {
   var file = trustedFile(sys, c, name);
   if (file === null)
     return undefined;
@@ -82,7 +128,7 @@ export function readEntry(sys: Sys, c: Cache, name: string, key: string): unknow
   try {
     readChunks(sys, file, function (s) { chunks.push(s); });
     var entry = JSON.parse(chunks.join("")) as { key?: unknown; value?: unknown };
-    if (entry.key === key)
+    if (entry.key === (typeof key === "string" ? key : key(entry.value)))
       return entry.value;
     log.verbose("CDI cache: " + file + " is out of date");
   } catch (e) {

@@ -10,10 +10,10 @@ import * as path from "../path/path";
 import type { Image } from "../image/image";
 import type { CdiPlan } from "../plan/plan";
 import { C } from "../sys/constants";
-import { MountFlag, statOrNull, Sys } from "../sys/sys";
-import { Cache } from "./cache";
+import { MountFlag, Sys } from "../sys/sys";
+import { Cache, probe } from "./cache";
 import { HookEffects, interpretHook } from "./hooks";
-import { planLdCache } from "./ldcache";
+import { imageKey, planLdCache } from "./ldcache";
 import { Selection } from "./select";
 import { ContainerEdits, Mount } from "./spec";
 
@@ -70,6 +70,11 @@ class Planner {
   /** What the mounts bind, and from which spec files: the ld cache's key. */
   private hostFiles: NativeStat[] = [];
   specs: string[] = [];
+  /** Every host path looked at, and what probe() found: the plan's key. */
+  hostPaths: string[] = [];
+  probed: Array<NativeStat | null> = [];
+  /** imageKey() of the image, if the ld cache's key needed it. */
+  imageVersion = "";
 
   constructor(private sys: Sys, private ld: LdContext) {}
 
@@ -108,11 +113,11 @@ class Planner {
     var dst = path.normalize(m.containerPath);
     if (dst === null || dst === "/")
       return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
-    // lstat first: of a file that is no symlink, that is its stat
-    var st = statOrNull(this.sys, m.hostPath, false);
-    var link = st !== null && (st.mode & C.S_IFMT) === C.S_IFLNK;
-    if (link)
-      st = statOrNull(this.sys, m.hostPath, true);
+    // lstat, and stat if it is a link: both kept for the plan's key
+    var probed = this.probed.length;
+    var st = probe(this.sys, m.hostPath, this.probed);
+    var link = this.probed.length > probed + 1;
+    this.hostPaths.push(m.hostPath);
     if (st === null)
       return fail(where + ": hostPath not found on this host: " + m.hostPath, undefined, { hint: REGENERATE });
     if (this.dsts[dst] !== undefined) {
@@ -163,7 +168,10 @@ class Planner {
       var at = where + ".deviceNodes[" + i + "]";
       if (this.dsts[dn.path] !== undefined) {
         log.verbose("CDI: " + at + ": " + dn.path + " already there (" + this.dsts[dn.path] + "); skipped");
-      } else if (statOrNull(this.sys, host, true) === null) {
+        continue;
+      }
+      this.hostPaths.push(host);
+      if (probe(this.sys, host, this.probed) === null) {
         log.warning("CDI: device node not found on this host: " + host + " (" + at + ")");
       } else if (host !== dn.path || !path.isWithin("/dev", dn.path)) {
         this.dsts[dn.path] = at;
@@ -186,9 +194,12 @@ class Planner {
   }
 
   finish(): CdiPlan {
-    if (this.effects.folders.length > 0)
+    if (this.effects.folders.length > 0) {
+      if (this.ld.cache !== null)
+        this.imageVersion = imageKey(this.sys, this.ld.image, this.effects.folders);
       this.plan.ldcache = planLdCache(this.sys, this.ld.cache, this.ld.image, this.effects.folders, this.specs,
-                                      this.hostFiles, CDI_SCRATCH);
+                                      this.hostFiles, this.imageVersion, CDI_SCRATCH);
+    }
     return this.plan;
   }
 }
@@ -199,8 +210,18 @@ export interface LdContext {
   image: Image;
 }
 
+/** A plan's CDI part and what it was made from: the host paths looked at
+    (what probe() found of each: probed) and the image's version (imageKey(),
+    if its ld cache's key needed it). */
+export interface Planned {
+  plan: CdiPlan;
+  hostPaths: string[];
+  probed: Array<NativeStat | null>;
+  imageVersion: string;
+}
+
 /** The plan's CDI part for the selections, in their order. */
-export function planEdits(sys: Sys, selections: Selection[], ld: LdContext): CdiPlan {
+export function planEdits(sys: Sys, selections: Selection[], ld: LdContext): Planned {
   var p = new Planner(sys, ld);
   for (var s = 0; s < selections.length; s++) {
     var sel = selections[s];
@@ -218,5 +239,6 @@ export function planEdits(sys: Sys, selections: Selection[], ld: LdContext): Cdi
     if (env.length > 0)
       p.plan.env.push({ at: sel.envAt, delta: { kind: "set", source: "CDI " + sel.file, vars: env } });
   }
-  return p.finish();
+  var plan = p.finish();
+  return { plan: plan, hostPaths: p.hostPaths, probed: p.probed, imageVersion: p.imageVersion };
 }

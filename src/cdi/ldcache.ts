@@ -18,34 +18,15 @@ import { makeLinks } from "../exec/merge";
 import { createInRoot, mkdirs, mount, mountFlagsOf } from "../exec/mounts";
 import { resolveInRoot } from "../exec/resolve";
 import { State } from "../exec/state";
-import { Cache, identity, maker, readEntry, trustedFile, writeEntry, writeFile } from "./cache";
+import { Cache, identity, maker, nameOf, readEntry, trustedFile, versionsOf, writeEntry, writeFile } from "./cache";
 
 var LDCONFIGS = ["/sbin/ldconfig", "/usr/sbin/ldconfig"];
-
-/** One line for many files: a file changed or replaced since gets a newer
-    ctime (which no one can set back), one added or removed another count. */
-function summary(stats: Array<NativeStat | null>): string {
-  var n = 0, ctime = 0, mtime = 0, bytes = 0;
-  for (var i = 0; i < stats.length; i++) {
-    var st = stats[i];
-    if (st === null)
-      continue;
-    n++;
-    // comparisons, not Math.max(): two calls fewer a file
-    if (st.ctime > ctime)
-      ctime = st.ctime;
-    if (st.mtime > mtime)
-      mtime = st.mtime;
-    bytes += st.size;
-  }
-  return n + " of " + stats.length + " files, newest " + ctime + "/" + mtime + ", " + bytes + " bytes";
-}
 
 /** What of image ldconfig's output depends on: a SquashFS file whole; of
     a directory, ldconfig itself, its configuration, the image's own cache
     (rewritten whenever its packages change libraries) and the library
     directories, the folders' included. */
-function imageKey(sys: Sys, image: Image, folders: string[]): string {
+export function imageKey(sys: Sys, image: Image, folders: string[]): string {
   if (image.kind === "squash")
     return "SquashFS " + identity(sys.stat(image.path));
   var arch = "/" + sys.uname().machine + "-linux-gnu";
@@ -58,14 +39,15 @@ function imageKey(sys: Sys, image: Image, folders: string[]): string {
     var r = resolveInRoot(sys, image.path, p);
     return r.missing.length === 0 ? statOrNull(sys, r.existing, false) : null;
   });
-  return "directory " + identity(sys.stat(image.path)) + ": " + summary(stats);
+  return "directory " + identity(sys.stat(image.path)) + ": " + versionsOf(stats);
 }
 
 /** The update-ldcache plan for folders: from the cache if it has an entry
     for this key, else ldconfig, saved for the next launch if the cache is
-    there. specs: the spec files used; hostFiles: what they bind. */
+    there. specs: the spec files used; hostFiles: what they bind;
+    imageVersion: imageKey() of the image and folders. */
 export function planLdCache(sys: Sys, cache: Cache | null, image: Image, folders: string[], specs: string[],
-                            hostFiles: NativeStat[], scratch: string): CdiLdCache {
+                            hostFiles: NativeStat[], imageVersion: string, scratch: string): CdiLdCache {
   var ld: CdiLdCache = { folders: folders, cache: path.join(scratch, "ld.so.cache") };
   if (cache === null) {
     log.verbose("CDI cache: none ($XDG_CACHE_HOME and $HOME unset): the image's ldconfig runs at every launch");
@@ -73,11 +55,10 @@ export function planLdCache(sys: Sys, cache: Cache | null, image: Image, folders
   }
   var specStats = specs.map(function (f) { return sys.stat(f); });
   // the entry is named for the spec files and the image; the key holds the rest
-  var name = "ld.so.cache-" + specStats.map(function (st) { return st.dev + "." + st.ino; }).join("_") + "-"
-    + sys.stat(image.path).ino;
+  var name = "ld.so.cache-" + nameOf(specs.join("\0") + "\0" + image.path);
   var key = maker(sys) + " CDI ld.so.cache 1; folders " + folders.join(":") + "; specs "
     + specs.map(function (f, i) { return f + " " + identity(specStats[i]); }).join(", ")
-    + "; host " + summary(hostFiles) + "; image " + image.path + " " + imageKey(sys, image, folders);
+    + "; host " + versionsOf(hostFiles) + "; image " + image.path + " " + imageVersion;
   var saved = readEntry(sys, cache, name + ".json", key) as { links: CdiLink[] } | undefined;
   var file = saved !== undefined ? trustedFile(sys, cache, name) : null;
   if (saved !== undefined && file !== null) {

@@ -8,7 +8,7 @@ import { fail, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { isDir, readFile, statOrNull, Sys } from "../sys/sys";
-import { Cache, identity, maker, readEntry, writeEntry } from "./cache";
+import { Cache, identity, maker, nameOf, readEntry, writeEntry } from "./cache";
 import { Spec, validateSpec } from "./spec";
 
 /** What reading spec files needs. */
@@ -65,12 +65,12 @@ function readSpec(r: SpecReader, file: string, parsed: { data?: unknown }): Spec
     parsed.data = parse(r, file);
     return validateSpec(parsed.data, file);
   }
-  // named by inode, so a file rewritten in place reuses its entry
-  var name = "spec-" + st.dev + "." + st.ino + ".json";
+  // named by path: a regenerated spec replaces its old entry
+  var name = "spec-" + nameOf(file) + ".json";
   var key = maker(r.sys) + " CDI spec 1 " + file + " " + identity(st);
   var cached = readEntry(r.sys, r.cache, name, key);
   if (cached !== undefined) {
-    log.verbose("CDI: " + file + ": checked spec from the cache");
+    log.verbose("CDI cache: " + file + ": checked spec from the cache");
     parsed.data = cached;
     return cached as Spec;
   }

@@ -2,10 +2,12 @@
 // only when one of them is given (main.ts); YAML files need the yaml unit.
 
 import type { Image } from "../image/image";
+import * as log from "../log/log";
 import type { CdiPlan } from "../plan/plan";
 import { Getenv, Sys } from "../sys/sys";
 import { cacheOf } from "./cache";
 import { planEdits } from "./edits";
+import { readPlan, savePlan, specVersions } from "./plancache";
 import type { CdiRequest } from "../cli/cdi";
 import { selectDevices } from "./select";
 
@@ -20,10 +22,26 @@ export interface CdiContext {
   dryRun: boolean;
 }
 
+/** The plan's CDI part: kept from an earlier launch (plancache.ts), else
+    planned from the spec files, and kept for the next. */
 export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[], ctx: CdiContext): CdiPlan {
   var cache = cacheOf(ctx.getenv, ctx.euid);
-  return planEdits(sys, selectDevices({ sys: sys, cache: cache, yaml: ctx.yaml, save: !ctx.dryRun }, requests, dirs),
-                   { cache: cache, image: ctx.image });
+  var specs = cache !== null ? specVersions(sys, requests, dirs) : "";
+  var kept = cache !== null ? readPlan(sys, cache, requests, dirs, ctx.image, specs) : null;
+  if (kept !== null)
+    return kept;
+  var logged: log.LogLine[] = [];
+  log.recordLog(logged);
+  try {
+    var planned = planEdits(sys, selectDevices({ sys: sys, cache: cache, yaml: ctx.yaml, save: !ctx.dryRun },
+                                               requests, dirs),
+                            { cache: cache, image: ctx.image });
+  } finally {
+    log.recordLog(null);
+  }
+  if (cache !== null && !ctx.dryRun)
+    savePlan(sys, cache, requests, dirs, ctx.image, specs, planned, logged);
+  return planned.plan;
 }
 
 export { bindDevice, makeLinks, mergeDir, mergeLinks } from "../exec/merge";

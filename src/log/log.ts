@@ -26,8 +26,12 @@ export interface WarningStore {
   lines(): string[];
 }
 
+/** A message as logged: its level and text (recordLog()). */
+export type LogLine = [number, string];
+
 var state = {
   verbosity: 0,
+  recording: null as LogLine[] | null,
   sink: { prog: "skiff", pid: function () { return 0; }, write: function (_line: string) {}, color: false } as LogSink,
   store: null as WarningStore | null,
 };
@@ -79,7 +83,24 @@ function writeLine(level: number, line: string): void {
   state.sink.write(color ? "\x1b[" + color + "m" + line + "\x1b[0m\n" : line + "\n");
 }
 
+/** Keep every message logged from now on in lines, whatever the
+    verbosity (null: stop): for work whose result is kept and reused, to
+    say at reuse what it said (the CDI cache). */
+export function recordLog(lines: LogLine[] | null): void {
+  state.recording = lines;
+}
+
+/** Log a recorded message again, as it was logged. */
+export function replay(line: LogLine): void {
+  if (line[0] === LL_WARNING)
+    warning(line[1]);
+  else
+    emit(line[0], line[1]);
+}
+
 function emit(level: number, msg: string): void {
+  if (state.recording !== null)
+    state.recording.push([level, msg]);
   if (level <= state.verbosity)
     writeLine(level, formatLine(level, msg));
 }

@@ -243,15 +243,21 @@ for (const as of AS_BOTH) {
       const first = cdiRun(as, ["-v", `--cdi-dirs=${f.yamlDir}`, "-d"], LOOK, CDI_IMG, cache);
       assert.equal(ok(first), SEEN);
       assert.match(first.stderr, /CDI: running \/sbin\/ldconfig: /);
-      assert.match(first.stderr, /CDI cache: saved .*\/skiff\/cdi\/ld\.so\.cache-[0-9._-]+\.json/);
+      assert.match(first.stderr, /CDI cache: saved .*\/skiff\/cdi\/ld\.so\.cache-[0-9a-f]+\.json/);
       const second = cdiRun(as, ["-v", `--cdi-dirs=${f.yamlDir}`, "-d"], LOOK, CDI_IMG, cache);
       assert.equal(ok(second), SEEN);
       assert.doesNotMatch(second.stderr, /running \/sbin\/ldconfig/);
       assert.match(second.stderr, /CDI: ld\.so\.cache from the cache: .* \(ldconfig not run\)/);
-      assert.match(second.stderr, /CDI: .*fake\.yaml: checked spec from the cache/);
+      assert.match(second.stderr, /CDI cache: .*fake\.yaml: checked spec from the cache/);
+      // the third takes the plan the second made: no spec read, nothing planned
+      const third = cdiRun(as, ["-v", `--cdi-dirs=${f.yamlDir}`, "-d"], LOOK, CDI_IMG, cache);
+      assert.equal(ok(third), SEEN);
+      assert.match(third.stderr, /CDI cache: plan from .*\/skiff\/cdi\/plan-[0-9a-f]+\.json \(no spec read, nothing planned\)/);
+      assert.match(third.stderr, /CDI: using .*fake\.yaml: /, "what planning said, said again");
+      assert.doesNotMatch(third.stderr, /checked spec from the cache|running \/sbin\/ldconfig/);
       // the user's own, and read-only in the container
       const names = fs.readdirSync(`${cache}/skiff/cdi`).sort();
-      assert.equal(names.length, 3, names.join(" ")); // ld.so.cache-*, its .json, spec-*.json
+      assert.equal(names.length, 4, names.join(" ")); // ld.so.cache-*, its .json, plan-*.json, spec-*.json
       for (const n of names)
         assert.equal(fs.statSync(`${cache}/skiff/cdi/${n}`).mode & 0o777, 0o600, n);
       const r = cdiRun(as, [`--cdi-dirs=${f.yamlDir}`, "-d"], "echo x > /etc/ld.so.cache", CDI_IMG, cache);
@@ -262,13 +268,16 @@ for (const as of AS_BOTH) {
       const f = makeFixture(scratchDir(as, "cdikey")); // its own, to change
       const img = userCopyOfImage(as, CDI_IMG);
       const cache = scratchDir(as, "cache");
+      let kept = false; // the last launch's plan came from the cache
       const ran = (): boolean => {
         const r = cdiRun(as, ["-v", `--device=${f.json}`], LOOK, img, cache);
         assert.equal(ok(r), SEEN);
+        kept = /CDI cache: plan from /.test(r.stderr);
         return /CDI: running \/sbin\/ldconfig/.test(r.stderr);
       };
       assert.equal(ran(), true, "first launch");
       assert.equal(ran(), false, "unchanged");
+      assert.equal(ran() || !kept, false, "unchanged: the plan kept");
       const changes: Array<[string, () => void]> = [
         ["a library replaced on the host", () => {
           fs.copyFileSync(`${f.dir}/host/lib/libfake1.so.1.2.3`, `${f.dir}/host/lib/new`);
@@ -282,8 +291,9 @@ for (const as of AS_BOTH) {
       ];
       for (const [what, change] of changes) {
         change();
-        assert.equal(ran(), true, what);
+        assert.equal(ran() && !kept, true, what);
         assert.equal(ran(), false, what + ", then unchanged");
+        assert.equal(ran() || !kept, false, what + ", then unchanged: the plan kept");
       }
     });
 
@@ -298,7 +308,7 @@ for (const as of AS_BOTH) {
       };
       assert.notEqual(ran(), "");
       assert.equal(ran(), "");
-      const file = fs.readdirSync(entries).find((n) => /^ld\.so\.cache-[^.]*\.[^.]*-[0-9]+$/.test(n)) as string;
+      const file = fs.readdirSync(entries).find((n) => /^ld\.so\.cache-[0-9a-f]+$/.test(n)) as string;
       fs.chmodSync(`${entries}/${file}`, 0o620);
       assert.match(ran(), /CDI cache: not using .*: not your own file, or others may write to it/);
       assert.equal(ran(), "", "saved again, as the user's own");
@@ -307,8 +317,10 @@ for (const as of AS_BOTH) {
       fs.chmodSync(entries, 0o700);
       fs.chownSync(`${entries}/${file}`, as === "user" ? 0 : testUser().uid, 0);
       assert.match(ran(), /not your own file/);
-      fs.writeFileSync(`${entries}/${file}.json`, "{");
-      assert.match(ran(), /CDI cache: can't read .*\.json/);
+      ran(); // the plan kept again
+      for (const n of fs.readdirSync(entries).filter((n) => n.endsWith(".json")))
+        fs.writeFileSync(`${entries}/${n}`, "{");
+      assert.match(ran(), /CDI cache: can't read .*\/plan-[0-9a-f]+\.json[^]*CDI cache: can't read .*\/ld\.so\.cache-[0-9a-f]+\.json/);
     });
 
     test("cache: a spec file changed since it was cached is read again", () => {

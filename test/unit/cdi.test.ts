@@ -6,12 +6,14 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 
+import { MACHINE_CONSTANTS as C } from "../lib/constants.ts";
 import { FakeSys, msFlagNames } from "../lib/fakesys.ts";
 import { failureOf } from "../lib/failure.ts";
 import { getenvOf } from "../lib/environ.ts";
 import { planCdi } from "../../src/cdi/unit.ts";
 import { Image } from "../../src/image/image.ts";
 import { parseYaml } from "../../src/yaml/unit.ts";
+import { writeEntry, writeFile } from "../../src/cdi/cache.ts";
 import { CdiRequest } from "../../src/cli/cdi.ts";
 import { defaultOptions } from "../../src/cli/options.ts";
 import { newState, runStep } from "../../src/executor/executor.ts";
@@ -358,6 +360,133 @@ describe("CDI plan: edits → steps and hooks", () => {
                                                          "env-set-cdi", "env-unset", "env-set-cdi", "env-defaults-last"]);
     // a spec's env is set as written: no $ expansion
     assert.deepEqual(p.hooks.guest[2].action, { op: "env-delta", delta: cdi.env[0].delta, expand: false });
+  });
+});
+
+describe("CDI cache: a launch's plan kept (src/cdi/plancache.ts)", () => {
+  /** The fake spec without update-ldcache (whose plan is kept only once
+      an executor has kept the ld cache: see the ld test below). */
+  const NO_LD = NVIDIA_YAML.replace(/  - hookName: createContainer\n    path: \/usr\/bin\/nvidia-ctk\n.*\n/, "")
+    .replace("chmod, --mode", "vendor-thing, --mode");
+  const HOME = ["HOME=/home/u"];
+  const REQ: CdiRequest[] = [{ what: "file", path: "/etc/cdi/fake.yaml", envAt: 0 }];
+
+  function cached(): FakeSys {
+    const f = host();
+    f.unlink("/etc/cdi/fake.yaml");
+    f.addFile("/etc/cdi/fake.yaml", NO_LD);
+    f.addDir("/home/u", { mode: 0o700 });
+    f.addFile("/proc/self/exe", "skiff 1");
+    return f;
+  }
+  /** Plan at -v: whether it came from the cache, and what was logged. */
+  function planV(f: FakeSys, requests = REQ, dryRun = false): { kept: boolean; plan: CdiPlan; text: string } {
+    logged.length = 0;
+    setVerbosity(1);
+    try {
+      const p = planCdi(f, requests, ["/etc/cdi"], { image: IMAGE, getenv: getenvOf(HOME), euid: f.uid,
+                                                     yaml: () => parseYaml, dryRun });
+      const text = logged.join("");
+      return { kept: /CDI cache: plan from \/home\/u\/.cache\/skiff\/cdi\/plan-[0-9a-f]+\.json/.test(text), plan: p, text };
+    } finally {
+      setVerbosity(0);
+    }
+  }
+
+  test("a launch like the last takes its plan, reads no spec, and says what planning said, warnings too", () => {
+    const f = cached();
+    const first = planV(f);
+    assert.equal(first.kept, false);
+    const reads = f.callsOf("open").length;
+    const second = planV(f);
+    assert.equal(second.kept, true, second.text);
+    assert.deepEqual(second.plan, first.plan);
+    assert.equal(f.callsOf("open").length - reads, 1, "the kept plan's file only");
+    for (const said of ["CDI: using /etc/cdi/fake.yaml: example.com/gpu=0, example.com/gpu=all",
+                        "warning: CDI: ignoring unknown hook: nvidia-cdi-hook vendor-thing"])
+      assert.ok(second.text.includes(said), said + " in:\n" + second.text);
+    assert.equal(planV(f, [{ what: "all", envAt: 0 }]).kept, false, "another request");
+    assert.equal(planV(f, [{ what: "all", envAt: 0 }]).kept, true);
+    assert.equal(planV(f, [{ what: "all", envAt: 1 }]).kept, false, "its env elsewhere among --set-env");
+  });
+
+  test("a change to a spec, a host file, a device node or skiff: planned again", () => {
+    const f = cached();
+    planV(f);
+    assert.equal(planV(f).kept, true);
+    const changes: Array<[string, () => void]> = [
+      ["the spec rewritten", () => { f.addFile("/etc/cdi/fake.yaml", NO_LD + "\n"); }],
+      ["a library replaced", () => { f.addFile("/drv/lib/libfakeml.so.1.2.3", "ELF"); }],
+      ["a library changed in place", () => {
+        const fd = f.open("/drv/lib/libfakecuda.so.1.2.3", C.O_WRONLY | C.O_APPEND);
+        f.write(fd, "x");
+        f.close(fd);
+      }],
+      ["a library now a symlink to another", () => {
+        f.unlink("/drv/lib/libfakeml.so.1.2.3");
+        f.addLink("/drv/lib/libfakeml.so.1.2.3", "libfakecuda.so.1.2.3");
+      }],
+      ["a device node gone", () => { f.unlink("/dev/full"); }],
+      ["a device node back", () => { f.addFile("/dev/full", ""); }],
+      ["another skiff", () => { f.addFile("/proc/self/exe", "skiff 2"); }],
+      ["a spec added to the directory (-d)", () => { planV(f, [{ what: "all", envAt: 0 }]); f.addFile("/etc/cdi/y.json", JSON.stringify(MINIMAL)); }],
+    ];
+    for (const [what, change] of changes) {
+      change();
+      const r = planV(f, what.endsWith("(-d)") ? [{ what: "all", envAt: 0 }] : REQ);
+      if (what.endsWith("(-d)")) {
+        assert.equal(r.kept, false, what);
+        continue;
+      }
+      assert.equal(r.kept, false, what);
+      assert.equal(planV(f).kept, true, what + ", then unchanged");
+    }
+  });
+
+  test("with update-ldcache: kept once the ld cache is; a change to the image plans again", () => {
+    const f = cached();
+    f.addFile("/etc/cdi/fake.yaml", NVIDIA_YAML);
+    f.addDir("/img/etc/ld.so.conf.d");
+    /** Plan until kept, keeping the ld cache as the executor does after ldconfig (ldcache.ts's save()). */
+    const keep = (): string => {
+      const save = planV(f).plan.ldcache?.save;
+      assert.ok(save !== undefined, "ldconfig to run");
+      assert.equal(planV(f).kept, false, "not kept before the ld cache is");
+      writeFile(f, save.dir, save.name, "LDCACHE");
+      writeEntry(f, save.dir, save.name + ".json", save.key, { links: [] });
+      assert.equal(planV(f).kept, false);
+      const kept = planV(f);
+      assert.equal(kept.kept, true, kept.text);
+      assert.equal(kept.plan.ldcache?.saved?.file, save.dir + "/" + save.name);
+      return kept.plan.ldcache?.saved?.file as string;
+    };
+    keep();
+    f.addFile("/img/etc/ld.so.conf.d/x.conf", "/opt/x\n");
+    assert.equal(planV(f).kept, false, "the image's ld.so.conf.d");
+    f.unlink(keep());
+    assert.equal(planV(f).kept, false, "its ld cache file gone");
+  });
+
+  test("--dry-run reads a kept plan but keeps none", () => {
+    const f = cached();
+    assert.equal(planV(f, REQ, true).kept, false);
+    assert.equal(planV(f, REQ, true).kept, false, "none kept");
+    planV(f);
+    assert.equal(planV(f, REQ, true).kept, true);
+  });
+
+  test("a regenerated spec's entries replace the old ones (one per spec file, image and request)", () => {
+    const f = cached();
+    const entries = (): string[] => f.listdir("/home/u/.cache/skiff/cdi").sort();
+    planV(f);
+    const names = entries();
+    assert.deepEqual(names.map((n) => n.replace(/-[0-9a-f]+\.json$/, "")), ["plan", "spec"]);
+    for (let i = 0; i < 3; i++) {
+      f.addFile("/etc/cdi/new", NO_LD.replace("=void", "=v" + i));
+      f.rename("/etc/cdi/new", "/etc/cdi/fake.yaml");
+      assert.equal(planV(f).kept, false);
+      assert.deepEqual(entries(), names);
+    }
   });
 });
 
