@@ -210,7 +210,12 @@ var STATVFS_FLAGS: Array<[number, MountFlag]> = [
 var ST_VALID = 0x20;
 
 export function mountFlagsOf(sys: Sys, p: string): MountFlag[] {
-  var bits = sys.statvfs(p).flag & ~ST_VALID;
+  return flagsOf(sys.statvfs(p).flag, p);
+}
+
+/** statvfs(3) flag bits of p → MS_* flags. */
+function flagsOf(bits: number, p: string): MountFlag[] {
+  bits &= ~ST_VALID;
   var out: MountFlag[] = [];
   for (var i = 0; i < STATVFS_FLAGS.length; i++) {
     var bit = STATVFS_FLAGS[i][0];
@@ -224,18 +229,15 @@ export function mountFlagsOf(sys: Sys, p: string): MountFlag[] {
   return out;
 }
 
-/** Remount the new root read-only unless it already is (e.g. SquashFUSE). */
+/** Remount the new root read-only unless it already is (e.g. SquashFUSE):
+    statvfs(3) says so for a read-only mount as for a read-only file system,
+    as access(2)'s EROFS would, without an error to make when it is not. */
 export function remountReadOnly(st: State): void {
   var sys = st.sys;
-  try {
-    sys.access(st.newroot, C.W_OK);
-  } catch (e) {
-    if (isErrno(e, "EROFS"))
-      return;
-    if (!isSysError(e))
-      throw e;
-  }
-  var flags = mountFlagsOf(sys, st.newroot).concat(["MS_REMOUNT", "MS_BIND", "MS_RDONLY"] as MountFlag[]);
+  var bits = sys.statvfs(st.newroot).flag;
+  if (bits & C.ST_RDONLY)
+    return;
+  var flags = flagsOf(bits, st.newroot).concat(["MS_REMOUNT", "MS_BIND", "MS_RDONLY"] as MountFlag[]);
   try {
     mount(sys, null, st.newroot, null, flags, null);
   } catch (e) {

@@ -222,16 +222,15 @@ describe("claim-root and remount-ro", () => {
     assert.throws(() => f.mkdir(NR + "/x", 0o755), { code: "EROFS" });
   });
 
-  test("remount-ro is skipped when access() says EROFS (already read-only)", () => {
+  test("remount-ro is skipped when statvfs says read-only (already read-only)", () => {
     const f = makeHost();
     f.readOnly(NR);
     run(state(f), [{ op: "claim-root" }, { op: "remount-ro" }]);
-    assert.deepEqual(f.callsOf("access"), [[NR, C.W_OK]]);
-    assert.equal(f.callsOf("statvfs").length, 0);
+    assert.deepEqual(f.callsOf("statvfs"), [[NR]]);
     assert.equal(mounts(f).length, 2);
   });
 
-  test("remount-ro goes ahead when access() fails otherwise (EACCES)", () => {
+  test("remount-ro goes ahead on a writable file system, whatever the image's permissions", () => {
     const f = makeHost();
     f.addDir(NR, { mode: 0o555 });
     run(state(f), [{ op: "claim-root" }, { op: "remount-ro" }]);
