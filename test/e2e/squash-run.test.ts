@@ -365,10 +365,14 @@ for (const srv of SERVERS) for (const as of AS_BOTH) {
              /can't run directory images from storage \(hint: run by name \(busybox\)/);
       ok(run([SKIFF, "run", "-s", s, "--unsafe", `${s}/img/busybox`, "--", "/bin/true"], opts(as)));
       // storage named through a symlink is still the same storage
-      const link = `${s}.link`;
-      if (!fs.existsSync(link)) fs.symlinkSync(s, link);
-      failed(run([SKIFF, "run", "-s", link, `${s}/img/busybox`, "--", "/bin/true"], opts(as)), 31,
-             /can't run directory images from storage \(hint: run by name/);
+      const link = `${s}.link`; // beside the scratch directory: removed here, not by cleanupScratch
+      fs.symlinkSync(s, link);
+      try {
+        failed(run([SKIFF, "run", "-s", link, `${s}/img/busybox`, "--", "/bin/true"], opts(as)), 31,
+               /can't run directory images from storage \(hint: run by name/);
+      } finally {
+        fs.unlinkSync(link);
+      }
     });
 
     test("-m with a directory image (or a name) warns and is ignored", () => {
