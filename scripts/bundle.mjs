@@ -45,35 +45,57 @@ function die(message) {
 }
 
 /** text without the option tables' long descriptions: each object literal
-    with `arg`, `help` and `doc` properties (an OptionSpec, src/cli/argp.ts)
-    loses its `doc`, which only the man pages and the README show
+    with `arg` and `help` properties (an OptionSpec, src/cli/argp.ts) loses
+    its `doc`, which only the man pages and the README show
     (scripts/gen-docs.ts, which reads the sources); the program would
-    intern them and set them at every start. */
-function dropOptionDocs(text) {
+    intern them and set them at every start. Given moved, an array, it
+    loses its `argName` and `help` too, which only --help shows: they are
+    pushed onto moved as [argName or null, help], and the option gets
+    `texts`, their index there. */
+function dropOptionDocs(text, moved) {
   const sf = ts.createSourceFile("bundle.js", text, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
-  const cuts = []; // [start, end]
+  const edits = []; // [start, end, replacement]
   const visit = (node) => {
     if (ts.isObjectLiteralExpression(node)) {
       const props = node.properties;
       const named = (n) => props.findIndex((p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === n);
-      const doc = named("doc");
-      if (doc >= 0 && named("arg") >= 0 && named("help") >= 0)
-        cuts.push(doc > 0 ? [props[doc - 1].end, props[doc].end] : [props[0].getStart(sf), props[1].getStart(sf)]);
+      const cut = (i) => {
+        if (i === 0)
+          die(`an option's ${props[i].name.getText(sf)} comes first: ${node.getText(sf).slice(0, 80)}`);
+        edits.push([props[i - 1].end, props[i].end, ""]);
+      };
+      const text = (i) => {
+        if (!ts.isStringLiteral(props[i].initializer))
+          die(`an option's ${props[i].name.getText(sf)} is not a string literal: ${node.getText(sf).slice(0, 80)}`);
+        return props[i].initializer.text;
+      };
+      const [arg, help, doc, argName] = ["arg", "help", "doc", "argName"].map(named);
+      if (arg >= 0 && help >= 0) {
+        if (doc >= 0)
+          cut(doc);
+        if (moved) {
+          moved.push([argName >= 0 ? text(argName) : null, text(help)]);
+          edits.push([props[help].getStart(sf), props[help].end, `texts: ${moved.length - 1}`]);
+          if (argName >= 0)
+            cut(argName);
+        }
+      }
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
   let out = "";
   let at = 0;
-  for (const [start, end] of cuts.sort((a, b) => a[0] - b[0])) {
-    out += text.slice(at, start);
+  for (const [start, end, replacement] of edits.sort((a, b) => a[0] - b[0])) {
+    out += text.slice(at, start) + replacement;
     at = end;
   }
   return out + text.slice(at);
 }
 
 function inputs(result) {
-  return Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("core:")).map((f) => path.resolve(f));
+  return Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("core:") && !f.startsWith("<define:"))
+    .map((f) => path.resolve(f));
 }
 
 /** Module path as units name it: relative to build/tsc, no extension. */
@@ -90,6 +112,17 @@ const units = args.filter((a) => !a.startsWith("--")).map((arg) => {
 });
 
 const core = new Set(inputs(await esbuild.build({ ...COMMON, entryPoints: [path.join(TSC, "main.js")] })));
+// The core's modules as the program gets them: its options' help lines and
+// argument names moved out, to the help unit (OPTION_TEXTS, src/cli/help.ts).
+const optionTexts = [];
+const coreSources = new Map([...core].sort().map((f) => [f, dropOptionDocs(fs.readFileSync(f, "utf8"), optionTexts)]));
+const movedTexts = {
+  name: "moved-texts",
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, (args) =>
+      coreSources.has(args.path) ? { contents: coreSources.get(args.path), loader: "js" } : undefined);
+  },
+};
 const coreExports = new Map(); // core module a unit uses → its export names
 const owner = new Map(); // module → the unit that carries it
 
@@ -163,7 +196,8 @@ for (const u of units) {
       });
     },
   };
-  const result = await esbuild.build({ ...COMMON, format: "esm", entryPoints: [u.entry], plugins: [bindCore] });
+  const result = await esbuild.build({ ...COMMON, format: "esm", entryPoints: [u.entry], plugins: [bindCore],
+                                       define: { OPTION_TEXTS: JSON.stringify(optionTexts) } });
   for (const file of inputs(result)) {
     if (owner.has(file))
       die(`${modName(file)} is in both the ${owner.get(file)} and the ${u.name} unit; import it from one only`);
@@ -190,9 +224,9 @@ fs.writeFileSync(path.join(B, "core-entry.js"),
 // module output with no exports is just those statements; the banner
 // keeps them strict, as tsc's modules are.
 const program = await esbuild.build({ ...COMMON, format: "esm", banner: { js: "\"use strict\";" },
-                                     entryPoints: [path.join(B, "core-entry.js")] });
+                                     entryPoints: [path.join(B, "core-entry.js")], plugins: [movedTexts] });
 for (const file of inputs(program))
   if (owner.has(file))
     die(`the core imports ${modName(file)} of the ${owner.get(file)} unit: call it through src/unit/unit.ts`);
-fs.writeFileSync(path.join(B, "program.js"), dropOptionDocs(program.outputFiles[0].text));
+fs.writeFileSync(path.join(B, "program.js"), program.outputFiles[0].text);
 fs.writeFileSync(path.join(B, "units.h"), units.map((u) => `UNIT(${u.name})\n`).join(""));

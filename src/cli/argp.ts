@@ -21,8 +21,11 @@ export interface OptionSpec {
   arg: ArgKind;
   /** Placeholder shown in help, e.g. "SRC[:DST]". */
   argName?: string;
-  /** One line for --help (as ch-run's). */
+  /** One line for --help (as ch-run's). The core program's options have
+      neither this nor argName but texts (scripts/bundle.mjs): a launch
+      parses options, only help shows them (src/cli/help.ts). */
   help: string;
+  texts?: number;
   /** Longer description for the man page and README, which
       scripts/gen-docs.ts makes from the sources: the program's bundles
       leave it out (scripts/bundle.mjs), so the program never reads it. */

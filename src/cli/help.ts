@@ -93,18 +93,27 @@ function columnPastMargin(spec: string, complain: (msg: string) => void): string
 var OPTION_ARG_OPTIONAL = 1;
 var OPTION_HIDDEN = 2;
 
+/** The core program's options' [argName or null, help], by their texts:
+    scripts/bundle.mjs moves them here. Run from the sources (the unit
+    tests), the options have their own. */
+declare var OPTION_TEXTS: Array<[string | null, string]>;
+
 /** doc's options as struct argp_option rows; an option without a short
     name gets a key past any character, as argp wants. */
 function argpOptions(options: OptionSpec[]): ArgpOptionRow[] {
   var rows: ArgpOptionRow[] = [];
+  var moved: Array<[string | null, string]> | null = null;
   for (var i = 0; i < options.length; i++) {
     var s = options[i];
+    var texts: [string | null, string] = [s.argName === undefined ? null : s.argName, s.help];
+    if (s.texts !== undefined)
+      texts = (moved = moved || OPTION_TEXTS)[s.texts];
     rows.push({
       name: s.long === undefined ? null : s.long,
       key: s.short === undefined ? 256 + i : s.short.charCodeAt(0),
-      arg: s.argName === undefined ? null : s.argName,
+      arg: texts[0],
       flags: (s.arg === "optional" ? OPTION_ARG_OPTIONAL : 0) | (s.hidden ? OPTION_HIDDEN : 0),
-      doc: s.help,
+      doc: texts[1],
       group: s.group || 0,
     });
   }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 
 import { commandPage, manPage, optionsMarkdown, skiffPage } from "../../scripts/manpage.ts";
+import { ARGP_OPTIONS } from "../../src/cli/argp.ts";
 import { commands } from "../../src/cli/commands.ts";
 import { RUN_OPTIONS } from "../../src/cli/options.ts";
 
@@ -52,6 +53,16 @@ test("no command's table names an option twice", () => {
   for (const c of commands()) {
     const names = c.options.flatMap((o) => [o.long && "--" + o.long, o.short && "-" + o.short]).filter(Boolean);
     assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], c.name);
+  }
+});
+
+test("the core program leaves its options' help lines and argument names to the help unit (scripts/bundle.mjs)", () => {
+  const program = fs.readFileSync("build/program.js", "utf8"), help = fs.readFileSync("build/unit-help.js", "utf8");
+  for (const s of [...RUN_OPTIONS, ...ARGP_OPTIONS]) {
+    assert.ok(!program.includes(JSON.stringify(s.help)), `--${s.long}'s help in the core`);
+    assert.ok(help.includes(JSON.stringify(s.help)), `--${s.long}'s help not in the help unit`);
+    if (s.argName !== undefined)
+      assert.ok(!program.includes(`argName:${JSON.stringify(s.argName)}`), `--${s.long}'s argName in the core`);
   }
 });
 
