@@ -39,9 +39,16 @@ export function mergeDir(st: State, s: StepOf<"merge-dir">): void {
 /** Guest directories placeFor() has made or found, by container: a spec
     puts dozens of files in one, and finding it costs a stat per
     component. checked: how many of the container's binds the directory
-    was found outside of, so that a bind made since is still seen. */
-var placed: { st: State | null; root: string; dirs: { [guest: string]: { host: string; checked: number } } } =
+    was found outside of, so that a bind made since is still seen; binds:
+    those of them that are files in it (few, usually none). */
+var placed: { st: State | null; root: string; dirs: { [guest: string]: PlacedDir } } =
   { st: null, root: "", dirs: {} };
+
+interface PlacedDir {
+  host: string;
+  checked: number;
+  binds: string[];
+}
 
 /** The guest directory of the link before in a list of links, and its
     host path: the next link in it needs no look-up and no check against
@@ -49,6 +56,7 @@ var placed: { st: State | null; root: string; dirs: { [guest: string]: { host: s
 interface LastDir {
   dir: string;
   host: string;
+  binds: string[];
 }
 
 /** Host path of guest path g's parent, created if missing, and g's own
@@ -65,17 +73,23 @@ function placeFor(st: State, g: string, last: LastDir): string {
       placed = { st: st, root: st.newroot, dirs: {} };
     var d = placed.dirs[dir];
     if (d === undefined)
-      d = placed.dirs[dir] = { host: mkdirs(st, dir), checked: 0 };
+      d = placed.dirs[dir] = { host: mkdirs(st, dir), checked: 0, binds: [] };
     // the bind list's check (checkNotUnderBind) per directory, not per
-    // file: a file is under a bind only if its directory is, or it is the bind
-    for (; d.checked < st.bindPaths.length; d.checked++)
-      if (path.isWithin(st.bindPaths[d.checked], d.host))
+    // file: a file is under a bind only if its directory is, or it is the
+    // bind, one of the directory's binds (a search of the few, not of all)
+    for (; d.checked < st.bindPaths.length; d.checked++) {
+      var b = st.bindPaths[d.checked];
+      if (path.isWithin(b, d.host))
         checkNotUnderBind(st, usual ? d.host + g.slice(slash) : path.join(d.host, path.basename(g)));
+      if (path.dirname(b) === d.host)
+        d.binds.push(b);
+    }
     last.dir = dir;
     last.host = d.host;
+    last.binds = d.binds;
   }
   var file = usual ? last.host + g.slice(slash) : path.join(last.host, path.basename(g));
-  if (st.bindPaths.indexOf(file) >= 0)
+  if (last.binds.length !== 0 && last.binds.indexOf(file) >= 0)
     checkNotUnderBind(st, file);
   return file;
 }
@@ -110,7 +124,7 @@ function quickSymlink(st: State, target: string, file: string): boolean {
     is renamed dst.orig, as ch_core.c's bind_merge() does. */
 export function mergeLinks(st: State, links: MergeLink[]): void {
   var debug = log.enabled(log.LL_DEBUG);
-  var last: LastDir = { dir: "", host: "" };
+  var last: LastDir = { dir: "", host: "", binds: [] };
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
     var file = placeFor(st, l.dst, last);
@@ -164,7 +178,7 @@ export function bindDevice(st: State, s: StepOf<"device">): void {
     host side of the scratch directory. */
 export function makeLinks(st: State, links: CdiLink[]): void {
   var verbose = log.enabled(log.LL_VERBOSE);
-  var last: LastDir = { dir: "", host: "" };
+  var last: LastDir = { dir: "", host: "", binds: [] };
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
     var file = placeFor(st, l.link, last);
