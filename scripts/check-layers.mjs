@@ -25,7 +25,8 @@ export const LAYERS = [
   "join", // unit: --join
   "squash", // unit: SquashFS
   "yaml", // unit: the YAML parser (CDI's spec files)
-  "cdi", // unit: CDI devices
+  "cdi", // unit: CDI devices (a kept plan, the steps)
+  "cdiplan", // unit: CDI planning from the spec files
   "storage", // ch-image's storage directory: making, listing, removing images
   "archive", // applying image layers (tar) safely
   "registry", // OCI registries: references, auth, manifests, blobs, the download cache

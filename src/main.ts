@@ -172,7 +172,8 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   var cdi = o.cdi.length > 0
     ? unit("cdi").planCdi(sys, o.cdi, parseCdiDirs(o.cdiDirs), { image: image, getenv: env, euid: host.euid,
                                                    yaml: function () { return unit("yaml").parseYaml; },
-                                                   dryRun: o.dryRun !== undefined })
+                                                   dryRun: o.dryRun !== undefined,
+                                                   planner: function () { return unit("cdiplan"); } })
     : undefined;
   var plan = buildPlan(o, image, host, cdi);
   verboseDump(o, storage, image.kind === "squash" ? mount : image.path, plan);

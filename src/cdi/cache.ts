@@ -190,3 +190,17 @@ export function writeFile(sys: Sys, dir: string, name: string, data: string): vo
 export function writeEntry(sys: Sys, dir: string, name: string, key: string, value: unknown): void {
   writeFile(sys, dir, name, JSON.stringify({ key: key, value: value }));
 }
+
+/** What CDI's planning (the cdiplan unit) uses of this module and of
+    ldcache.ts: handed to it by the cdi unit, which carries both (a module is
+    in one unit only, and a unit imports no other). */
+export interface CacheTools {
+  identity: typeof identity;
+  maker: typeof maker;
+  nameOf: typeof nameOf;
+  probe: typeof probe;
+  readEntry: typeof readEntry;
+  writeEntry: typeof writeEntry;
+  imageKey: typeof import("./ldcache").imageKey;
+  planLdCache: typeof import("./ldcache").planLdCache;
+}

@@ -1,15 +1,16 @@
-// The cdi unit: -d and --device's spec files → the plan's CDI part. Loaded
-// only when one of them is given (main.ts); YAML files need the yaml unit.
+// The cdi unit: -d and --device's spec files → the plan's CDI part, and
+// the CDI steps' execution. Loaded only when one of them is given
+// (main.ts). It takes a kept plan (plancache.ts) if one fits; else the
+// cdiplan unit plans (YAML files need the yaml unit too).
 
 import type { Image } from "../image/image";
 import * as log from "../log/log";
 import type { CdiPlan } from "../plan/plan";
 import { Getenv, Sys } from "../sys/sys";
-import { cacheOf } from "./cache";
-import { planEdits } from "./edits";
+import { cacheOf, CacheTools, identity, maker, nameOf, probe, readEntry, writeEntry } from "./cache";
+import { imageKey, planLdCache } from "./ldcache";
 import { readPlan, savePlan, specVersions } from "./plancache";
 import type { CdiRequest } from "../cli/cdi";
-import { selectDevices } from "./select";
 
 /** What planning CDI needs to know besides the command line. */
 export interface CdiContext {
@@ -20,6 +21,8 @@ export interface CdiContext {
   yaml: () => (text: string, file: string) => unknown;
   /** --dry-run: the cache is read, never written. */
   dryRun: boolean;
+  /** The cdiplan unit, loaded on first use. */
+  planner: () => typeof import("../cdiplan/unit");
 }
 
 /** The plan's CDI part: kept from an earlier launch (plancache.ts), else
@@ -33,9 +36,10 @@ export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[], ctx: C
   var logged: log.LogLine[] = [];
   log.recordLog(logged);
   try {
-    var planned = planEdits(sys, selectDevices({ sys: sys, cache: cache, yaml: ctx.yaml, save: !ctx.dryRun },
-                                               requests, dirs),
-                            { cache: cache, image: ctx.image });
+    var tools: CacheTools = { identity: identity, maker: maker, nameOf: nameOf, probe: probe, readEntry: readEntry,
+                              writeEntry: writeEntry, imageKey: imageKey, planLdCache: planLdCache };
+    var planned = ctx.planner().planDevices(sys, requests, dirs, { cache: cache, image: ctx.image, yaml: ctx.yaml,
+                                                                   save: !ctx.dryRun, tools: tools });
   } finally {
     log.recordLog(null);
   }

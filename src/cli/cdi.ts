@@ -1,6 +1,6 @@
 // What the command line asks of CDI (-d, --device, --cdi-dirs), as plain
-// data (doc/devices.md). Everything that reads spec files is the cdi unit
-// (src/cdi/unit.ts), loaded only when asked.
+// data (doc/devices.md). Everything that reads spec files is the cdiplan unit
+// (src/cdiplan/unit.ts), which the cdi unit loads when no kept plan fits.
 
 import { fail } from "../log/fail";
 

@@ -50,7 +50,7 @@ var DEFAULT_BINDS: Array<{ path: string; optional: boolean }> = [
   { path: "/var/spool/slurmd", optional: true },
 ];
 
-/** cdi: what -d/--device add (src/cdi/), planned from their spec files. */
+/** cdi: what -d/--device add (src/cdi/), planned from their spec files (src/cdiplan/). */
 export function buildPlan(o: Options, image: Image, host: HostFacts, cdi?: CdiPlan): Plan {
   var uid = o.uid !== undefined ? o.uid : host.euid;
   var gid = o.gid !== undefined ? o.gid : host.egid;

@@ -87,7 +87,7 @@ export interface CdiLink {
   link: string;
 }
 
-/** What CDI devices add to a plan (made by src/cdi/ from the spec files). */
+/** What CDI devices add to a plan (made by src/cdiplan/ from the spec files, or kept by src/cdi/). */
 export interface CdiPlan {
   /** Mount steps, run after the --bind ones. */
   steps: Step[];

@@ -19,6 +19,7 @@ import { host } from "../sys/host";
     in other modules of the folder. One unit a line, as written here. */
 export interface Units {
   cdi: typeof import("../cdi/unit");
+  cdiplan: typeof import("../cdiplan/unit");
   format: typeof import("../plan/unit");
   glob: typeof import("../env/unit");
   help: typeof import("../cli/unit");

@@ -11,6 +11,7 @@ import { FakeSys, msFlagNames } from "../lib/fakesys.ts";
 import { failureOf } from "../lib/failure.ts";
 import { getenvOf } from "../lib/environ.ts";
 import { planCdi } from "../../src/cdi/unit.ts";
+import * as cdiplan from "../../src/cdiplan/unit.ts";
 import { Image } from "../../src/image/image.ts";
 import { parseYaml } from "../../src/yaml/unit.ts";
 import { writeEntry, writeFile } from "../../src/cdi/cache.ts";
@@ -85,7 +86,7 @@ const IMAGE: Image = { kind: "directory", ref: "/img", path: "/img" };
 function plan(f: FakeSys, requests: CdiRequest[], dirs = ["/etc/cdi", "/var/run/cdi"], env: string[] = []): CdiPlan {
   logged.length = 0;
   return planCdi(f, requests, dirs, { image: IMAGE, getenv: getenvOf(env), euid: f.uid, yaml: () => parseYaml,
-                                   dryRun: false });
+                                   dryRun: false, planner: () => cdiplan });
 }
 
 const ALL: CdiRequest[] = [{ what: "all", envAt: 0 }];
@@ -379,15 +380,18 @@ describe("CDI cache: a launch's plan kept (src/cdi/plancache.ts)", () => {
     f.addFile("/proc/self/exe", "skiff 1");
     return f;
   }
-  /** Plan at -v: whether it came from the cache, and what was logged. */
-  function planV(f: FakeSys, requests = REQ, dryRun = false): { kept: boolean; plan: CdiPlan; text: string } {
+  /** Plan at -v: whether it came from the cache, whether the cdiplan unit
+      was asked for, and what was logged. */
+  function planV(f: FakeSys, requests = REQ, dryRun = false): { kept: boolean; planner: boolean; plan: CdiPlan; text: string } {
     logged.length = 0;
     setVerbosity(1);
+    let planner = false;
     try {
       const p = planCdi(f, requests, ["/etc/cdi"], { image: IMAGE, getenv: getenvOf(HOME), euid: f.uid,
-                                                     yaml: () => parseYaml, dryRun });
+                                                     yaml: () => parseYaml, dryRun,
+                                                     planner: () => { planner = true; return cdiplan; } });
       const text = logged.join("");
-      return { kept: /CDI cache: plan from \/home\/u\/.cache\/skiff\/cdi\/plan-[0-9a-f]+\.json/.test(text), plan: p, text };
+      return { kept: /CDI cache: plan from \/home\/u\/.cache\/skiff\/cdi\/plan-[0-9a-f]+\.json/.test(text), planner, plan: p, text };
     } finally {
       setVerbosity(0);
     }
@@ -400,6 +404,7 @@ describe("CDI cache: a launch's plan kept (src/cdi/plancache.ts)", () => {
     const reads = f.callsOf("open").length;
     const second = planV(f);
     assert.equal(second.kept, true, second.text);
+    assert.deepEqual([first.planner, second.planner], [true, false], "the planning unit loaded on a miss only");
     assert.deepEqual(second.plan, first.plan);
     assert.equal(f.callsOf("open").length - reads, 1, "the kept plan's file only");
     for (const said of ["CDI: using /etc/cdi/fake.yaml: example.com/gpu=0, example.com/gpu=all",

@@ -8,7 +8,7 @@ import { fail, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { isDir, readFile, statOrNull, Sys } from "../sys/sys";
-import { Cache, identity, maker, nameOf, readEntry, writeEntry } from "./cache";
+import type { Cache, CacheTools } from "../cdi/cache";
 import { Spec, validateSpec } from "./spec";
 
 /** What reading spec files needs. */
@@ -19,6 +19,7 @@ export interface SpecReader {
   yaml: () => (text: string, file: string) => unknown;
   /** Keep what is parsed in the cache (not for --dry-run, which changes nothing). */
   save: boolean;
+  tools: CacheTools;
 }
 
 export interface LoadedSpec {
@@ -66,9 +67,10 @@ function readSpec(r: SpecReader, file: string, parsed: { data?: unknown }): Spec
     return validateSpec(parsed.data, file);
   }
   // named by path: a regenerated spec replaces its old entry
-  var name = "spec-" + nameOf(file) + ".json";
-  var key = maker(r.sys) + " CDI spec 1 " + file + " " + identity(st);
-  var cached = readEntry(r.sys, r.cache, name, key);
+  var t = r.tools;
+  var name = "spec-" + t.nameOf(file) + ".json";
+  var key = t.maker(r.sys) + " CDI spec 1 " + file + " " + t.identity(st);
+  var cached = t.readEntry(r.sys, r.cache, name, key);
   if (cached !== undefined) {
     log.verbose("CDI cache: " + file + ": checked spec from the cache");
     parsed.data = cached;
@@ -77,7 +79,7 @@ function readSpec(r: SpecReader, file: string, parsed: { data?: unknown }): Spec
   parsed.data = parse(r, file);
   var spec = validateSpec(parsed.data, file);
   if (r.save)
-    writeEntry(r.sys, r.cache.dir, name, key, spec);
+    t.writeEntry(r.sys, r.cache.dir, name, key, spec);
   return spec;
 }
 

@@ -11,9 +11,8 @@ import type { Image } from "../image/image";
 import type { CdiPlan } from "../plan/plan";
 import { C } from "../sys/constants";
 import { MountFlag, Sys } from "../sys/sys";
-import { Cache, probe } from "./cache";
+import type { Cache, CacheTools } from "../cdi/cache";
 import { HookEffects, interpretHook } from "./hooks";
-import { imageKey, planLdCache } from "./ldcache";
 import { Selection } from "./select";
 import { ContainerEdits, Mount } from "./spec";
 
@@ -115,7 +114,7 @@ class Planner {
       return fail(where + ": containerPath can't be " + m.containerPath, undefined, { hint: REGENERATE });
     // lstat, and stat if it is a link: both kept for the plan's key
     var probed = this.probed.length;
-    var st = probe(this.sys, m.hostPath, this.probed);
+    var st = this.ld.tools.probe(this.sys, m.hostPath, this.probed);
     var link = this.probed.length > probed + 1;
     this.hostPaths.push(m.hostPath);
     if (st === null)
@@ -171,7 +170,7 @@ class Planner {
         continue;
       }
       this.hostPaths.push(host);
-      if (probe(this.sys, host, this.probed) === null) {
+      if (this.ld.tools.probe(this.sys, host, this.probed) === null) {
         log.warning("CDI: device node not found on this host: " + host + " (" + at + ")");
       } else if (host !== dn.path || !path.isWithin("/dev", dn.path)) {
         this.dsts[dn.path] = at;
@@ -196,9 +195,9 @@ class Planner {
   finish(): CdiPlan {
     if (this.effects.folders.length > 0) {
       if (this.ld.cache !== null)
-        this.imageVersion = imageKey(this.sys, this.ld.image, this.effects.folders);
-      this.plan.ldcache = planLdCache(this.sys, this.ld.cache, this.ld.image, this.effects.folders, this.specs,
-                                      this.hostFiles, this.imageVersion, CDI_SCRATCH);
+        this.imageVersion = this.ld.tools.imageKey(this.sys, this.ld.image, this.effects.folders);
+      this.plan.ldcache = this.ld.tools.planLdCache(this.sys, this.ld.cache, this.ld.image, this.effects.folders,
+                                                    this.specs, this.hostFiles, this.imageVersion, CDI_SCRATCH);
     }
     return this.plan;
   }
@@ -208,6 +207,7 @@ class Planner {
 export interface LdContext {
   cache: Cache | null;
   image: Image;
+  tools: CacheTools;
 }
 
 /** A plan's CDI part and what it was made from: the host paths looked at
