@@ -67,7 +67,9 @@ function placeFor(st: State, g: string, last: LastDir): string {
   // trailing "/"
   var slash = g.lastIndexOf("/");
   var usual = slash > 0 && slash < g.length - 1;
-  var dir = usual ? g.slice(0, slash) : path.dirname(g);
+  // in the directory of the link before (a prefix test): no string made for it
+  var same = usual && slash === last.dir.length && g.lastIndexOf(last.dir, 0) === 0;
+  var dir = same ? last.dir : usual ? g.slice(0, slash) : path.dirname(g);
   if (dir !== last.dir) {
     if (placed.st !== st || placed.root !== st.newroot)
       placed = { st: st, root: st.newroot, dirs: {} };
@@ -81,7 +83,7 @@ function placeFor(st: State, g: string, last: LastDir): string {
       var b = st.bindPaths[d.checked];
       if (path.isWithin(b, d.host))
         checkNotUnderBind(st, usual ? d.host + g.slice(slash) : path.join(d.host, path.basename(g)));
-      if (path.dirname(b) === d.host)
+      if (b.lastIndexOf("/") === d.host.length && b.lastIndexOf(d.host, 0) === 0) // a file in it
         d.binds.push(b);
     }
     last.dir = dir;
