@@ -38,7 +38,7 @@ export function identity(st: NativeStat): string {
   return st.dev + "." + st.ino + "." + st.size + "." + st.mtime + "." + st.ctime;
 }
 
-/** An entry's name part for s (paths): FNV-1a, in hex. Entries are named
+/** An entry's name part for s (paths): a 32-bit hash, in hex. Entries are named
     for what they are made for (a spec file's path, an image's), not for
     its version, so that the entry of a regenerated spec or a rebuilt
     image replaces the old one rather than lying beside it for ever (two
