@@ -69,10 +69,8 @@ export class Downloads {
       this.closeAll(this.pipes.concat(writeEnds, report));
       throw e;
     }
-    if (this.pid === 0) {
-      this.closeAll(this.pipes.concat([report[0]]));
-      download(sys, parent, client, storage, layers, labels, writeEnds, report[1]);
-    }
+    if (this.pid === 0)
+      download(sys, parent, client, storage, layers, labels, writeEnds, report[1], this.pipes.concat([report[0]]));
     this.closeAll(writeEnds.concat([report[1]]));
     this.report = report[0];
   }
@@ -133,7 +131,8 @@ export class Downloads {
       sys.kill(this.pid, C.SIGKILL);
     sys.waitpid(this.pid);
     this.pid = -1;
-    this.closeAll(this.pipes);
+    this.closeAll(this.pipes.concat([this.report]));
+    this.report = -1;
     openCache(sys, this.storage); // removes what the child left partial
     return f;
   }
@@ -162,11 +161,20 @@ export class Downloads {
 
 /** The child: each layer with a pipe downloaded into the cache and its
     pipe, which is then closed; the first failure is reported as JSON on
-    fd report. Never returns: the caller's clean-up is the parent's. */
+    fd report; the parent's ends of the pipes (parentFds) closed first.
+    Never returns, not even by throwing: the caller's clean-up (removing
+    the image being made) is the parent's. */
 function download(sys: Sys, parent: number, client: Client, storage: string, layers: Descriptor[],
-                  labels: string[], pipes: number[], report: number): never {
-  // Nothing to download for once the parent is gone.
-  sys.prctl(C.PR_SET_PDEATHSIG, C.SIGKILL);
+                  labels: string[], pipes: number[], report: number, parentFds: number[]): never {
+  try {
+    for (var p = 0; p < parentFds.length; p++)
+      if (parentFds[p] >= 0)
+        sys.close(parentFds[p]);
+    // Nothing to download for once the parent is gone.
+    sys.prctl(C.PR_SET_PDEATHSIG, C.SIGKILL);
+  } catch (e) {
+    return sys.exit(EXIT_MISC_ERR);
+  }
   if (sys.getppid() !== parent)
     sys.exit(EXIT_MISC_ERR);
   var code = 0;
