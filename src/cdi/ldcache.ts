@@ -63,7 +63,7 @@ export function planLdCache(sys: Sys, cache: Cache | null, image: Image, folders
   var file = saved !== undefined ? trustedFile(sys, cache, name) : null;
   if (saved !== undefined && file !== null) {
     log.verbose("CDI cache: ld.so.cache for " + folders.join(" ") + " from " + file);
-    ld.saved = { file: file, links: saved.links };
+    ld.saved = { file: file, version: identity(sys.lstat(file)), links: saved.links };
   } else {
     log.verbose("CDI cache: no ld.so.cache for this image and spec yet: the image's ldconfig runs, and is saved");
     ld.save = { dir: cache.dir, name: name, key: key };

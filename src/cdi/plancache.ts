@@ -14,6 +14,16 @@ import type { CdiRequest } from "../cli/cdi";
 import { Cache, identity, maker, nameOf, probe, readEntry, trustedFile, versionsOf, writeEntry } from "./cache";
 import { imageKey } from "./ldcache";
 
+/** A plan's CDI part and what it was made from: the host paths looked at
+    (what probe() found of each: probed) and the image's version (imageKey(),
+    if its ld cache's key needed it). */
+export interface Planned {
+  plan: CdiPlan;
+  hostPaths: string[];
+  probed: Array<NativeStat | null>;
+  imageVersion: string;
+}
+
 /** An entry's value. */
 interface Kept {
   plan: CdiPlan;
@@ -97,24 +107,27 @@ export function readPlan(sys: Sys, cache: Cache, requests: CdiRequest[], dirs: s
   }) as Kept | undefined;
   if (kept === undefined)
     return null;
+  // The ld cache it binds must be the one it was planned with: a request
+  // over the same specs and image with other folders or host files
+  // replaces that entry with its own.
   var saved = kept.plan.ldcache !== undefined ? kept.plan.ldcache.saved : undefined;
-  if (saved !== undefined && trustedFile(sys, cache, path.basename(saved.file)) !== saved.file)
-    return null;
+  if (saved !== undefined) {
+    var st = statOrNull(sys, saved.file, false);
+    if (st === null || identity(st) !== saved.version
+        || trustedFile(sys, cache, path.basename(saved.file)) !== saved.file)
+      return null;
+  }
   for (var i = 0; i < kept.log.length; i++)
     log.replay(kept.log[i]);
   log.verbose("CDI cache: plan from " + path.join(cache.dir, name) + " (no spec read, nothing planned)");
   return kept.plan;
 }
 
-/** Keep plan for the next launch like this one, unless the image's
+/** Keep the plan for the next launch like this one, unless the image's
     ldconfig is still to run for it (the launch after keeps it, with the
-    ld cache). host, probed: what planning probed (planEdits()); logged:
-    what it logged; imageVersion: the image's key if the plan has an ld
-    cache. */
+    ld cache); logged: what planning logged. */
 export function savePlan(sys: Sys, cache: Cache, requests: CdiRequest[], dirs: string[], image: Image,
-                         specs: string, planned: { plan: CdiPlan; hostPaths: string[];
-                                                   probed: Array<NativeStat | null>; imageVersion: string },
-                         logged: log.LogLine[]): void {
+                         specs: string, planned: Planned, logged: log.LogLine[]): void {
   if (planned.plan.ldcache !== undefined && planned.plan.ldcache.saved === undefined)
     return;
   var kept: Kept = {

@@ -105,8 +105,9 @@ export interface CdiPlan {
 export interface CdiLdCache {
   folders: string[];
   cache: string;
-  /** Kept: the file (a host path) and the soname links ldconfig made. */
-  saved?: { file: string; links: CdiLink[] };
+  /** Kept: the file (a host path), its version (src/cdi/cache.ts
+      identity()) and the soname links ldconfig made. */
+  saved?: { file: string; version: string; links: CdiLink[] };
   /** Not kept yet: where to keep what ldconfig makes, for key. */
   save?: { dir: string; name: string; key: string };
 }

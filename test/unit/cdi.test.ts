@@ -448,7 +448,7 @@ describe("CDI cache: a launch's plan kept (src/cdi/plancache.ts)", () => {
     }
   });
 
-  test("with update-ldcache: kept once the ld cache is; a change to the image plans again", () => {
+  test("with update-ldcache: kept once the ld cache is; a change to the image or its ld cache file plans again", () => {
     const f = cached();
     f.addFile("/etc/cdi/fake.yaml", NVIDIA_YAML);
     f.addDir("/img/etc/ld.so.conf.d");
@@ -465,7 +465,10 @@ describe("CDI cache: a launch's plan kept (src/cdi/plancache.ts)", () => {
       assert.equal(kept.plan.ldcache?.saved?.file, save.dir + "/" + save.name);
       return kept.plan.ldcache?.saved?.file as string;
     };
-    keep();
+    const file = keep();
+    // as a request over the same specs and image with other folders does
+    writeFile(f, file.slice(0, file.lastIndexOf("/")), file.slice(file.lastIndexOf("/") + 1), "ANOTHER");
+    assert.equal(planV(f).kept, false, "its ld cache file replaced");
     f.addFile("/img/etc/ld.so.conf.d/x.conf", "/opt/x\n");
     assert.equal(planV(f).kept, false, "the image's ld.so.conf.d");
     f.unlink(keep());
