@@ -12,6 +12,7 @@ import type { CdiPlan } from "../plan/plan";
 import { C } from "../sys/constants";
 import { MountFlag, Sys } from "../sys/sys";
 import type { Cache, CacheTools } from "../cdi/cache";
+import type { Planned } from "../cdi/plancache";
 import { HookEffects, interpretHook } from "./hooks";
 import { Selection } from "./select";
 import { ContainerEdits, Mount } from "./spec";
@@ -77,22 +78,20 @@ class Planner {
 
   constructor(private sys: Sys, private ld: LdContext) {}
 
-  /** The guest directory that host directory dir is bound at with flags
-      (flagsKey: them joined), the merge-dir step added the first time. */
+  /** The guest directory that host directory dir is to be bound at with
+      flags (flagsKey: them joined), for a pair not merged yet
+      (this.merged[dir + "\0" + flagsKey]): its merge-dir step added. */
   private mergeDir(dir: string, flags: MountFlag[], flagsKey: string, why: string): string {
-    var key = dir + "\0" + flagsKey;
-    if (this.merged[key] === undefined) {
-      // ch_core.c's name, '/' → '_'; distinct if two directories (or two
-      // sets of flags) would share one
-      var base = path.join(CDI_SCRATCH, dir.replace(/\//g, "_"));
-      var guest = base;
-      for (var n = 2; this.usedDirs[guest]; n++)
-        guest = base + "+" + n;
-      this.usedDirs[guest] = true;
-      this.merged[key] = guest;
-      this.plan.steps.push({ op: "merge-dir", src: dir, dst: guest, mountFlags: flags, why: why });
-    }
-    return this.merged[key];
+    // ch_core.c's name, '/' → '_'; distinct if two directories (or two
+    // sets of flags) would share one
+    var base = path.join(CDI_SCRATCH, dir.replace(/\//g, "_"));
+    var guest = base;
+    for (var n = 2; this.usedDirs[guest]; n++)
+      guest = base + "+" + n;
+    this.usedDirs[guest] = true;
+    this.merged[dir + "\0" + flagsKey] = guest;
+    this.plan.steps.push({ op: "merge-dir", src: dir, dst: guest, mountFlags: flags, why: why });
+    return guest;
   }
 
   // What is done per mount (60 in a GPU spec) is written out rather than
@@ -208,16 +207,6 @@ export interface LdContext {
   cache: Cache | null;
   image: Image;
   tools: CacheTools;
-}
-
-/** A plan's CDI part and what it was made from: the host paths looked at
-    (what probe() found of each: probed) and the image's version (imageKey(),
-    if its ld cache's key needed it). */
-export interface Planned {
-  plan: CdiPlan;
-  hostPaths: string[];
-  probed: Array<NativeStat | null>;
-  imageVersion: string;
 }
 
 /** The plan's CDI part for the selections, in their order. */

@@ -7,7 +7,8 @@ import type { Image } from "../image/image";
 import type { CdiRequest } from "../cli/cdi";
 import { Sys } from "../sys/sys";
 import type { Cache, CacheTools } from "../cdi/cache";
-import { planEdits, Planned } from "./edits";
+import type { Planned } from "../cdi/plancache";
+import { planEdits } from "./edits";
 import { selectDevices } from "./select";
 
 /** What planning needs besides the request. */
