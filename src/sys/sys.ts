@@ -41,14 +41,21 @@ export function isLink(mode: number): boolean {
   return (mode & C.S_IFMT) === C.S_IFLNK;
 }
 
+/** A missing path's probe: null where a component is not a directory,
+    as where none is there (the binding's *_if_exists return null for
+    ENOENT only); any other error thrown on. */
+function nullIfNotDir(e: unknown): null {
+  if ((e as { code?: string }).code === "ENOTDIR")
+    return null;
+  throw e;
+}
+
 /** stat() that returns null instead of throwing when the path is missing. */
 export function statOrNull(sys: Sys, path: string, follow: boolean): NativeStat | null {
   try {
     return follow ? sys.stat_if_exists(path) : sys.lstat_if_exists(path);
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOTDIR")
-      return null;
-    throw e;
+    return nullIfNotDir(e);
   }
 }
 
@@ -58,9 +65,7 @@ export function modeOrNull(sys: Sys, path: string, follow: boolean): number | nu
   try {
     return follow ? sys.stat_mode_if_exists(path) : sys.lstat_mode_if_exists(path);
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOTDIR")
-      return null;
-    throw e;
+    return nullIfNotDir(e);
   }
 }
 
