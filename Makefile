@@ -11,9 +11,11 @@ HOST_CFLAGS = $(CFLAGS) -std=gnu11 -I$(B)/duktape -D_FORTIFY_SOURCE=2
 # 2.36): ~1 KB for ld.so to read instead of 58 KB.
 HOST_LDFLAGS = -Wl,-z,pack-relative-relocs
 # Duktape's own code does not need our warnings. Its data aligned as the ABI
-# asks, not to 32 bytes (GCC's default for objects of 32 bytes or more):
-# the ROM objects, each padded to 32 bytes, took two more pages to relocate.
-DUK_CFLAGS = -O2 -g -std=gnu11 -w -malign-data=abi
+# asks, not to 32 bytes (GCC's default on x86 for objects of 32 bytes or
+# more): the ROM objects, each padded to 32 bytes, took two more pages to
+# relocate. Only where the compiler has the option (x86).
+DUK_CFLAGS = -O2 -g -std=gnu11 -w \
+             $(shell $(CC) -malign-data=abi -E -x c /dev/null >/dev/null 2>&1 && echo -malign-data=abi)
 
 # `make DEBUG=1` builds, in build/debug, a skiff whose internal errors show
 # a stack with function names and lines (Duktape keeps them: debug.yaml; the
@@ -42,10 +44,7 @@ PYTHON ?= /usr/bin/python3
 DUKTAPE_SRC = build/duktape-src
 DUKTAPE_OPTIONS = native/duktape/config.yaml $(if $(DEBUG),native/duktape/debug.yaml)
 
-$(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh native/duktape/python3.patch native/duktape/varmap.patch \
-                                    native/duktape/strings.patch native/duktape/templates.patch \
-                                    native/duktape/closures.patch native/duktape/load.patch \
-                                    native/duktape/romflag.patch native/duktape/romtable.patch | build/.deps
+$(DUKTAPE_SRC)/tools/configure.py: scripts/duktape-source.sh $(wildcard native/duktape/*.patch) | build/.deps
 	bash scripts/duktape-source.sh $(DUKTAPE_SRC)
 
 $(B)/duktape/duktape.c: $(DUKTAPE_SRC)/tools/configure.py $(DUKTAPE_OPTIONS) native/duktape/math.h Makefile

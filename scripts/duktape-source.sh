@@ -97,12 +97,8 @@ patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/python3.patc
 # romflag.patch: the string table marks ROM strings, the others are looked
 # for in RAM only; romtable.patch: ROM strings found through a sorted table,
 # not chained by pointers, so they are read-only data needing no relocation)
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/varmap.patch"
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/strings.patch"
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/templates.patch"
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/closures.patch"
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/load.patch"
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/romflag.patch"
-patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/romtable.patch"
+for p in varmap strings templates closures load romflag romtable; do
+    patch -s -d "$dir.tmp/duktape-$version" -p1 < "$repo/native/duktape/$p.patch"
+done
 mv "$dir.tmp/duktape-$version" "$dir"
 rm -rf "$dir.tmp"
