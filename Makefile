@@ -22,14 +22,16 @@ DUK_CFLAGS = -O2 -g -std=gnu11 -w \
 # bundles keep short lines): slower to start, for finding a bug.
 B = build$(if $(DEBUG),/debug)
 TS_SOURCES = $(shell find src -name '*.ts') tsconfig.json
-NATIVE_SOURCES = native/host.c native/binding.c native/binding.h \
-                 native/duk_math.c native/at.c native/archive.c native/dl.h native/dl.c native/curl.c native/digest.h native/digest.c
+# The bindings of libraries skiff dlopen()s (libarchive, libcurl, libcrypto:
+# the image commands'): in skiff-dynamic only.
+LIBRARY_SOURCES = native/archive.c native/dl.h native/dl.c native/curl.c native/digest.h native/digest.c
+NATIVE_SOURCES = native/host.c native/binding.c native/binding.h native/duk_math.c native/at.c $(LIBRARY_SOURCES)
 
 .PHONY: all debug demo test check install bench clean docs
 # A recipe that fails leaves no half-made target for the next make to trust.
 .DELETE_ON_ERROR:
 
-all: $(B)/skiff $(B)/ch-run $(B)/man/.made $(B)/skiff.bash build/skiff-squashd build/skiff-squashd-asan
+all: $(B)/skiff $(B)/skiff-dynamic $(B)/ch-run $(B)/man/.made $(B)/skiff.bash build/skiff-squashd build/skiff-squashd-asan
 
 # Missing build dependencies are installed (as root) or named (otherwise).
 build/.deps: scripts/deps.sh package-lock.json
@@ -112,7 +114,20 @@ $(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 	$(B)/dukc --function $< $@
 	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
 
-$(B)/skiff: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
+# skiff is a static PIE: no dynamic loader to map and relocate libc at
+# every start, ~12% of a launch (README, How it is built). Static glibc
+# can't load libraries or NSS modules, so skiff execs skiff-dynamic, the
+# same program linked dynamically, for the commands that need libraries
+# and for a caller /etc/passwd or /etc/group does not list, and asks
+# getent(1) for other such names (src/linkage/, src/names/). The linker's
+# warning that getpwuid() and getgrgid() need glibc's shared libraries
+# does not apply: the binding restricts them to glibc's files backend.
+$(B)/skiff: $(filter-out $(LIBRARY_SOURCES),$(NATIVE_SOURCES)) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h \
+            $(B)/duktape.o
+	$(CC) $(HOST_CFLAGS) -DSKIFF_STATIC -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
+	  $(filter %.c,$^) $(B)/duktape.o -static-pie $(HOST_LDFLAGS) -o $@
+
+$(B)/skiff-dynamic: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
 	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
 	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o $(HOST_LDFLAGS) -o $@
 
@@ -226,10 +241,17 @@ check:
 bench: all
 	bash bench/launch
 
+# `skiff` is the static build, or skiff-dynamic where this machine's NSS
+# takes users from more than files (scripts/install-link.sh): their
+# launches would each exec skiff-dynamic (README, How it is built).
+# LINK=static or LINK=dynamic chooses.
+LINK ?= $(shell bash scripts/install-link.sh)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 0755 $(B)/skiff $(DESTDIR)$(PREFIX)/bin/skiff
+	install -m 0755 $(B)/$(if $(filter dynamic,$(LINK)),skiff-dynamic,skiff) $(DESTDIR)$(PREFIX)/bin/skiff
+	install -m 0755 $(B)/skiff-dynamic $(DESTDIR)$(PREFIX)/bin/skiff-dynamic
 	install -m 0755 build/skiff-squashd $(DESTDIR)$(PREFIX)/bin/skiff-squashd
 	ln -sf skiff $(DESTDIR)$(PREFIX)/bin/ch-run
 	install -m 0644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/

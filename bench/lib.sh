@@ -17,7 +17,8 @@
 #   BENCH_USER     who the commands run as: the unprivileged test user
 #                  (skifftest) when invoked as root, else the invoking user
 #   BENCH_SKIFF    a copy of build/skiff (or $SKIFF) that BENCH_USER can run,
-#                  with a copy of the skiff-squashd next to it, if any
+#                  with copies of skiff-squashd and skiff-dynamic next to
+#                  it, if they are next to the original
 #   BENCH_IMG      the busybox directory image (/var/tmp/skiff-test/img/busybox,
 #                  built by test/setup/setup.sh as root, or into BENCH_DIR)
 #   BENCH_STORAGE  an existing, empty storage directory to pass as `-s` to
@@ -74,10 +75,15 @@ bench_setup () {
     [[ -x $skiff ]] || bench_die "$skiff not found; run make first (or set SKIFF)"
     BENCH_SKIFF=$BENCH_DIR/skiff
     cp -L "$skiff" "$BENCH_SKIFF"
-    # its FUSE server, where skiff looks for it first
-    if [[ -x $(dirname "$skiff")/skiff-squashd ]]; then
-        cp -L "$(dirname "$skiff")/skiff-squashd" "$BENCH_DIR/skiff-squashd"
-    fi
+    # its FUSE server, where skiff looks for it first, and skiff-dynamic,
+    # which it execs for pull, import and convert and for users only NSS's
+    # modules know
+    local next
+    for next in skiff-squashd skiff-dynamic; do
+        if [[ -x $(dirname "$skiff")/$next ]]; then
+            cp -L "$(dirname "$skiff")/$next" "$BENCH_DIR/$next"
+        fi
+    done
     chmod 0755 "$BENCH_SKIFF"
 
     cc -O2 -Wall -o "$BENCH_DIR/timer" "$bench_repo/bench/timer.c"

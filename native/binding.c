@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <nss.h>
 #include <pwd.h>
 #include <sched.h>
 #include <spawn.h>
@@ -308,7 +309,8 @@ static duk_ret_t b_getresgid(duk_context *ctx)
    return 1;
 }
 
-/* Passwd entry through NSS (so LDAP/SSSD users resolve), or null if there
+/* Passwd entry through NSS (so LDAP/SSSD users resolve; in the static
+   build its files backend only, see binding_install()), or null if there
    is none. errno is cleared first: getpwuid(3) leaves it 0 for "not
    found" and sets it for lookup failures. */
 static duk_ret_t b_getpwuid(duk_context *ctx)
@@ -1405,9 +1407,22 @@ void binding_install(duk_context *ctx, int argc, char **argv)
    duk_push_bare_object(ctx);
    duk_put_function_list(ctx, -1, functions);
    duk_put_function_list(ctx, -1, at_functions);
+#ifdef SKIFF_STATIC
+   /* Static glibc loads any NSS module but its built-in files backend with
+      dlopen(), and crashes in it (libnss_systemd, as soon as a user is not
+      in /etc/passwd). So files only: for the rest the program execs
+      skiff-dynamic or asks getent(1) (src/names/). The libraries'
+      bindings are in skiff-dynamic only. */
+   __nss_configure_lookup("passwd", "files");
+   __nss_configure_lookup("group", "files");
+   push_str(ctx, "static");
+#else
    duk_put_function_list(ctx, -1, archive_functions);
    duk_put_function_list(ctx, -1, curl_functions);
    duk_put_function_list(ctx, -1, digest_functions);
+   push_str(ctx, "dynamic");
+#endif
+   duk_put_prop_string(ctx, -2, "linkage");
    duk_push_array(ctx);
    for (int i = 0; i < argc; i++) {
       push_str(ctx, argv[i]);

@@ -4,8 +4,9 @@
 #include "duktape.h"
 
 /* Install the global object `native`: one function per libc call, plus
-   `argv`. Declared for TypeScript in src/sys/native.d.ts; the numbers the
-   calls take are the program's own (native/constants.def). */
+   `argv` and `linkage` ("static" or "dynamic": how the Makefile built this
+   binary, -DSKIFF_STATIC). Declared for TypeScript in src/sys/native.d.ts;
+   the numbers the calls take are the program's own (native/constants.def). */
 void binding_install(duk_context *ctx, int argc, char **argv);
 
 /* binding.c's conversions, shared by the bindings in other files
@@ -19,7 +20,8 @@ duk_ret_t throw_error(duk_context *ctx, int number, const char *code, const char
                       const char *path, const char *path2, const char *desc);
 duk_ret_t push_stat(duk_context *ctx, const struct stat *st);
 
-/* Further function lists binding_install() puts into `native`. */
+/* Further function lists binding_install() puts into `native` (the last
+   three in the dynamic build only: they dlopen() their library). */
 extern const duk_function_list_entry at_functions[];      // at.c
 extern const duk_function_list_entry archive_functions[]; // archive.c
 extern const duk_function_list_entry curl_functions[];   // curl.c

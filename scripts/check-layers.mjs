@@ -16,6 +16,8 @@ export const LAYERS = [
   "sys", // the binding's types and small helpers over it
   "log", // messages, failures, exit codes
   "path", // lexical path operations
+  "linkage", // what the static build can't do, and skiff-dynamic for it
+  "names", // the host's user and group names (NSS, getent)
   "env", // the container's environment
   "hooks", // hook lists (plain data)
   "cli", // argv → Options

@@ -8,10 +8,12 @@ import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
 import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
 import { resolveImage } from "./image/image";
+import { execDynamicIfInstalled } from "./linkage/linkage";
 import { invocationLine } from "./log/argv";
 import { describeFailure, Exit, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
 import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
+import { hostNames, namesAtHand } from "./names/names";
 import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
@@ -179,7 +181,7 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   verboseDump(o, storage, image.kind === "squash" ? mount : image.path, plan);
   if (o.dryRun !== undefined) {
     setSigpipe(sys, sigpipe); // output, as any filter's
-    out(1, unit("format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, sys); }));
+    out(1, unit("format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, hostNames(sys)); }));
     return exit(0);
   }
   return execute(sys, plan);
@@ -213,6 +215,10 @@ function main(): never {
                 sharedWarningStore(sys.mmap(-1, WARNINGS_SIZE)));
   try {
     var ids: Ids = { u: sys.getresuid(), g: sys.getresgid() };
+    // A user only NSS's modules know (SSSD, LDAP, ...): their launch is
+    // faster in skiff-dynamic than here asking getent (src/names/).
+    if (!namesAtHand(sys, ids.u[1], ids.g[1]))
+      execDynamicIfInstalled(sys);
     checkPrivileges(ids);
     sys.syslog(C.LOG_USER | C.LOG_INFO, invocationLine(ids.u[0], argv));
     if (env("USER") === undefined)

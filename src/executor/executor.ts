@@ -6,6 +6,7 @@ import { Environment } from "../env/environment";
 import { Hook } from "../hooks/hooks";
 import { fail } from "../log/fail";
 import * as log from "../log/log";
+import { hostNames } from "../names/names";
 import { renderFile } from "../plan/files";
 import { FileBind, HookAction, Plan, Step } from "../plan/plan";
 import { readChunks, statOrNull, Sys } from "../sys/sys";
@@ -78,7 +79,7 @@ function runEnvironmentHooks(st: State, plan: Plan): void {
 function renderFiles(st: State, files: FileBind[]): Array<{ dst: string; content: string; name: string }> {
   var out: Array<{ dst: string; content: string; name: string }> = [];
   for (var i = 0; i < files.length; i++)
-    out.push({ dst: files[i].dst, content: renderFile(files[i].content, st.sys), name: files[i].tmpName });
+    out.push({ dst: files[i].dst, content: renderFile(files[i].content, hostNames(st.sys)), name: files[i].tmpName });
   return out;
 }
 

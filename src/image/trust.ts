@@ -6,6 +6,7 @@
 // only we (or root) can change: owned by us or root, and not writable by
 // group or others, unless sticky (then others can't rename our entries).
 
+import { hostNames } from "../names/names";
 import * as path from "../path/path";
 import { isDir, isLink, Sys } from "../sys/sys";
 
@@ -13,7 +14,7 @@ var S_ISVTX = 512; // 01000
 
 /** "mallory (uid 1510)", or "uid 1510" if it has no name. */
 function ownerName(sys: Sys, uid: number): string {
-  var pw = sys.getpwuid(uid);
+  var pw = hostNames(sys).getpwuid(uid);
   return pw === null ? "uid " + uid : pw.name + " (uid " + uid + ")";
 }
 

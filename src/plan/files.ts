@@ -4,16 +4,13 @@
 // one per node do, never asks NSS (LDAP, SSSD, ...) for anything.
 
 import * as log from "../log/log";
-import { Sys } from "../sys/sys";
+import type { NameLookups } from "../names/names";
 
 export type GeneratedFile =
   /** root, nobody and the container user (uid, with gid as its group) */
   | { kind: "passwd"; uid: number; gid: number }
   /** root, nogroup and the container group */
   | { kind: "group"; gid: number };
-
-/** Where the host's names come from: NSS, through the binding. */
-export type NameLookups = Pick<Sys, "getpwuid" | "getgrgid">;
 
 /** /etc/passwd for the container: root, nobody and the container user,
     copied from the host's NSS entry or the dummy "charlie" (#649). */

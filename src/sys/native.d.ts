@@ -222,6 +222,9 @@ interface NativeSys {
   argp_help(options: ArgpOptionRow[], argsDoc: string | null, doc: string, flags: number,
             name: string): [string, string];
 
+  // The libraries' bindings (these two, and archive_* below) are in
+  // skiff-dynamic only (`linkage`, src/linkage/linkage.ts).
+
   /** libcurl (opened on first use): one GET. Errors: "curl_easy_perform"
       (code ECURL, errno the CURLcode), "write", or "dlopen". */
   http_get(url: string, request: HttpRequest): HttpResponse;
@@ -234,6 +237,9 @@ interface NativeSys {
 /** What the engine that runs the program offers besides (src/sys/host.ts). */
 interface NativeHost {
   argv: string[];
+  /** How native/host.c was linked: "static" (skiff: NSS's files backend
+      only, no library bindings) or "dynamic" (skiff-dynamic). */
+  linkage: "static" | "dynamic";
   /** Collect garbage now (Duktape's mark-and-sweep). */
   gc(): void;
   /** The unit's bytecode, loaded (src/unit/unit.ts). Throws if this binary
@@ -285,6 +291,7 @@ interface NativeSys {
   /** Times in whole seconds. */
   utimensat(dirFd: number, path: string, atime: number, mtime: number, flags: number): void;
 
+  /** libarchive (opened on first use; skiff-dynamic only). */
   archive_read_new(): ArchiveReader;
   archive_read_support_filter_all(a: ArchiveReader): void;
   archive_read_support_format_tar(a: ArchiveReader): void;

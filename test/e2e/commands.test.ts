@@ -4,11 +4,14 @@
 // usage error (exit 64) that lists the commands; -V. `skiff run` and ch-run
 // are tested by their own suites (cli-parse, diff-run).
 
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 
 import { commands } from "../../src/cli/commands.ts";
-import { AS_BOTH, describeResult, skiff, status } from "../lib/harness.js";
+import { AS_BOTH, cleanupScratch, describeResult, IMG, run, scratchDir, SKIFF, skiff, status } from "../lib/harness.js";
+
+after(cleanupScratch);
 
 describe("skiff's help and commands", () => {
   for (const as of AS_BOTH) {
@@ -69,3 +72,27 @@ describe("skiff's help and commands", () => {
     });
   }
 });
+
+describe("the image commands run in skiff-dynamic (src/linkage/linkage.ts)", () => {
+  for (const as of AS_BOTH) {
+    test(`skiff without skiff-dynamic next to it: pull, import and convert fail naming it, exit 31, nothing made, as ${as}`, () => {
+      const dir = scratchDir(as, "alone");
+      const copy = `${dir}/skiff`;
+      fs.copyFileSync(SKIFF, copy);
+      fs.chmodSync(copy, 0o755);
+      const storage = `${dir}/storage`;
+      for (const args of [["pull", "localhost:1/x"], ["import", IMG, "x"], ["convert", IMG, `${dir}/x.tar`]]) {
+        const r = status(run([copy, ...args, "-s", storage], { as }), 31);
+        assert.equal(r.stderr.replace(/^skiff\[\d+\]/, "skiff[PID]"),
+                     `skiff[PID]: error: can't find ${dir}/skiff-dynamic (hint: skiff ${args[0]} runs in `
+                     + "skiff-dynamic, which make install puts next to skiff)\n");
+        assert.deepEqual(fs.readdirSync(dir), ["skiff"], args[0]);
+      }
+      // with it: the same binary does them (the suites of each command)
+      fs.copyFileSync(`${SKIFF}-dynamic`, `${dir}/skiff-dynamic`);
+      status(run([copy, "import", IMG, "x", "-s", storage], { as }), 0);
+      assert.ok(fs.existsSync(`${storage}/img/x/bin/busybox`));
+    });
+  }
+});
+

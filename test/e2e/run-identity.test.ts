@@ -13,6 +13,11 @@ import {
   cleanupScratch,
   describeResult,
   getent,
+  NSS_ID,
+  NSS_USER,
+  run,
+  scratchDir,
+  SKIFF,
   skiff,
   skiffChRun,
   skiffSh,
@@ -173,4 +178,53 @@ describe("synthesised /etc/passwd and /etc/group", () => {
       assert.equal(line!.split(" - ")[1].split(" ")[0], "tmpfs", line);
     }
   });
+});
+
+describe("a user only NSS's modules know (SSSD, LDAP, ...: here libnss-extrausers)", () => {
+  /** cat /etc/passwd and /etc/group in the container, run by skiff at exe as NSS_USER. */
+  function filesAsNssUser(exe: string, options: string[] = []): { passwd: string; group: string } {
+    const r = run(["/usr/bin/setpriv", `--reuid=${NSS_ID}`, `--regid=${NSS_ID}`, "--clear-groups", "--",
+                   exe, "run", ...options, IMG, "--", "/bin/sh", "-c", "cat /etc/passwd; echo -; cat /etc/group"],
+                  { env: { USER: NSS_USER, HOME: "/", XDG_CACHE_HOME: undefined } });
+    assert.equal(r.status, 0, describeResult(r));
+    const [passwd, group] = r.stdout.split("-\n");
+    return { passwd, group };
+  }
+
+  /** A copy of skiff in a directory of its own: no skiff-dynamic next to it. */
+  function skiffAlone(): string {
+    const copy = `${scratchDir("root", "alone")}/skiff`;
+    fs.copyFileSync(SKIFF, copy);
+    fs.chmodSync(copy, 0o755);
+    return copy;
+  }
+
+  test("fixtures: NSS names the user and group, /etc/passwd and /etc/group don't", () => {
+    assert.equal(getent("passwd", NSS_ID)?.[0], NSS_USER);
+    assert.equal(getent("group", NSS_ID)?.[0], NSS_USER);
+    for (const f of ["/etc/passwd", "/etc/group"])
+      assert.doesNotMatch(fs.readFileSync(f, "utf8"), new RegExp(`^[^:]*:[^:]*:${NSS_ID}:`, "m"), f);
+  });
+
+  test("their launch names them as NSS does", () => {
+    const pg = filesAsNssUser(SKIFF);
+    assert.equal(pg.passwd, expectedPasswd(NSS_ID, NSS_ID));
+    assert.equal(pg.group, expectedGroup(NSS_ID));
+    assert.match(pg.passwd, new RegExp(`^${NSS_USER}:x:${NSS_ID}:${NSS_ID}:skiff NSS-only test user:`, "m"));
+  });
+
+  test("without skiff-dynamic, skiff asks getent: the same files", () => {
+    const pg = filesAsNssUser(skiffAlone());
+    assert.equal(pg.passwd, expectedPasswd(NSS_ID, NSS_ID));
+    assert.equal(pg.group, expectedGroup(NSS_ID));
+  });
+
+  for (const as of AS_BOTH) {
+    test(`-u/-g naming them, as ${as}: getent's names`, () => {
+      const pg = passwdAndGroup(as, ["-u", String(NSS_ID), "-g", String(NSS_ID)]);
+      assert.equal(pg.passwd, expectedPasswd(NSS_ID, NSS_ID));
+      assert.equal(pg.group, expectedGroup(NSS_ID));
+      assert.match(pg.passwd, new RegExp(`^${NSS_USER}:`, "m"));
+    });
+  }
 });

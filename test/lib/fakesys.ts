@@ -267,6 +267,7 @@ export function unitEntries(): Map<string, string> {
     all there), and garbage collection is node's business. */
 export const FAKE_HOST: Host = {
   argv: ["skiff"],
+  linkage: "dynamic",
   gc() {},
   load_unit(name: string) {
     const entry = unitEntries().get(name);

@@ -15,6 +15,11 @@ export const TEST_USER = "skifftest";
 /** Another unprivileged user: the other local user of attack tests. */
 export const TEST_USER2 = "skifftest2";
 
+/** A user and group (same ID) only an NSS module (libnss-extrausers)
+    knows, as SSSD's or LDAP's users are: not in /etc/passwd or /etc/group. */
+export const NSS_USER = "skiffnss";
+export const NSS_ID = 1601;
+
 export const BIN_DIR = `${TEST_ROOT}/bin`;
 /** Copy of build/skiff made by setup.sh (reachable by TEST_USER). */
 export const SKIFF = `${BIN_DIR}/skiff`;

@@ -13,6 +13,12 @@ SKIFF_TEST_UID_WANTED=1500         # preferred uid/gid; setup picks another if t
 # Another unprivileged user: the other local user of attack tests.
 SKIFF_TEST_USER2=skifftest2
 SKIFF_TEST_UID2_WANTED=1510
+# A user and group only an NSS module knows, not /etc/passwd and /etc/group
+# (as SSSD's or LDAP's users are): libnss-extrausers's, from
+# /var/lib/extrausers, with extrausers added to /etc/nsswitch.conf. Fixed
+# IDs: setup.sh fails if /etc/passwd or /etc/group has them.
+SKIFF_TEST_NSS_USER=skiffnss
+SKIFF_TEST_NSS_ID=1601
 
 # Copy of build/skiff (and a ch-run symlink to it), reachable by the test user
 # wherever the checkout lives.

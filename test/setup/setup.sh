@@ -3,7 +3,9 @@
 # via scripts/test.sh) before the tests.  Idempotent; under a second when
 # everything is already in place.
 #
-#   1. create the unprivileged test user (test/setup/env.sh: SKIFF_TEST_USER);
+#   1. create the unprivileged test users (test/setup/env.sh: SKIFF_TEST_USER
+#      and SKIFF_TEST_USER2 in /etc/passwd, SKIFF_TEST_NSS_USER through
+#      libnss-extrausers);
 #   2. make /dev/fuse usable by ordinary users;
 #   3. build the cached test images under $SKIFF_TEST_IMG, only when the image
 #      recipe (the build_* functions below) or its inputs changed;
@@ -55,6 +57,21 @@ make_user () {   # make_user NAME PREFERRED-ID
 make_user "$SKIFF_TEST_USER" "$SKIFF_TEST_UID_WANTED"
 # A second user, the other local user of the attacks tests stage.
 make_user "$SKIFF_TEST_USER2" "$SKIFF_TEST_UID2_WANTED"
+
+# The NSS-only user (env.sh): in libnss-extrausers's files, which
+# /etc/nsswitch.conf gets as the last source of passwd and group.
+awk -F: -v id="$SKIFF_TEST_NSS_ID" '$3 == id { exit 1 }' /etc/passwd /etc/group \
+    || die "uid or gid $SKIFF_TEST_NSS_ID is in /etc/passwd or /etc/group; the NSS-only test user needs it free"
+mkdir -p /var/lib/extrausers
+echo "$SKIFF_TEST_NSS_USER:x:$SKIFF_TEST_NSS_ID:$SKIFF_TEST_NSS_ID:skiff NSS-only test user:/nonexistent:/bin/sh" \
+    > /var/lib/extrausers/passwd
+echo "$SKIFF_TEST_NSS_USER:x:$SKIFF_TEST_NSS_ID:" > /var/lib/extrausers/group
+if ! grep -Eq '^(passwd|group):.*[[:space:]]extrausers' /etc/nsswitch.conf; then
+    sed -i -E '/^(passwd|group):/ s/$/ extrausers/' /etc/nsswitch.conf
+    say "added extrausers to passwd and group in /etc/nsswitch.conf"
+fi
+[[ $(getent passwd "$SKIFF_TEST_NSS_ID" | cut -d: -f1) == "$SKIFF_TEST_NSS_USER" ]] \
+    || die "NSS does not know uid $SKIFF_TEST_NSS_ID after setting up libnss-extrausers"
 
 as_user () { setpriv --reuid="$SKIFF_TEST_USER" --regid="$SKIFF_TEST_USER" --init-groups -- "$@"; }
 # shellcheck disable=SC2016  # $1 is for that sh
@@ -193,12 +210,15 @@ if [[ -f $skiff_src ]]; then
     # skiff next to the sanitizer build of the server, for the tests that
     # run that one (test/e2e/squashd.test.ts)
     install -m 0755 "$(dirname "$skiff_src")/skiff-squashd" "$SKIFF_TEST_BIN/skiff-squashd"
+    # skiff-dynamic, which skiff execs for the image commands and for
+    # users only NSS's modules know (src/linkage/linkage.ts)
+    install -m 0755 "$(dirname "$skiff_src")/skiff-dynamic" "$SKIFF_TEST_BIN/skiff-dynamic"
     # shellcheck disable=SC2174  # the mode is for asan/ itself
     mkdir -p -m 0755 "$SKIFF_TEST_BIN/asan"
     install -m 0755 "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_BIN/asan/skiff"
     install -m 0755 "$(dirname "$skiff_src")/skiff-squashd-asan" "$SKIFF_TEST_BIN/asan/skiff-squashd"
 else
-    rm -f "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_CH_RUN" "$SKIFF_TEST_BIN/skiff-squashd"
+    rm -f "$SKIFF_TEST_SKIFF" "$SKIFF_TEST_CH_RUN" "$SKIFF_TEST_BIN/skiff-squashd" "$SKIFF_TEST_BIN/skiff-dynamic"
     echo "skiff-test: warning: $skiff_src not found; skiff tests will fail" >&2
 fi
 

@@ -1,13 +1,21 @@
-// The lean launch path (doc/images.md): the skiff binary links no library
-// that only pull or import need; native/dl.c opens them when those
-// commands first call into them.
+// The lean launch path (README, How it is built): skiff is linked statically,
+// so a launch maps no library at all; the libraries only the image
+// commands need are skiff-dynamic's, which opens them (native/dl.c) when
+// those commands first call into them.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 
-test("build/skiff links neither libcurl nor libcrypto/libssl nor libarchive", () => {
-  const r = spawnSync("ldd", ["build/skiff"], { encoding: "utf8" });
+test("build/skiff is static: no dynamic loader, no library", () => {
+  const r = spawnSync("readelf", ["-l", "-d", "build/skiff"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Elf file type is DYN/); // a static PIE: ASLR kept
+  assert.doesNotMatch(r.stdout, /INTERP|NEEDED/);
+});
+
+test("build/skiff-dynamic links libc only, neither libcurl nor libcrypto/libssl nor libarchive", () => {
+  const r = spawnSync("ldd", ["build/skiff-dynamic"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /libc\.so/);
   assert.doesNotMatch(r.stdout, /libcurl|libcrypto|libssl|libarchive|libz\.|libzstd/);
