@@ -11,7 +11,7 @@ import * as path from "../path/path";
 import { host } from "../sys/host";
 import { Sys } from "../sys/sys";
 
-export var DYNAMIC = "skiff-dynamic";
+var DYNAMIC = "skiff-dynamic";
 
 export function linkedStatically(): boolean {
   return host().linkage === "static";
