@@ -8,7 +8,8 @@ HOST_CFLAGS = $(CFLAGS) -std=gnu11 -I$(B)/duktape -D_FORTIFY_SOURCE=2
 # skiff is a position-independent executable (ASLR), so every pointer in
 # its read-only data (mostly Duktape's ROM objects) is relocated, its page
 # written, at every start. Relative relocations packed as DT_RELR (glibc
-# 2.36): ~1 KB for ld.so to read instead of 58 KB.
+# 2.36): ~1 KB to read instead of 58 KB, for ld.so or the static PIE's own
+# start.
 HOST_LDFLAGS = -Wl,-z,pack-relative-relocs
 # Duktape's own code does not need our warnings. Its data aligned as the ABI
 # asks, not to 32 bytes (GCC's default on x86 for objects of 32 bytes or
@@ -122,18 +123,24 @@ $(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 # getent(1) for other such names (src/linkage/, src/names/). The linker's
 # warning that getpwuid() and getgrgid() need glibc's shared libraries
 # does not apply: the binding restricts them to glibc's files backend.
-$(B)/skiff: $(filter-out $(LIBRARY_SOURCES),$(NATIVE_SOURCES)) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h \
-            $(B)/duktape.o
-	$(CC) $(HOST_CFLAGS) -DSKIFF_STATIC -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
-	  $(filter %.c,$^) $(B)/duktape.o -static-pie $(HOST_LDFLAGS) -o $@
+STATIC_SOURCES = $(filter-out $(LIBRARY_SOURCES),$(NATIVE_SOURCES))
+STATIC = -DSKIFF_STATIC -static-pie
+# The host with the program and units of bytecode directory $(1), linked
+# with $(2): skiff, skiff-dynamic and the unflagged skiff differ in nothing
+# else.
+link_host = $(CC) $(HOST_CFLAGS) $(2) -DPROGRAM_BYTECODE='"$(1)/program.bc"' -DUNIT_DIR='"$(1)"' -I$(B) \
+              $(filter %.c,$^) $(B)/duktape.o $(HOST_LDFLAGS) -o $@
+
+$(B)/skiff: $(STATIC_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
+	$(call link_host,$(B),$(STATIC))
 
 $(B)/skiff-dynamic: $(NATIVE_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
-	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/program.bc"' -DUNIT_DIR='"$(B)"' -I$(B) \
-	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o $(HOST_LDFLAGS) -o $@
+	$(call link_host,$(B))
 
 # For the tests only: skiff with dukc's bytecode as it comes, every function
-# constructable and strict, against which test/unit/bytecode-flags.test.ts
-# checks that cutting the flags changed nothing the program does.
+# constructable and strict, linked as skiff is, against which
+# test/unit/bytecode-flags.test.ts checks that cutting the flags changed
+# nothing the program does.
 $(B)/unflagged/program.bc: $(B)/program.js $(B)/dukc
 	mkdir -p $(@D)
 	$(B)/dukc $< $@
@@ -142,10 +149,9 @@ $(B)/unflagged/unit-%.bc: $(B)/unit-%.js $(B)/dukc
 	mkdir -p $(@D)
 	$(B)/dukc --function $< $@
 
-$(B)/unflagged/skiff: $(NATIVE_SOURCES) $(B)/unflagged/program.bc $(UNIT_NAMES:%=$(B)/unflagged/unit-%.bc) \
+$(B)/unflagged/skiff: $(STATIC_SOURCES) $(B)/unflagged/program.bc $(UNIT_NAMES:%=$(B)/unflagged/unit-%.bc) \
                       $(B)/units.h $(B)/duktape.o
-	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(B)/unflagged/program.bc"' -DUNIT_DIR='"$(B)/unflagged"' -I$(B) \
-	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o $(HOST_LDFLAGS) -o $@
+	$(call link_host,$(B)/unflagged,$(STATIC))
 
 # For the tests only: test/bytecode/'s cases as a program of their own,
 # made the way skiff is (tsc to ES5, scripts/bundle.mjs with the same
@@ -241,17 +247,22 @@ check:
 bench: all
 	bash bench/launch
 
-# `skiff` is the static build, or skiff-dynamic where this machine's NSS
-# takes users from more than files (scripts/install-link.sh): their
-# launches would each exec skiff-dynamic (README, How it is built).
-# LINK=static or LINK=dynamic chooses.
-LINK ?= $(shell bash scripts/install-link.sh)
+# `skiff` is the static build, or a link to skiff-dynamic where this
+# machine's NSS takes users from more than files (scripts/install-link.sh):
+# their launches would each exec skiff-dynamic (README, How it is built).
+# LINK=static or LINK=dynamic chooses, as it must where the machine that
+# installs is not the one that runs (DESTDIR, a PREFIX other nodes share).
+LINK =
 
 install: all
+	link='$(LINK)'; link=$${link:-$$(bash scripts/install-link.sh)}; \
+	case $$link in static|dynamic) ;; *) echo "make install: LINK=$$link: static or dynamic" >&2; exit 2 ;; esac; \
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 0755 $(B)/$(if $(filter dynamic,$(LINK)),skiff-dynamic,skiff) $(DESTDIR)$(PREFIX)/bin/skiff
-	install -m 0755 $(B)/skiff-dynamic $(DESTDIR)$(PREFIX)/bin/skiff-dynamic
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
+	install -m 0755 $(B)/skiff-dynamic $(DESTDIR)$(PREFIX)/bin/skiff-dynamic && \
+	rm -f $(DESTDIR)$(PREFIX)/bin/skiff && \
+	if [ "$$link" = dynamic ]; then ln -s skiff-dynamic $(DESTDIR)$(PREFIX)/bin/skiff; \
+	else install -m 0755 $(B)/skiff $(DESTDIR)$(PREFIX)/bin/skiff; fi
 	install -m 0755 build/skiff-squashd $(DESTDIR)$(PREFIX)/bin/skiff-squashd
 	ln -sf skiff $(DESTDIR)$(PREFIX)/bin/ch-run
 	install -m 0644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/

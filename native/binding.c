@@ -1413,8 +1413,11 @@ void binding_install(duk_context *ctx, int argc, char **argv)
       in /etc/passwd). So files only: for the rest the program execs
       skiff-dynamic or asks getent(1) (src/names/). The libraries'
       bindings are in skiff-dynamic only. */
-   __nss_configure_lookup("passwd", "files");
-   __nss_configure_lookup("group", "files");
+   for (const char *const *db = (const char *const[]){ "passwd", "group", NULL }; *db; db++)
+      if (__nss_configure_lookup(*db, "files")) { // only out of memory
+         dprintf(2, "skiff: internal error: __nss_configure_lookup(%s): %s\n", *db, strerror(errno));
+         exit(31);
+      }
    push_str(ctx, "static");
 #else
    duk_put_function_list(ctx, -1, archive_functions);

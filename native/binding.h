@@ -5,8 +5,9 @@
 
 /* Install the global object `native`: one function per libc call, plus
    `argv` and `linkage` ("static" or "dynamic": how the Makefile built this
-   binary, -DSKIFF_STATIC). Declared for TypeScript in src/sys/native.d.ts;
-   the numbers the calls take are the program's own (native/constants.def). */
+   binary, -DSKIFF_STATIC; the static build also restricts glibc's NSS to
+   its files backend). Declared for TypeScript in src/sys/native.d.ts; the
+   numbers the calls take are the program's own (native/constants.def). */
 void binding_install(duk_context *ctx, int argc, char **argv);
 
 /* binding.c's conversions, shared by the bindings in other files

@@ -80,7 +80,7 @@ if [[ $mode == test ]]; then
     need procps                have pgrep
     need hyperfine             have hyperfine
     need passwd                test -x /usr/sbin/useradd
-    need libnss-extrausers     compgen -G '/usr/lib/*libnss_extrausers.so.2'  # the NSS-only test user
+    need libnss-extrausers     test -e /usr/lib/libnss_extrausers.so.2  # the NSS-only test user
     need libc6-dev             static_libc                # gcc -static: the escape checks
     need gcc                   have gcc                   # the CDI tests' fake driver libraries
     need podman                have podman                # second opinion on CDI (cdi-podman.test.ts)

@@ -11,7 +11,8 @@ set -euo pipefail
 conf=${1:-/etc/nsswitch.conf}
 others=()
 if [[ -r $conf ]]; then
-    # the sources of passwd and group, without [STATUS=action] items
+    # the sources of passwd and group, as glibc reads the file: comments
+    # dropped, leading blanks allowed; [STATUS=action] items left out
     while read -r -a sources; do
         for s in "${sources[@]}"; do
             case $s in
@@ -19,7 +20,8 @@ if [[ -r $conf ]]; then
                 *) [[ " ${others[*]} " == *" $s "* ]] || others+=("$s") ;;
             esac
         done
-    done < <(sed -n -E 's/^(passwd|group):[[:space:]]*//p' "$conf" | sed -E 's/\[[^]]*\]//g')
+    done < <(sed -E 's/#.*//' "$conf" | sed -n -E 's/^[[:space:]]*(passwd|group):[[:space:]]*//p' \
+             | sed -E 's/\[[^]]*\]//g')
 fi
 if (( ${#others[@]} )); then
     echo "install: skiff linked dynamically: $conf takes users or groups from ${others[*]} too" \

@@ -20,9 +20,11 @@ mapfile -t shells < <(find . \( -path ./node_modules -o -path ./build -o -path .
                       done)
 shellcheck -x -P SCRIPTDIR "${shells[@]}" || fail=1
 
-for c in native/*.c bench/*.c test/lib/*.c test/escape/*.c; do
+for c in native/*.c bench/*.c test/lib/*.c test/escape/*.c static:native/binding.c; do
+    # static:FILE: FILE as the static build compiles it (Makefile)
+    defines=(); [[ $c == static:* ]] && { c=${c#static:}; defines=(-DSKIFF_STATIC); }
     cc -fsyntax-only -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -Inative -Ibuild/duktape \
-       -Ibuild -DPROGRAM_BYTECODE='""' -DUNIT_DIR='""' "$c" || fail=1
+       -Ibuild -DPROGRAM_BYTECODE='""' -DUNIT_DIR='""' "${defines[@]}" "$c" || fail=1
 done
 
 phony=$(sed -n 's/^\.PHONY:\s*//p' Makefile)

@@ -8,12 +8,12 @@ import { ARGS_DOC, Options, ParseContext, parseOptions } from "./cli/options";
 import { setSigpipe } from "./exec/command";
 import { execute } from "./executor/executor";
 import { resolveImage } from "./image/image";
-import { execDynamicIfInstalled } from "./linkage/linkage";
+import { execDynamic, execDynamicIfInstalled, linkedStatically } from "./linkage/linkage";
 import { invocationLine } from "./log/argv";
 import { describeFailure, Exit, EXIT_MISC_ERR, fail, isFailure, isSysError } from "./log/fail";
 import * as log from "./log/log";
 import { sharedWarningStore, WARNINGS_SIZE } from "./log/warnings";
-import { hostNames, namesAtHand } from "./names/names";
+import { hostNames, lookUpCaller } from "./names/names";
 import * as path from "./path/path";
 import { buildPlan, HostFacts } from "./plan/build";
 import { renderFile } from "./plan/files";
@@ -187,21 +187,28 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   return execute(sys, plan);
 }
 
-/** skiff's own options, then COMMAND and its arguments. */
-function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: Ids): never {
+/** skiff's own options, then COMMAND and its arguments; audit() writes
+    the syslog line. */
+function skiff(io: ArgpIO, args: string[], environ: string[], env: Getenv, ids: Ids,
+               audit: () => void): never {
   // The usual `skiff run ...` has no option before COMMAND: run it without
   // loading skiff's options and the other commands' table (the images unit).
   if (args.length > 0 && args[0] === "run") {
+    audit();
     io.argv0 += " run";
     io.name = "skiff run";
     return run(io, args.slice(1), environ, env, ids);
   }
-  var rest = unit("images").skiffCommand(io, args, env, VERSION);
+  var images = unit("images");
+  var rest = images.skiffCommand(io, args, env, VERSION);
+  if (linkedStatically() && images.NEEDS_LIBRARIES.indexOf(rest[0]) >= 0)
+    return execDynamic(sys, "skiff " + rest[0]);
+  audit();
   if (rest[0] === "run")
     return run(io, rest.slice(1), environ, env, ids);
   var cio = io as CommandIO;
   cio.env = env;
-  return exit(unit("images").COMMANDS[rest[0]](sys, rest.slice(1), cio));
+  return exit(images.COMMANDS[rest[0]](sys, rest.slice(1), cio));
 }
 
 function main(): never {
@@ -215,17 +222,22 @@ function main(): never {
                 sharedWarningStore(sys.mmap(-1, WARNINGS_SIZE)));
   try {
     var ids: Ids = { u: sys.getresuid(), g: sys.getresgid() };
-    // A user only NSS's modules know (SSSD, LDAP, ...): their launch is
-    // faster in skiff-dynamic than here asking getent (src/names/).
-    if (!namesAtHand(sys, ids.u[1], ids.g[1]))
-      execDynamicIfInstalled(sys);
     checkPrivileges(ids);
-    sys.syslog(C.LOG_USER | C.LOG_INFO, invocationLine(ids.u[0], argv));
+    // A caller only NSS's modules know (SSSD, LDAP, ...): their launch is
+    // faster in skiff-dynamic than here asking getent (src/names/).
+    if (!lookUpCaller(sys, ids.u[1], ids.g[1]))
+      execDynamicIfInstalled(sys);
+    // The audit line (doc/diagnostics.md §6.4), written once, by the
+    // process that does the work: skiff's commands write it when known,
+    // after skiff has handed pull, import and convert to skiff-dynamic.
+    var audit = function () { sys.syslog(C.LOG_USER | C.LOG_INFO, invocationLine(ids.u[0], argv)); };
+    if (prog !== "skiff")
+      audit();
     if (env("USER") === undefined)
       fail("$USER not set", undefined, { hint: "set USER to your user name" });
     var io = argpIO(argv[0], prog, env);
     if (prog === "skiff")
-      return skiff(io, argv.slice(1), environ, env, ids);
+      return skiff(io, argv.slice(1), environ, env, ids, audit);
     return run(io, argv.slice(1), environ, env, ids);
   } catch (e) {
     if (e instanceof Exit)

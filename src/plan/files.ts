@@ -1,7 +1,9 @@
 // The files skiff makes for the container, /etc/passwd and /etc/group: the
 // plan says which (plain data), the executor renders them when it runs the
 // step, so that a --join peer that enters its group's container, as all but
-// one per node do, never asks NSS (LDAP, SSSD, ...) for anything.
+// one per node do, never asks NSS (LDAP, SSSD, ...) for anything (a static
+// skiff reads /etc/passwd and /etc/group for its caller at start, though:
+// src/names/names.ts).
 
 import * as log from "../log/log";
 import type { NameLookups } from "../names/names";

@@ -3,6 +3,7 @@
 // of its own: skiff's own skiff-squashd (native/squashd/) where installed,
 // else Debian's squashfuse_ll.
 
+import { ownDir } from "../linkage/linkage";
 import { attempt, fail, isErrno, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import { argvToString } from "../log/argv";
@@ -44,17 +45,6 @@ function search(sys: Sys, name: string, dirs: string[]): string | null {
     if (dirs[i].charAt(0) === "/" && isExecutable(sys, path.join(dirs[i], name)))
       return path.join(dirs[i], name);
   return null;
-}
-
-/** The directory skiff's own executable is in, or null if unknown. */
-function ownDir(sys: Sys): string | null {
-  try {
-    return path.dirname(sys.readlink("/proc/self/exe"));
-  } catch (e) {
-    if (!isSysError(e))
-      throw e;
-    return null;
-  }
 }
 
 /** skiff-squashd next to skiff's executable (where `make install` puts

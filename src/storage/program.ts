@@ -9,7 +9,7 @@ import { attempt, fail } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import { C } from "../sys/constants";
-import { Getenv, Sys } from "../sys/sys";
+import { describeWaitStatus, Getenv, Sys } from "../sys/sys";
 import { stopsHeld } from "./interrupt";
 
 /** Where Debian installs what we run, should $PATH lack it. */
@@ -30,11 +30,6 @@ function findProgram(sys: Sys, name: string, env: Getenv): string | null {
     }
   }
   return null;
-}
-
-/** How a wait status reads in a message. */
-function describe(status: number): string {
-  return (status & 0x7f) === 0 ? "exit " + ((status >> 8) & 0xff) : "signal " + (status & 0x7f);
 }
 
 /** Run argv (argv[0] a program's name, found as findProgram finds it) to
@@ -81,7 +76,7 @@ export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, s
     fail(argv[0] + " stopped: skiff was interrupted (signal " + stoppedBy + ")", undefined,
          { exitCode: 128 + stoppedBy });
   if (status !== 0)
-    fail(argv[0] + " failed (" + describe(status) + ")", undefined, { hint: "its messages above say why" });
+    fail(argv[0] + " failed (" + describeWaitStatus(status) + ")", undefined, { hint: "its messages above say why" });
 }
 
 /** Make file by make(tmp), tmp a name beside it, then rename tmp over

@@ -237,8 +237,8 @@ interface NativeSys {
 /** What the engine that runs the program offers besides (src/sys/host.ts). */
 interface NativeHost {
   argv: string[];
-  /** How native/host.c was linked: "static" (skiff: NSS's files backend
-      only, no library bindings) or "dynamic" (skiff-dynamic). */
+  /** How this binary was linked (native/binding.c): "static" (skiff: NSS's
+      files backend only, no library bindings) or "dynamic" (skiff-dynamic). */
   linkage: "static" | "dynamic";
   /** Collect garbage now (Duktape's mark-and-sweep). */
   gc(): void;

@@ -32,6 +32,11 @@ export function mountFlags(names: MountFlag[]): number {
   return v;
 }
 
+/** How a wait status reads in a message: "exit N" or "signal N". */
+export function describeWaitStatus(status: number): string {
+  return (status & 0x7f) === 0 ? "exit " + ((status >> 8) & 0xff) : "signal " + (status & 0x7f);
+}
+
 /** Type bits of a stat mode. */
 export function isDir(mode: number): boolean {
   return (mode & C.S_IFMT) === C.S_IFDIR;

@@ -21,6 +21,7 @@ import {
   skiff,
   skiffChRun,
   skiffSh,
+  status,
   testUser,
 } from "../lib/harness.js";
 
@@ -211,6 +212,24 @@ describe("a user only NSS's modules know (SSSD, LDAP, ...: here libnss-extrauser
     assert.equal(pg.passwd, expectedPasswd(NSS_ID, NSS_ID));
     assert.equal(pg.group, expectedGroup(NSS_ID));
     assert.match(pg.passwd, new RegExp(`^${NSS_USER}:x:${NSS_ID}:${NSS_ID}:skiff NSS-only test user:`, "m"));
+  });
+
+  test("skiff hands their launch to skiff-dynamic, same arguments and environment; not a listed user's", () => {
+    const dir = scratchDir("root", "stub");
+    const copy = `${dir}/skiff`;
+    fs.copyFileSync(SKIFF, copy);
+    fs.chmodSync(copy, 0o755);
+    const record = `${dir}/record`;
+    fs.writeFileSync(`${dir}/skiff-dynamic`, `#!/bin/sh\nprintf '%s\\n' "$@" "MARK=$MARK" > ${record}\n`, { mode: 0o755 });
+    fs.chmodSync(dir, 0o777);
+    const args = ["run", IMG, "--", "/bin/true", "a b"];
+    const r = run(["/usr/bin/setpriv", `--reuid=${NSS_ID}`, `--regid=${NSS_ID}`, "--clear-groups", "--", copy, ...args],
+                  { env: { USER: NSS_USER, HOME: "/", MARK: "x y" } });
+    assert.equal(r.status, 0, describeResult(r));
+    assert.equal(fs.readFileSync(record, "utf8"), [...args, "MARK=x y"].join("\n") + "\n");
+    fs.rmSync(record);
+    status(run([copy, ...args], { as: "user" }), 0);
+    assert.ok(!fs.existsSync(record), "skiff-dynamic ran for a user /etc/passwd lists");
   });
 
   test("without skiff-dynamic, skiff asks getent: the same files", () => {

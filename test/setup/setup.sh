@@ -54,24 +54,34 @@ make_user () {   # make_user NAME PREFERRED-ID
         say "created home directory $home"
     fi
 }
+# The NSS-only user (env.sh): a line of its own in libnss-extrausers's
+# files (others' lines kept), and extrausers the last source of passwd and
+# group in /etc/nsswitch.conf. First, so that make_user's search for a free
+# ID (NSS's) passes it by.
+awk -F: -v id="$SKIFF_TEST_NSS_ID" '$3 == id { exit 1 }' /etc/passwd /etc/group \
+    || die "uid or gid $SKIFF_TEST_NSS_ID is in /etc/passwd or /etc/group; the NSS-only test user needs it free"
+extrausers_entry () {   # extrausers_entry FILE LINE: LINE in place of FILE's line for the user
+    local f=/var/lib/extrausers/$1
+    { grep -v "^$SKIFF_TEST_NSS_USER:" "$f" 2>/dev/null || true; echo "$2"; } > "$f.new.$$"
+    mv -f "$f.new.$$" "$f"
+}
+mkdir -p /var/lib/extrausers
+extrausers_entry passwd \
+    "$SKIFF_TEST_NSS_USER:x:$SKIFF_TEST_NSS_ID:$SKIFF_TEST_NSS_ID:skiff NSS-only test user:/nonexistent:/bin/sh"
+extrausers_entry group "$SKIFF_TEST_NSS_USER:x:$SKIFF_TEST_NSS_ID:"
+for db in passwd group; do
+    if ! grep -Eq "^[[:space:]]*$db:([^#]*[[:space:]])?extrausers([[:space:]#]|\$)" /etc/nsswitch.conf; then
+        sed -i --follow-symlinks -E "/^[[:space:]]*$db:/ s/^([^#]*[^#[:space:]])/\1 extrausers/" /etc/nsswitch.conf
+        say "added extrausers to $db in /etc/nsswitch.conf"
+    fi
+done
+[[ $(getent passwd "$SKIFF_TEST_NSS_ID" | cut -d: -f1) == "$SKIFF_TEST_NSS_USER" \
+   && $(getent group "$SKIFF_TEST_NSS_ID" | cut -d: -f1) == "$SKIFF_TEST_NSS_USER" ]] \
+    || die "NSS does not know uid or gid $SKIFF_TEST_NSS_ID after setting up libnss-extrausers"
+
 make_user "$SKIFF_TEST_USER" "$SKIFF_TEST_UID_WANTED"
 # A second user, the other local user of the attacks tests stage.
 make_user "$SKIFF_TEST_USER2" "$SKIFF_TEST_UID2_WANTED"
-
-# The NSS-only user (env.sh): in libnss-extrausers's files, which
-# /etc/nsswitch.conf gets as the last source of passwd and group.
-awk -F: -v id="$SKIFF_TEST_NSS_ID" '$3 == id { exit 1 }' /etc/passwd /etc/group \
-    || die "uid or gid $SKIFF_TEST_NSS_ID is in /etc/passwd or /etc/group; the NSS-only test user needs it free"
-mkdir -p /var/lib/extrausers
-echo "$SKIFF_TEST_NSS_USER:x:$SKIFF_TEST_NSS_ID:$SKIFF_TEST_NSS_ID:skiff NSS-only test user:/nonexistent:/bin/sh" \
-    > /var/lib/extrausers/passwd
-echo "$SKIFF_TEST_NSS_USER:x:$SKIFF_TEST_NSS_ID:" > /var/lib/extrausers/group
-if ! grep -Eq '^(passwd|group):.*[[:space:]]extrausers' /etc/nsswitch.conf; then
-    sed -i -E '/^(passwd|group):/ s/$/ extrausers/' /etc/nsswitch.conf
-    say "added extrausers to passwd and group in /etc/nsswitch.conf"
-fi
-[[ $(getent passwd "$SKIFF_TEST_NSS_ID" | cut -d: -f1) == "$SKIFF_TEST_NSS_USER" ]] \
-    || die "NSS does not know uid $SKIFF_TEST_NSS_ID after setting up libnss-extrausers"
 
 as_user () { setpriv --reuid="$SKIFF_TEST_USER" --regid="$SKIFF_TEST_USER" --init-groups -- "$@"; }
 # shellcheck disable=SC2016  # $1 is for that sh

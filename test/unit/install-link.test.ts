@@ -35,3 +35,10 @@ test("another source of users or groups: dynamic, naming it", () => {
   assert.match(c.said, /takes users or groups from sss ldap too \(LINK=static to install the static one\)\n$/);
   assert.equal(choice("passwd: compat\ngroup: files\n").link, "dynamic\n");
 });
+
+test("read as glibc reads it: comments dropped, leading blanks allowed", () => {
+  assert.deepEqual(choice("# passwd: sss\npasswd: files # sss later\n").link, "static\n");
+  const c = choice("passwd: files\n  group:\tfiles sss\n");
+  assert.equal(c.link, "dynamic\n");
+  assert.match(c.said, /from sss too/);
+});
