@@ -116,7 +116,7 @@ $(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
 
 # skiff is a static PIE: no dynamic loader to map and relocate libc at
-# every start, 13–14% of a launch (README, findings). Static glibc
+# every start, 13–15% of a launch (README, findings). Static glibc
 # can't load libraries or NSS modules, so skiff execs skiff-dynamic, the
 # same program linked dynamically, for the commands that need libraries
 # and for a caller /etc/passwd or /etc/group does not list, and asks
