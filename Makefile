@@ -125,10 +125,10 @@ $(B)/unit-%.bc: $(B)/unit-%.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 # does not apply: the binding restricts them to glibc's files backend.
 STATIC_SOURCES = $(filter-out $(LIBRARY_SOURCES),$(NATIVE_SOURCES))
 STATIC = -DSKIFF_STATIC -static-pie
-# The host with the program and units of bytecode directory $(1), linked
-# with $(2): skiff, skiff-dynamic and the unflagged skiff differ in nothing
-# else.
-link_host = $(CC) $(HOST_CFLAGS) $(2) -DPROGRAM_BYTECODE='"$(1)/program.bc"' -DUNIT_DIR='"$(1)"' -I$(B) \
+# The host with the program and units (and units.h, if it has one) of
+# bytecode directory $(1), linked with $(2): skiff, skiff-dynamic, the
+# unflagged skiff and the bytecode cases differ in nothing else.
+link_host = $(CC) $(HOST_CFLAGS) $(2) -DPROGRAM_BYTECODE='"$(1)/program.bc"' -DUNIT_DIR='"$(1)"' -I$(1) -I$(B) \
               $(filter %.c,$^) $(B)/duktape.o $(HOST_LDFLAGS) -o $@
 
 $(B)/skiff: $(STATIC_SOURCES) $(B)/program.bc $(UNIT_BYTECODE) $(B)/units.h $(B)/duktape.o
@@ -176,8 +176,7 @@ $(BT)/unit-%.bc: $(BT)/program.js $(B)/dukc $(B)/fix-bytecode-flags.cjs
 	node $(B)/fix-bytecode-flags.cjs $(B)/duktape/duktape.h $@
 
 $(BT)/skiff-cases: $(NATIVE_SOURCES) $(BT)/program.bc $(UNIT_NAMES:%=$(BT)/unit-%.bc) $(B)/duktape.o
-	$(CC) $(HOST_CFLAGS) -DPROGRAM_BYTECODE='"$(BT)/program.bc"' -DUNIT_DIR='"$(BT)"' -I$(BT) \
-	  $(filter %.c,$(NATIVE_SOURCES)) $(B)/duktape.o $(HOST_LDFLAGS) -o $@
+	$(call link_host,$(BT))
 
 # skiff-squashd, skiff's FUSE server for SquashFS images (native/squashd/):
 # a program of its own, so skiff itself maps no new library. It is linked

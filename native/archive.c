@@ -202,7 +202,9 @@ static duk_ret_t b_archive_filter_bytes(duk_context *ctx)
 static duk_ret_t b_archive_read_free(duk_context *ctx)
 {
    struct archive *a = arg_archive(ctx, 0);
-   check(ctx, a, la.read_free(a), "archive_read_free");
+   // a is gone whatever the result: no error string to ask it for
+   if (la.read_free(a) < ARCHIVE_WARN)
+      return throw_archive(ctx, 0, "archive_read_free", "failed");
    return 0;
 }
 

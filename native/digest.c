@@ -32,7 +32,7 @@ static const struct dl_symbol symbols[] = {
 /* Large reads: a layer is hashed at memory speed, not syscall speed. */
 #define CHUNK (4 << 20)
 
-static EVP_MD_CTX *begin(duk_context *ctx)
+void *sha256_begin(duk_context *ctx)
 {
    EVP_MD_CTX *md;
    dl_require(ctx, &lib, "libcrypto.so.3", symbols);
@@ -46,7 +46,7 @@ static EVP_MD_CTX *begin(duk_context *ctx)
 }
 
 /* The digest as lowercase hex, pushed; md freed. */
-static duk_ret_t finish(duk_context *ctx, EVP_MD_CTX *md)
+duk_ret_t sha256_push_hex(duk_context *ctx, void *md)
 {
    unsigned char sum[EVP_MAX_MD_SIZE];
    unsigned int n = 0;
@@ -61,19 +61,9 @@ static duk_ret_t finish(duk_context *ctx, EVP_MD_CTX *md)
    return 1;
 }
 
-void *sha256_begin(duk_context *ctx)
-{
-   return begin(ctx);
-}
-
 int sha256_update(void *md, const void *data, size_t len)
 {
    return p_update(md, data, len);
-}
-
-duk_ret_t sha256_push_hex(duk_context *ctx, void *md)
-{
-   return finish(ctx, md);
 }
 
 void sha256_free(void *md)
@@ -85,7 +75,7 @@ void sha256_free(void *md)
 static duk_ret_t b_sha256_fd(duk_context *ctx)
 {
    int fd = duk_require_int(ctx, 0);
-   EVP_MD_CTX *md = begin(ctx);
+   EVP_MD_CTX *md = sha256_begin(ctx);
    char *buf = malloc(CHUNK);
    ssize_t got;
    if (buf == NULL) {
@@ -112,7 +102,7 @@ static duk_ret_t b_sha256_fd(duk_context *ctx)
       return throw_errno(ctx, err, "read", NULL, NULL);
    }
    free(buf);
-   return finish(ctx, md);
+   return sha256_push_hex(ctx, md);
 }
 
 /* sha256_bytes(s): the SHA-256 of the bytes s stands for, as hex. */
@@ -120,12 +110,12 @@ static duk_ret_t b_sha256_bytes(duk_context *ctx)
 {
    duk_size_t len;
    const char *s = arg_lbytes(ctx, 0, &len);
-   EVP_MD_CTX *md = begin(ctx);
+   EVP_MD_CTX *md = sha256_begin(ctx);
    if (!p_update(md, s, len)) {
       p_ctx_free(md);
       return throw_error(ctx, 0, "EEVP", "EVP_DigestUpdate", "sha256", NULL, "failed");
    }
-   return finish(ctx, md);
+   return sha256_push_hex(ctx, md);
 }
 
 const duk_function_list_entry digest_functions[] = {

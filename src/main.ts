@@ -181,7 +181,8 @@ function run(io: ArgpIO, args: string[], environ: string[], env: Getenv,
   verboseDump(o, storage, image.kind === "squash" ? mount : image.path, plan);
   if (o.dryRun !== undefined) {
     setSigpipe(sys, sigpipe); // output, as any filter's
-    out(1, unit("format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, hostNames(sys)); }));
+    var names = hostNames(sys);
+    out(1, unit("format").formatPlan(plan, o.dryRun === "json", function (f) { return renderFile(f, names); }));
     return exit(0);
   }
   return execute(sys, plan);

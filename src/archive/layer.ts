@@ -75,9 +75,9 @@ export function applyLayerFd(sys: Sys, fd: number, label: string, rootDir: strin
     if (onProgress)
       onProgress(sys.archive_filter_bytes(reader));
   } finally {
-    sys.archive_read_free(reader);
     if (rootFd >= 0)
       sys.close(rootFd);
+    sys.archive_read_free(reader);
   }
 }
 

@@ -1,6 +1,6 @@
-// The user's cache of CDI's two slow steps (doc/devices.md §7.3): a YAML
-// spec as parsed and checked, and the ld.so.cache the image's ldconfig
-// wrote for a spec's libraries. Each entry records the key it was made
+// The user's cache of CDI's slow steps (doc/devices.md §7.3): a YAML spec
+// as parsed and checked, the ld.so.cache the image's ldconfig wrote for a
+// spec's libraries, and the plan made from them (plancache.ts). Each entry records the key it was made
 // from, everything its value depends on, and is used only for that key;
 // and only if it is the user's own (theirs, writable by no one else, in a
 // directory of theirs), as anyone else could make the container load
@@ -203,4 +203,5 @@ export interface CacheTools {
   writeEntry: typeof writeEntry;
   imageKey: typeof import("./ldcache").imageKey;
   planLdCache: typeof import("./ldcache").planLdCache;
+  specFiles: typeof import("./plancache").specFiles;
 }

@@ -13,7 +13,7 @@ import * as path from "../path/path";
 import { Image } from "../image/image";
 import type { CdiLdCache, CdiLink } from "../plan/plan";
 import { C } from "../sys/constants";
-import { isLink, MountFlag, readFile, statOrNull, Sys } from "../sys/sys";
+import { describeWaitStatus, isLink, MountFlag, readFile, statOrNull, Sys } from "../sys/sys";
 import { makeLinks } from "../exec/merge";
 import { createInRoot, mkdirs, mount, mountFlagsOf } from "../exec/mounts";
 import { resolveInRoot } from "../exec/resolve";
@@ -128,9 +128,7 @@ function runLdconfig(st: State, argv: string[]): void {
   }
   var status = sys.waitpid(pid)[1];
   if (status !== 0)
-    fail("CDI: " + exe + " failed (" + ((status & 0x7f) === 0 ? "exit " + ((status >> 8) & 0xff)
-                                                               : "signal " + (status & 0x7f)) + ")",
-         undefined, { hint: "its messages above say why; the image's libc may be too old for these libraries" });
+    fail("CDI: " + exe + " failed (" + describeWaitStatus(status) + ")", undefined, { hint: "its messages above say why; the image's libc may be too old for these libraries" });
 }
 
 /** Save the cache ldconfig wrote (host path file) and the links it made

@@ -33,8 +33,20 @@ interface Kept {
   log: log.LogLine[];
 }
 
+/** The spec files in directory dir, by name: the *.json and *.yaml
+    entries (planning skips directories among them). Throws listdir's
+    error. */
+export function specFiles(sys: Sys, dir: string): string[] {
+  var names = sys.listdir(dir).sort();
+  var files: string[] = [];
+  for (var i = 0; i < names.length; i++)
+    if (/\.(json|yaml)$/.test(names[i]))
+      files.push(path.join(dir, names[i]));
+  return files;
+}
+
 /** The entry of requests (with dirs) for image: one per such launch, replaced when it changes. */
-export function planEntryName(requests: CdiRequest[], dirs: string[], image: Image): string {
+function planEntryName(requests: CdiRequest[], dirs: string[], image: Image): string {
   return "plan-" + nameOf(JSON.stringify(requests) + "\0" + dirs.join(":") + "\0" + image.path) + ".json";
 }
 
@@ -55,18 +67,12 @@ export function specVersions(sys: Sys, requests: CdiRequest[], dirs: string[]): 
   }
   for (var d = 0; scan && d < dirs.length; d++) {
     files.push(dirs[d]);
-    var names: string[];
     try {
-      names = sys.listdir(dirs[d]);
+      files = files.concat(specFiles(sys, dirs[d]));
     } catch (e) {
       if (!isSysError(e))
         throw e;
-      continue;
     }
-    names.sort();
-    for (var i = 0; i < names.length; i++)
-      if (/\.(json|yaml)$/.test(names[i]))
-        files.push(path.join(dirs[d], names[i]));
   }
   return files.map(function (f) {
     var st = statOrNull(sys, f, true);

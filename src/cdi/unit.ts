@@ -9,7 +9,7 @@ import type { CdiPlan } from "../plan/plan";
 import { Getenv, Sys } from "../sys/sys";
 import { cacheOf, CacheTools, identity, maker, nameOf, probe, readEntry, writeEntry } from "./cache";
 import { imageKey, planLdCache } from "./ldcache";
-import { readPlan, savePlan, specVersions } from "./plancache";
+import { readPlan, savePlan, specFiles, specVersions } from "./plancache";
 import type { CdiRequest } from "../cli/cdi";
 
 /** What planning CDI needs to know besides the command line. */
@@ -37,7 +37,8 @@ export function planCdi(sys: Sys, requests: CdiRequest[], dirs: string[], ctx: C
   log.recordLog(logged);
   try {
     var tools: CacheTools = { identity: identity, maker: maker, nameOf: nameOf, probe: probe, readEntry: readEntry,
-                              writeEntry: writeEntry, imageKey: imageKey, planLdCache: planLdCache };
+                              writeEntry: writeEntry, imageKey: imageKey, planLdCache: planLdCache,
+                              specFiles: specFiles };
     var planned = ctx.planner().planDevices(sys, requests, dirs, { cache: cache, image: ctx.image, yaml: ctx.yaml,
                                                                    save: !ctx.dryRun, tools: tools });
   } finally {

@@ -19,7 +19,7 @@ import { ContainerEdits, Mount } from "./spec";
 
 /** Guest directory the merged host directories are bound under (in the -W
     layer; /ch is where Charliecloud images keep their metadata). */
-export var CDI_SCRATCH = "/ch/cdi";
+var CDI_SCRATCH = "/ch/cdi";
 
 /** OCI mount options that become mount flags; the other bind options are
     what a bind is anyway (bind, rbind, rw, propagation). */

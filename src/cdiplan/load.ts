@@ -6,7 +6,6 @@
 
 import { fail, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
-import * as path from "../path/path";
 import { isDir, readFile, statOrNull, Sys } from "../sys/sys";
 import type { Cache, CacheTools } from "../cdi/cache";
 import { Spec, validateSpec } from "./spec";
@@ -100,9 +99,9 @@ export function scanDirs(r: SpecReader, dirs: string[]): { specs: LoadedSpec[]; 
   var specs: LoadedSpec[] = [];
   var broken: BrokenSpec[] = [];
   for (var p = 0; p < dirs.length; p++) {
-    var names: string[];
+    var files: string[];
     try {
-      names = sys.listdir(dirs[p]);
+      files = r.tools.specFiles(sys, dirs[p]);
     } catch (e) {
       if (isSysError(e) && (e.code === "ENOENT" || e.code === "ENOTDIR")) {
         log.debug("CDI: no spec directory " + dirs[p]);
@@ -110,11 +109,8 @@ export function scanDirs(r: SpecReader, dirs: string[]): { specs: LoadedSpec[]; 
       }
       return fail("can't read CDI spec directory " + dirs[p], e, { hint: "fix its permissions or change --cdi-dirs" });
     }
-    names.sort();
-    for (var i = 0; i < names.length; i++) {
-      if (!/\.(json|yaml)$/.test(names[i]))
-        continue;
-      var file = path.join(dirs[p], names[i]);
+    for (var i = 0; i < files.length; i++) {
+      var file = files[i];
       var parsed: { data?: unknown } = {};
       try {
         if (isDir(sys.stat(file).mode))

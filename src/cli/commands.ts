@@ -47,15 +47,13 @@ var RUN_COMMAND: Command = {
   operands: ["image", "word"], doc: runDoc, options: RUN_OPTIONS,
 };
 
-var others: Command[] | null = null;
+/** (This module is the images unit's: a launch, `skiff run` or ch-run,
+    never loads it.) */
+var ALL = [RUN_COMMAND].concat(otherCommands());
 
-/** Every command, run first. The others' tables (long texts joined at
-    run time) are made on first use: a launch, `skiff run` or ch-run,
-    never builds them. */
+/** Every command, run first. */
 export function commands(): Command[] {
-  if (others === null)
-    others = otherCommands();
-  return [RUN_COMMAND].concat(others);
+  return ALL;
 }
 
 function otherCommands(): Command[] {

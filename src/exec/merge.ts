@@ -3,7 +3,7 @@
 // nodes and create-symlinks links (the ld cache: src/cdi/ldcache.ts).
 // Reached through the cdi unit, so a launch without CDI loads none of it.
 
-import { attempt, fail, isErrno, isSysError } from "../log/fail";
+import { attempt, fail, isSysError, SysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
 import type { CdiLink, MergeLink, Step } from "../plan/plan";
@@ -96,30 +96,25 @@ function placeFor(st: State, g: string, last: LastDir): string {
   return file;
 }
 
-/** symlink(2) of a new file: false if something is there already. Tried
-    before any stat: most are new, and a stat that fails costs more. */
-function newSymlink(st: State, target: string, file: string): boolean {
+/** symlink(2), tried before any stat (most files are new, and a stat that
+    fails costs more): null if made, else its error. */
+function trySymlink(st: State, target: string, file: string): SysError | null {
   try {
     st.sys.symlink(target, file);
-    return true;
-  } catch (e) {
-    if (!isErrno(e, "EEXIST"))
-      throw e;
-    return false;
-  }
-}
-
-/** symlink(2) alone, for the usual case (a new file in a writable
-    directory), without createInRoot()'s closure: false if it failed. */
-function quickSymlink(st: State, target: string, file: string): boolean {
-  try {
-    st.sys.symlink(target, file);
-    return true;
+    return null;
   } catch (e) {
     if (!isSysError(e))
       throw e;
-    return false;
+    return e;
   }
+}
+
+/** symlink(2) of a new file: false if something is there already. */
+function newSymlink(st: State, target: string, file: string): boolean {
+  var e = trySymlink(st, target, file);
+  if (e !== null && e.code !== "EEXIST")
+    throw e;
+  return e === null;
 }
 
 /** Each link's guest dst becomes a symlink to its target; what was there
@@ -132,7 +127,7 @@ export function mergeLinks(st: State, links: MergeLink[]): void {
     var file = placeFor(st, l.dst, last);
     if (debug)
       log.debug("symlink instead of bind: " + file + " -> " + l.target);
-    if (!quickSymlink(st, l.target, file))
+    if (trySymlink(st, l.target, file) !== null) // the usual case first, without createInRoot()'s closure
       replaceWithLink(st, l.target, file);
   }
 }
@@ -184,7 +179,7 @@ export function makeLinks(st: State, links: CdiLink[]): void {
   for (var i = 0; i < links.length; i++) {
     var l = links[i];
     var file = placeFor(st, l.link, last);
-    var made = quickSymlink(st, l.target, file);
+    var made = trySymlink(st, l.target, file) === null;
     if (!made)
       made = makeLink(st, l, file);
     if (verbose)

@@ -7,7 +7,7 @@
 import { attempt, describeFailure, fail, isErrno, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import * as path from "../path/path";
-import { BindFlag } from "../plan/plan";
+import { BindFlag, FileBind } from "../plan/plan";
 import { C } from "../sys/constants";
 import { isDir, modeOrNull, MountFlag, mountFlags, Sys, writeAll } from "../sys/sys";
 import { faultPoint } from "./fault";
@@ -165,12 +165,12 @@ export function bind(st: State, src: string, dst: string, flags: BindFlag[], ext
   }
 }
 
-/** Bind new files with the given contents at their dst. They never have a
+/** Bind new files, texts[i] at files[i].dst. They never have a
     name on the host, so nothing of them can be left there whatever happens
     to us: they are made on a tmpfs mounted for the moment over the image's
     /dev (which exists, and holds no bind destination), bound, and the
     tmpfs detached; the binds keep the files. */
-export function bindFiles(st: State, files: Array<{ dst: string; content: string; name: string }>): void {
+export function bindFiles(st: State, files: FileBind[], texts: string[]): void {
   var sys = st.sys;
   var spot = existingInRoot(st, "/dev");
   if (spot === null)
@@ -183,11 +183,11 @@ export function bindFiles(st: State, files: Array<{ dst: string; content: string
   }
   try {
     for (var i = 0; i < files.length; i++) {
-      var file = path.join(at, files[i].name);
+      var file = path.join(at, files[i].tmpName);
       // 0600, as ch-run's mkstemp(3) makes it
       var fd = sys.open(file, C.O_CREAT | C.O_EXCL | C.O_WRONLY, 384);
       try {
-        writeAll(sys, fd, files[i].content);
+        writeAll(sys, fd, texts[i]);
       } finally {
         sys.close(fd);
       }

@@ -75,12 +75,10 @@ function runEnvironmentHooks(st: State, plan: Plan): void {
       runHook(st, list[i].action);
 }
 
-/** The files' contents, before their tmpfs is mounted (bindFiles). */
-function renderFiles(st: State, files: FileBind[]): Array<{ dst: string; content: string; name: string }> {
-  var out: Array<{ dst: string; content: string; name: string }> = [];
-  for (var i = 0; i < files.length; i++)
-    out.push({ dst: files[i].dst, content: renderFile(files[i].content, hostNames(st.sys)), name: files[i].tmpName });
-  return out;
+/** The files' texts, before their tmpfs is mounted (bindFiles). */
+function renderFiles(st: State, files: FileBind[]): string[] {
+  var names = hostNames(st.sys);
+  return files.map(function (f) { return renderFile(f.content, names); });
 }
 
 /** Run one step of container set-up. */
@@ -104,7 +102,7 @@ export function runStep(st: State, plan: Plan, s: Step): void {
     case "write-fake":
       return writeFake(st, s.size);
     case "files":
-      return bindFiles(st, renderFiles(st, s.files));
+      return bindFiles(st, s.files, renderFiles(st, s.files));
     case "tmpfs":
       return tmpfs(st, s.dst);
     case "mkdir":

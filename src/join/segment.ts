@@ -185,11 +185,16 @@ export class Segment {
     return this.slotPidWord(slot) + 1;
   }
 
+  /** The slot's start time: the 8 bytes after its pid and status words. */
+  private slotStartIndex(slot: number): number {
+    return this.slotPidWord(slot) / 2 + 1;
+  }
+
   slotStart(slot: number): number {
-    return this.f64[(Layout.SLOTS_AT + Layout.SLOT_BYTES * slot) / 8 + 1];
+    return this.f64[this.slotStartIndex(slot)];
   }
 
   setSlotStart(slot: number, start: number): void {
-    this.f64[(Layout.SLOTS_AT + Layout.SLOT_BYTES * slot) / 8 + 1] = start;
+    this.f64[this.slotStartIndex(slot)] = start;
   }
 }

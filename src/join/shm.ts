@@ -87,7 +87,6 @@ export function publishGroup(sys: Sys, plan: JoinPlan, n: Shm): Mapped | null {
     seg.setD(D.WINNER_START, start);
     seg.set(seg.slotPidWord(0), me);
     seg.set(seg.slotStatusWord(0), Slot.CLAIMED);
-    seg.setSlotStart(0, start);
     sys.linkat(C.AT_FDCWD, "/proc/self/fd/" + fd, C.AT_FDCWD, n.file, C.AT_SYMLINK_FOLLOW);
   } catch (e) {
     if (seg !== null)

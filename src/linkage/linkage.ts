@@ -7,7 +7,7 @@
 // own argv and environment, where either is needed (doc/container.md
 // §4.6.1, doc/commands.md).
 
-import { fail, isErrno, isSysError } from "../log/fail";
+import { fail, isSysError } from "../log/fail";
 import * as path from "../path/path";
 import { host } from "../sys/host";
 import { statOrNull, Sys } from "../sys/sys";
@@ -18,10 +18,10 @@ export function linkedStatically(): boolean {
   return host().linkage === "static";
 }
 
-/** This binary's path, or null if /proc can't say. */
-function ownExe(sys: Sys): string | null {
+/** The directory this binary is in, or null if /proc can't say. */
+export function ownDir(sys: Sys): string | null {
   try {
-    return sys.readlink("/proc/self/exe");
+    return path.dirname(sys.readlink("/proc/self/exe"));
   } catch (e) {
     if (!isSysError(e))
       throw e;
@@ -29,36 +29,30 @@ function ownExe(sys: Sys): string | null {
   }
 }
 
-/** The directory this binary is in, or null if /proc can't say. */
-export function ownDir(sys: Sys): string | null {
-  var exe = ownExe(sys);
-  return exe === null ? null : path.dirname(exe);
-}
-
 /** Become skiff-dynamic, doing what was asked of us. Returns, to a caller
-    that can do without, if there is none next to this binary, or this
-    binary is it (a static build under that name would exec itself for
-    ever). One that is there but can't be run fails. */
-export function execDynamicIfInstalled(sys: Sys): void {
-  var self = ownExe(sys);
-  if (self === null)
-    return;
-  var exe = path.join(path.dirname(self), DYNAMIC);
-  if (self === exe)
-    return;
+    that can do without, the path it looked for if there is nothing to
+    exec: no file, or this very binary (a static build installed under
+    that name, or linked to it, would exec itself for ever); null if /proc
+    can't say where we are. One that is there but can't be run fails. */
+export function execDynamicIfInstalled(sys: Sys): string | null {
+  var dir = ownDir(sys);
+  if (dir === null)
+    return null;
+  var exe = path.join(dir, DYNAMIC);
+  var it = statOrNull(sys, exe, true);
+  var me = statOrNull(sys, "/proc/self/exe", true);
+  if (it === null || (me !== null && it.dev === me.dev && it.ino === me.ino))
+    return exe;
   try {
-    sys.execve(exe, host().argv, sys.environ());
+    return sys.execve(exe, host().argv, sys.environ());
   } catch (e) {
-    // ENOENT is also a missing ELF interpreter: then the file is there
-    if (!isErrno(e, "ENOENT") || statOrNull(sys, exe, true) !== null)
-      fail("can't run " + exe, e);
+    return fail("can't run " + exe, e, { hint: "make it executable by you, or reinstall skiff (make install)" });
   }
 }
 
 /** Become skiff-dynamic, which what (e.g. "skiff pull") needs. */
 export function execDynamic(sys: Sys, what: string): never {
-  execDynamicIfInstalled(sys);
-  var dir = ownDir(sys);
-  return fail("can't find " + (dir === null ? DYNAMIC : path.join(dir, DYNAMIC)), undefined,
+  var exe = execDynamicIfInstalled(sys);
+  return fail("can't find " + (exe === null ? DYNAMIC + " (no /proc/self/exe)" : exe), undefined,
               { hint: what + " runs in " + DYNAMIC + ", which make install puts next to skiff" });
 }

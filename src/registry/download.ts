@@ -12,7 +12,7 @@
 import { attempt, EXIT_MISC_ERR, Failure, isFailure, isSysError } from "../log/fail";
 import * as log from "../log/log";
 import { C } from "../sys/constants";
-import { Sys, writeAll } from "../sys/sys";
+import { describeWaitStatus, Sys, writeAll } from "../sys/sys";
 import { fetchBlob, isCached, openCache } from "./cache";
 import { Client } from "./client";
 import { Descriptor } from "./manifest";
@@ -43,7 +43,8 @@ export class Downloads {
     var report = [-1, -1];
     try {
       for (var i = 0; i < layers.length; i++) {
-        var get = !isCached(sys, storage, layers[i]) && !wanted.hasOwnProperty(layers[i].digest);
+        var cached = isCached(sys, storage, layers[i]);
+        var get = !cached && !wanted.hasOwnProperty(layers[i].digest);
         var p = get ? sys.pipe() : [-1, -1];
         this.pipes.push(p[0]);
         writeEnds.push(p[1]);
@@ -57,7 +58,7 @@ export class Downloads {
           }
         }
         else
-          log.verbose(labels[i] + ": in the download cache");
+          log.verbose(labels[i] + (cached ? ": in the download cache" : ": the same blob as an earlier layer"));
       }
       if (!Object.keys(wanted).length)
         return;
@@ -102,7 +103,9 @@ export class Downloads {
     var status = this.sys.waitpid(this.pid)[1];
     this.pid = -1;
     if (f === null && status !== 0)
-      f = { failure: true, message: "download process ended with status " + status, exitCode: EXIT_MISC_ERR };
+      f = { failure: true, message: "download process ended (" + describeWaitStatus(status) + ") without saying why",
+            hint: "it was killed (out of memory? see dmesg); pull again: the layers it finished are in the download cache",
+            exitCode: EXIT_MISC_ERR };
     if (f !== null)
       throw f;
   }
@@ -189,8 +192,12 @@ function download(sys: Sys, parent: number, client: Client, storage: string, lay
   } catch (e) {
     var f: Failure = isFailure(e) ? e
       : { failure: true, message: isSysError(e) ? e.message : "download failed: " + String(e), exitCode: EXIT_MISC_ERR };
-    writeAll(sys, report, JSON.stringify(f));
     code = f.exitCode;
+    try {
+      writeAll(sys, report, JSON.stringify(f));
+    } catch (e2) {
+      // the parent is gone: nobody to tell
+    }
   }
   return sys.exit(code);
 }

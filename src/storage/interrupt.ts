@@ -1,16 +1,17 @@
-// Ctrl-C (SIGINT), SIGTERM and SIGHUP while pull writes into storage:
-// blocked, and taken where the work checks for them (before each entry of
-// a layer, and in libcurl's progress calls, several a second even when a
-// download stalls), as a failure: the way out then removes what was half
-// made (the image's temporary directory, a partial download) instead of
-// leaving it to the next command's sweep. A child process inherits the
-// mask and checks the same way.
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP while pull, import or convert write
+// into storage: blocked, and taken where the work checks for them (before
+// each entry of a layer, and in libcurl's progress calls, several a second
+// even when a download stalls), as a failure: the way out then removes
+// what was half made (the image's temporary directory, a partial
+// download) instead of leaving it to the next command's sweep. A child
+// process inherits the mask and checks the same way.
 
 import { fail, Failure, isFailure } from "../log/fail";
 import { C } from "../sys/constants";
 import { Sys } from "../sys/sys";
 
-function stops(): number[] {
+/** The signals that stop the work (storage/program.ts passes them on). */
+export function stops(): number[] {
   return [C.SIGINT, C.SIGTERM, C.SIGHUP];
 }
 
@@ -40,12 +41,16 @@ export function unblockStops(sys: Sys): void {
   held = false;
 }
 
-/** Fail if one of them came: exit 128 + its number, as a shell's. */
+/** Fail if one of them came (failStopped). */
 export function checkStops(sys: Sys, what: string): void {
   var got = sys.sigtimedwait(stops(), 0);
   if (got !== null)
-    fail(what + " stopped: skiff was interrupted (signal " + got.signo + ")", undefined,
-         { exitCode: 128 + got.signo });
+    failStopped(what, got.signo);
+}
+
+/** what was stopped by signal signo: exit 128 + signo, as a shell's. */
+export function failStopped(what: string, signo: number): never {
+  return fail(what + " stopped: skiff was interrupted (signal " + signo + ")", undefined, { exitCode: 128 + signo });
 }
 
 /** Is e checkStops()'s failure? */

@@ -10,7 +10,7 @@ import * as log from "../log/log";
 import * as path from "../path/path";
 import { C } from "../sys/constants";
 import { describeWaitStatus, Getenv, Sys } from "../sys/sys";
-import { stopsHeld } from "./interrupt";
+import { failStopped, stops, stopsHeld } from "./interrupt";
 
 /** Where Debian installs what we run, should $PATH lack it. */
 var FALLBACK = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
@@ -42,8 +42,7 @@ export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, s
     fail("can't find " + argv[0] + " on $PATH or in " + FALLBACK.join(", "), undefined,
          { hint: "install it (Debian: apt install " + pkg + ")" });
   var exePath = exe as string;
-  var stops = [C.SIGINT, C.SIGTERM, C.SIGHUP];
-  var waited = stops.concat([C.SIGCHLD]);
+  var waited = stops().concat([C.SIGCHLD]);
   log.verbose("running: " + argvToString(argv));
   sys.sigprocmask(C.SIG_BLOCK, waited);
   var status = -1;
@@ -53,7 +52,7 @@ export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, s
       var actions: NativeSpawnAction[] = stdoutTo === undefined ? []
         : [["open", 1, stdoutTo, C.O_WRONLY | C.O_CREAT | C.O_TRUNC, 0o600]];
       return sys.posix_spawn(exePath, argv, sys.environ(), actions,
-                             { setsigmask: [], setsigdef: stops.concat([C.SIGPIPE]) });
+                             { setsigmask: [], setsigdef: stops().concat([C.SIGPIPE]) });
     });
     while (status < 0) {
       var got = sys.sigtimedwait(waited, -1) as NativeSigInfo;
@@ -73,8 +72,7 @@ export function runProgram(sys: Sys, argv: string[], env: Getenv, pkg: string, s
     sys.sigprocmask(C.SIG_UNBLOCK, stopsHeld() ? [C.SIGCHLD] : waited);
   }
   if (stoppedBy !== 0)
-    fail(argv[0] + " stopped: skiff was interrupted (signal " + stoppedBy + ")", undefined,
-         { exitCode: 128 + stoppedBy });
+    failStopped(argv[0], stoppedBy);
   if (status !== 0)
     fail(argv[0] + " failed (" + describeWaitStatus(status) + ")", undefined, { hint: "its messages above say why" });
 }

@@ -4,6 +4,7 @@
 import * as log from "../log/log";
 import { Getenv, readFile, Sys } from "../sys/sys";
 import { runProgram, writeBeside } from "./program";
+import { removeTreeIfAny } from "./tree";
 
 export var DEFAULT_COMPRESSION = "zstd";
 
@@ -40,10 +41,13 @@ export interface SquashListing {
 /** What of SquashFS file `file` (paths relative to its root) a user can't
     have: from unsquashfs's listing, written to listFile. */
 export function squashListing(sys: Sys, file: string, listFile: string, env: Getenv): SquashListing {
-  runProgram(sys, ["unsquashfs", "-lln", "-no-progress", "-d", "", file], env, PKG, listFile);
+  try {
+    runProgram(sys, ["unsquashfs", "-lln", "-no-progress", "-d", "", file], env, PKG, listFile);
+    var lines = readFile(sys, listFile).split("\n");
+  } finally {
+    removeTreeIfAny(sys, listFile);
+  }
   var out: SquashListing = { specials: [], owned: [] };
-  var lines = readFile(sys, listFile).split("\n");
-  sys.unlink(listFile);
   // e.g. "crw-rw-rw- 0/0   1,  3 2026-12-06 08:27 /dev/null"; a name with a
   // newline in it can only add names here, which keeps the rest out.
   var entry = /^(.)[-rwxsStT]{9} (\d+)\/(\d+) .* \d{4}-\d\d-\d\d \d\d:\d\d \/(.+)$/;

@@ -198,7 +198,11 @@ export async function interruptedMidArchive(as: As, args: (fifo: string) => stri
   const half = Math.floor(archive.length / 2);
   await new Promise((resolve) => feed.write(archive.subarray(0, half), resolve));
   const tmp = `${storage}/imgtmp`;
-  assert.ok(waitFor(() => fs.existsSync(tmp) && fs.readdirSync(tmp).length > 0, 20_000), job.stderr());
+  if (!waitFor(() => fs.existsSync(tmp) && fs.readdirSync(tmp).length > 0, 20_000)) {
+    process.kill(-(job.child.pid as number), "SIGKILL"); // not left blocked on the FIFO
+    feed.destroy();
+    assert.fail(`no ${tmp}/* after 20 s: ${job.stderr()}`);
+  }
   process.kill(-(job.child.pid as number), "SIGINT");
   feed.end(rest ? archive.subarray(half) : undefined);
   const status = await job.exited;

@@ -158,6 +158,7 @@ describe("names in a static skiff: /etc/passwd and /etc/group, then getent", () 
 describe("skiff-dynamic, next to skiff", () => {
   test("exec'd with skiff's own argv and environment", () => {
     const sys = new GetentSys("", 0);
+    sys.addFile("/opt/skiff/bin/skiff-dynamic", "ELF", { mode: 0o755 });
     sys.env = ["USER=alice", "X=1"];
     const e: ExecCalled = execOf(() => execDynamicIfInstalled(sys));
     assert.equal(e.file, "/opt/skiff/bin/skiff-dynamic");
@@ -177,9 +178,9 @@ describe("skiff-dynamic, next to skiff", () => {
 
   test("there but failing (EACCES, or ENOENT for its ELF interpreter): fails, naming it", () => {
     const sys = new GetentSys("", 0);
+    sys.addFile("/opt/skiff/bin/skiff-dynamic", "ELF", { mode: 0o755 });
     sys.inject({ call: "execve", code: "EACCES" });
     assert.equal(failureOf(() => execDynamicIfInstalled(sys)).message, "can't run /opt/skiff/bin/skiff-dynamic");
-    sys.addFile("/opt/skiff/bin/skiff-dynamic", "ELF", { mode: 0o755 });
     sys.inject({ call: "execve", code: "ENOENT" });
     assert.equal(failureOf(() => execDynamicIfInstalled(sys)).message, "can't run /opt/skiff/bin/skiff-dynamic");
   });
@@ -189,6 +190,7 @@ describe("skiff-dynamic, next to skiff", () => {
     sys.inject({ call: "readlink", code: "ENOENT" });
     execDynamicIfInstalled(sys);
     const self = new GetentSys("", 0);
+    self.addFile("/opt/skiff/bin/skiff-dynamic", "ELF", { mode: 0o755 });
     self.unlink("/proc/self/exe");
     self.addLink("/proc/self/exe", "/opt/skiff/bin/skiff-dynamic");
     execDynamicIfInstalled(self);
